@@ -1,0 +1,105 @@
+"""Finish the baked project: drop unselected files, set up git and DVC.
+
+Runs inside the new project folder. It needs no network and no DVC install (the
+DVC metadata is written directly, exactly as ``dvc init`` and ``dvc remote add``
+would write it). It is safe to run again on an existing project, as cruft does on
+update: nothing that already exists is re-initialised or overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ANSWERS = json.loads(
+    r"""{{ {
+    "author_name": cookiecutter.author_name,
+    "author_email": cookiecutter.author_email,
+    "license": cookiecutter.license,
+    "dvc_remote_url": cookiecutter.dvc_remote_url,
+    "remote_name": cookiecutter.__remote_name,
+    "include_batch_inference": cookiecutter.include_batch_inference,
+} | tojson }}"""
+)
+
+ROOT = Path.cwd()
+
+
+def remove_unselected() -> None:
+    if not ANSWERS["include_batch_inference"]:
+        for rel in (".github/workflows/batch-inference.yml",):
+            (ROOT / rel).unlink(missing_ok=True)
+    if ANSWERS["license"] == "Proprietary":
+        (ROOT / "LICENSE").unlink(missing_ok=True)
+
+
+def dvc_remote_url(url: str) -> str:
+    """DVC stores a relative local remote relative to ``.dvc/``, not to the project."""
+    if "://" in url or os.path.isabs(os.path.expanduser(url)):
+        return url
+    return os.path.relpath(ROOT / url, ROOT / ".dvc")
+
+
+def init_dvc() -> None:
+    dvc_dir = ROOT / ".dvc"
+    dvc_dir.mkdir(exist_ok=True)
+    gitignore = dvc_dir / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("/config.local\n/tmp\n/cache\n")
+    config = dvc_dir / "config"
+    text = config.read_text() if config.exists() else ""
+    if "[core]" not in text and "['remote" not in text:
+        name = ANSWERS["remote_name"]
+        url = dvc_remote_url(ANSWERS["dvc_remote_url"])
+        config.write_text(
+            f"[core]\n    remote = {name}\n    autostage = true\n"
+            f"['remote \"{name}\"']\n    url = {url}\n"
+        )
+    dvcignore = ROOT / ".dvcignore"
+    if not dvcignore.exists():
+        dvcignore.write_text("# Paths DVC should not hash or track, gitignore syntax.\n")
+    # A local directory remote is created up front so that the first `dvc push` works.
+    url = ANSWERS["dvc_remote_url"]
+    if "://" not in url:
+        (ROOT / url).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def init_git() -> None:
+    if shutil.which("git") is None:
+        print("WARNING: git not found; run `git init -b main` and commit yourself.", file=sys.stderr)
+        return
+    if not (ROOT / ".git").exists():
+        result = git("init", "-q", "-b", "main")
+        if result.returncode != 0:  # git < 2.28 has no -b
+            git("init", "-q")
+            git("symbolic-ref", "HEAD", "refs/heads/main")
+    if git("rev-parse", "--verify", "-q", "HEAD").returncode == 0:
+        return  # re-run on an existing project: never rewrite its history
+    identity: list[str] = []
+    if not git("config", "user.email").stdout.strip():
+        identity += ["-c", f"user.email={ANSWERS['author_email']}"]
+    if not git("config", "user.name").stdout.strip():
+        identity += ["-c", f"user.name={ANSWERS['author_name']}"]
+    git("add", "-A")
+    result = git(*identity, "commit", "-q", "--no-verify", "-m", "Initial project from cookiecutter-retrain")
+    if result.returncode != 0:
+        print(f"WARNING: initial commit failed: {result.stderr.strip()}", file=sys.stderr)
+
+
+def main() -> int:
+    remove_unselected()
+    init_dvc()
+    init_git()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The project's one entry point. DVC stages, workflows, tests and people call it.
+
+Every subcommand imports what it needs when it runs: ``--help`` and the fast
+paths never pay for pandas, scikit-learn or MLflow they do not use.
+Exit codes: 0 success, 1 a check or gate said no, 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Params
+
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed as one line, exit code 2."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _load(args: argparse.Namespace) -> Params:
+    from .config import load_params
+
+    return load_params(args.root / args.params)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest, write_summary
+    from .paths import INGEST_SUMMARY
+
+    params = _load(args)
+    result = ingest(params, args.root, args.start, args.end)
+    write_summary(result, args.root / INGEST_SUMMARY)
+    print(f"ingest: {result.summary()}")
+    for day, failures in result.reports.items():
+        print(f"  batch {day} quarantined in {params.data.quarantine_dir}/:", file=sys.stderr)
+        for line in failures.splitlines():
+            print(f"    - {line}", file=sys.stderr)
+    if result.blocked:
+        print(
+            f"  quarantined day(s) block ingest until resolved: fix the source, then delete "
+            f"{params.data.quarantine_dir}/<day>.parquet to retry",
+            file=sys.stderr,
+        )
+    return EXIT_OK if result.ok else EXIT_REFUSED
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .checks import run_checks
+    from .paths import DATA_CHECKS_JSON, DATA_CHECKS_MD
+    from .split import load_window
+
+    params = _load(args)
+    frame = load_window(params, args.root)
+    subject = f"{params.data.start_date}..{params.data.end_date}"
+    report = run_checks(frame, params.checks, params.project, subject=subject)
+    report.write(args.root / DATA_CHECKS_JSON, args.root / DATA_CHECKS_MD)
+    print(f"validate: {len(report.results)} checks on {report.rows} rows, {len(report.failures)} failed")
+    for failure in report.failures:
+        print(f"  - {failure.sentence()}", file=sys.stderr)
+    return EXIT_OK if report.passed else EXIT_REFUSED
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from .split import run_split
+
+    params = _load(args)
+    info = run_split(params, args.root, args.root / "data/processed")
+    print(f"split: train {info['train']['start']}..{info['train']['end']} ({info['train']['rows']} rows), "
+          f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import paths
+    from .train import run_train
+
+    params = _load(args)
+    info = run_train(params, args.root, args.root / paths.TRAIN, args.root / paths.MODEL, args.root / paths.MODEL_INFO,
+                     track=not args.no_track)
+    where = f"MLflow run {info['run_id']}, {info.get('registered_model')} v{info.get('version')} @challenger" if "run_id" in info else "not tracked"
+    print(f"train: {params.model.estimator} on {info['tags']['data.rows']} rows; {where}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from . import paths
+    from .evaluate import run_evaluate
+
+    params = _load(args)
+    root = args.root
+    out = {
+        "predictions": root / paths.PREDICTIONS,
+        "evaluation": root / paths.EVALUATION,
+        "metrics": root / paths.METRICS,
+        "plots": root / paths.PLOTS,
+        "model_info": root / paths.MODEL_INFO,
+    }
+    result = run_evaluate(params, root, root / paths.MODEL, root / paths.HOLDOUT, out, track=not args.no_track)
+    primary = params.evaluate.primary_metric
+    cand = result["candidate"]["metrics"][primary]
+    champ = result["champion"]["metrics"][primary] if result["champion"] else None
+    print(f"evaluate: {primary} candidate={cand} champion={champ if champ is not None else 'none'} "
+          f"on {result['holdout']['rows']} holdout rows ({result['champion_ref']['reason']})")
+    return EXIT_OK
+
+
+def cmd_advance(args: argparse.Namespace) -> int:
+    from .params_edit import set_end_date
+
+    params = _load(args)
+    if args.to < params.data.start_date:
+        raise CommandError(f"--to {args.to} is before data.start_date {params.data.start_date}")
+    old = set_end_date(args.root / args.params, args.to)
+    print(f"advance: data.end_date {old} -> {args.to}")
+    return EXIT_OK
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
+    parser.add_argument("--params", default="params.yaml", help="parameters file, relative to --root")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ingest", cmd_ingest, "fetch missing days of the window, check each batch, admit or quarantine it")
+    p.add_argument("--start", type=_date, help="first day (default: data.start_date)")
+    p.add_argument("--end", type=_date, help="last day (default: data.end_date)")
+    add("validate", cmd_validate, "check the assembled window of raw data; write reports/data_checks.*")
+    add("split", cmd_split, "time-based train/holdout split of the window")
+    p = add("train", cmd_train, "fit the model Pipeline, save it, log and register it in MLflow")
+    p.add_argument("--no-track", action="store_true", help="skip MLflow logging")
+    p = add("evaluate", cmd_evaluate, "score candidate and champion on the same holdout rows")
+    p.add_argument("--no-track", action="store_true", help="skip MLflow logging")
+    p = add("advance", cmd_advance, "move data.end_date in params.yaml (the window the pipeline covers)")
+    p.add_argument("--to", type=_date, required=True, help="new data.end_date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    from .config import ConfigError
+
+    try:
+        return int(args.handler(args))
+    except (ConfigError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        # Domain errors (bad data, missing inputs, unfetchable champion) carry
+        # messages written for people; show them without a traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

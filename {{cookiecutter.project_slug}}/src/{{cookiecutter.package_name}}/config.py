@@ -1,0 +1,209 @@
+"""Typed, validated parameters.
+
+``params.yaml`` is the single place a person tunes the project; DVC tracks its keys
+as stage dependencies. It is loaded into frozen pydantic models: a typo in a key is
+an error that names the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Task = Literal["classification", "regression"]
+
+CLASSIFICATION_METRICS = ("roc_auc", "average_precision", "log_loss", "brier", "f1", "accuracy", "precision", "recall")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+
+DEFAULT_PARAMS_FILE = "params.yaml"
+
+
+class ConfigError(ValueError):
+    """params.yaml is missing, unreadable or invalid. The message names the key."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectParams(Strict):
+    task: Task
+    target: str
+    date_column: str = "event_date"
+    id_column: str = "customer_id"
+
+
+class DemoSourceParams(Strict):
+    seed: int = 7
+    rows_per_day: int = Field(300, ge=1, le=5_000_000)
+    drift_onset: dt.date
+    drift_strength: float = Field(1.0, ge=0.0)
+    bad_days: tuple[dt.date, ...] = ()
+
+
+class FileSourceParams(Strict):
+    path: str = "data/external/*.parquet"
+    format: Literal["auto", "csv", "parquet"] = "auto"
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+
+
+class DataParams(Strict):
+    source: Literal["demo", "file"] = "demo"
+    start_date: dt.date
+    end_date: dt.date
+    raw_dir: str = "data/raw"
+    quarantine_dir: str = "data/quarantine"
+    demo: DemoSourceParams
+    file: FileSourceParams = FileSourceParams()
+
+    @model_validator(mode="after")
+    def _window(self) -> DataParams:
+        if self.end_date < self.start_date:
+            raise ValueError(f"data.end_date {self.end_date} is before data.start_date {self.start_date}")
+        return self
+
+
+class ColumnRule(Strict):
+    dtype: Literal["numeric", "integer", "string", "category", "date", "bool"]
+    required: bool = True
+    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+
+
+class LabelRule(Strict):
+    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
+    # classification: every class must hold at least this share of rows
+    min_class_share: float = Field(0.0, ge=0.0, le=0.5)
+    # regression: plausible range of the label
+    min: float | None = None
+    max: float | None = None
+
+
+class ChecksParams(Strict):
+    min_rows: int = Field(1, ge=0)
+    duplicate_subset: tuple[str, ...] = ()
+    max_duplicate_share: float = Field(0.0, ge=0.0, le=1.0)
+    label: LabelRule = LabelRule()
+    columns: dict[str, ColumnRule]
+
+
+class SplitParams(Strict):
+    holdout_days: int = Field(7, ge=1)
+    max_train_days: int = Field(0, ge=0, description="0 means all history before the holdout")
+
+
+class FeatureParams(Strict):
+    numeric: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical + self.dates
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> FeatureParams:
+        seen: set[str] = set()
+        for name in self.all:
+            if name in seen:
+                raise ValueError(f"feature {name!r} is listed twice in features")
+            seen.add(name)
+        if not self.all:
+            raise ValueError("features: list at least one numeric, categorical or date feature")
+        return self
+
+
+class ModelParams(Strict):
+    estimator: str = "hist_gradient_boosting"
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 42
+
+
+class EvaluateParams(Strict):
+    primary_metric: str
+    metrics: tuple[str, ...]
+    champion_ref: str = "main"
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="probability cut-off for label metrics")
+
+    @model_validator(mode="after")
+    def _primary_listed(self) -> EvaluateParams:
+        if self.primary_metric not in self.metrics:
+            raise ValueError(f"evaluate.primary_metric {self.primary_metric!r} must also be listed in evaluate.metrics")
+        return self
+
+
+class MlflowParams(Strict):
+    tracking_uri: str = ""
+    experiment: str
+    registered_model: str
+
+    @field_validator("experiment", "registered_model")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class Params(Strict):
+    project: ProjectParams
+    data: DataParams
+    checks: ChecksParams
+    split: SplitParams = SplitParams()
+    features: FeatureParams
+    model: ModelParams = ModelParams()
+    evaluate: EvaluateParams
+    mlflow: MlflowParams
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Params:
+        allowed = CLASSIFICATION_METRICS if self.project.task == "classification" else REGRESSION_METRICS
+        for name in self.evaluate.metrics:
+            if name not in allowed:
+                raise ValueError(
+                    f"evaluate.metrics: {name!r} is not a {self.project.task} metric (choose from {', '.join(allowed)})"
+                )
+        special = {self.project.target, self.project.date_column}
+        for name in self.features.all:
+            if name in special:
+                raise ValueError(f"features: {name!r} is the target or date column and cannot be a feature")
+        return self
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown key {key!r}")
+        elif err["type"] == "missing":
+            lines.append(f"{source}: missing key {key!r}")
+        else:
+            lines.append(f"{source}: {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_params(raw: Any, source: str = DEFAULT_PARAMS_FILE) -> Params:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from None
+
+
+def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (run from the project root or pass --params)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_params(raw, str(path))

@@ -1,0 +1,106 @@
+"""Evaluate: score the candidate and the champion on the identical holdout rows.
+
+Both models' per-row predictions are written side by side, so the gate can compare
+them pairwise (a paired bootstrap), not just as two summary numbers that might have
+come from different rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import champion as champion_mod
+from .config import Params
+from .features import input_columns, predict_scores
+from .metrics import compute
+
+
+def _round(metrics: dict[str, float]) -> dict[str, float | None]:
+    return {k: (round(v, 6) if v == v else None) for k, v in metrics.items()}
+
+
+def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path) -> None:
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    if params.project.task == "classification":
+        from sklearn.metrics import precision_recall_curve, roc_curve
+
+        fpr, tpr, _ = roc_curve(y, scores)
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 200)).astype(int))
+        roc = [{"fpr": round(float(fpr[i]), 5), "tpr": round(float(tpr[i]), 5)} for i in keep]
+        (plots_dir / "roc.json").write_text(json.dumps({"roc": roc}, indent=1) + "\n")
+        precision, recall, _ = precision_recall_curve(y, scores)
+        keep = np.unique(np.linspace(0, len(precision) - 1, min(len(precision), 200)).astype(int))
+        pr = [{"recall": round(float(recall[i]), 5), "precision": round(float(precision[i]), 5)} for i in keep]
+        (plots_dir / "precision_recall.json").write_text(json.dumps({"precision_recall": pr}, indent=1) + "\n")
+        predicted = (scores >= params.evaluate.threshold).astype(int)
+        pd.DataFrame({"actual": y, "predicted": predicted}).to_csv(plots_dir / "confusion.csv", index=False)
+    else:
+        frame = pd.DataFrame({"actual": y, "predicted": scores.round(4), "residual": (y - scores).round(4)})
+        if len(frame) > 2000:
+            frame = frame.sample(2000, random_state=0).sort_index()
+        frame.to_csv(plots_dir / "residuals.csv", index=False)
+
+
+def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path],
+                 track: bool = True) -> dict[str, Any]:
+    import joblib
+
+    from .train import labels
+
+    holdout = pd.read_parquet(holdout_path)
+    y = labels(holdout, params)
+    features = holdout[input_columns(params)]
+    task = params.project.task
+    ev = params.evaluate
+
+    candidate_model = joblib.load(model_path)
+    candidate_scores = predict_scores(candidate_model, features, task)
+    candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
+
+    ref = champion_mod.resolve(root, ev.champion_ref)
+    champion_model = champion_mod.load(root, ref)
+    champion_scores = predict_scores(champion_model, features, task) if champion_model is not None else None
+    champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
+
+    id_col, date_col = params.project.id_column, params.project.date_column
+    predictions = pd.DataFrame(
+        {
+            "row_id": holdout[id_col].astype(str) if id_col in holdout else holdout.index.astype(str),
+            "date": holdout[date_col],
+            "y_true": y,
+            "candidate": candidate_scores,
+            "champion": champion_scores if champion_scores is not None else np.nan,
+        }
+    )
+    out["predictions"].parent.mkdir(parents=True, exist_ok=True)
+    predictions.to_parquet(out["predictions"], index=False)
+
+    model_info = json.loads(out["model_info"].read_text()) if out["model_info"].exists() else {}
+    evaluation = {
+        "task": task,
+        "primary_metric": ev.primary_metric,
+        "threshold": ev.threshold,
+        "holdout": {
+            "rows": len(holdout),
+            "start": holdout[date_col].min().date().isoformat(),
+            "end": holdout[date_col].max().date().isoformat(),
+        },
+        "candidate": {"metrics": _round(candidate_metrics), "model_md5": model_info.get("tags", {}).get("model.md5"),
+                      "mlflow_run_id": model_info.get("run_id")},
+        "champion": ({"metrics": _round(champion_metrics), **ref.to_dict()} if champion_metrics is not None else None),
+        "champion_ref": ref.to_dict(),
+    }
+    out["evaluation"].write_text(json.dumps(evaluation, indent=2) + "\n")
+    out["metrics"].write_text(json.dumps(_round(candidate_metrics), indent=2) + "\n")
+    write_plots(params, y, candidate_scores, out["plots"])
+
+    if track and model_info.get("run_id"):
+        from .tracking import log_evaluation
+
+        log_evaluation(params, root, model_info["run_id"], candidate_metrics)
+    return evaluation

@@ -1,0 +1,113 @@
+"""Metric definitions shared by evaluate, the gate and the decay trigger.
+
+Every metric knows its direction, so "better" is never guessed from a name. For
+classification, ``scores`` are the predicted probability of the positive class;
+label metrics cut them at ``threshold``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    higher_is_better: bool
+    fn: Callable[[np.ndarray, np.ndarray, float], float]
+
+    def __call__(self, y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> float:
+        return float(self.fn(np.asarray(y_true), np.asarray(scores, dtype=float), threshold))
+
+    def improvement(self, champion: float, candidate: float) -> float:
+        """Positive when the candidate is better, whatever the direction."""
+        return candidate - champion if self.higher_is_better else champion - candidate
+
+
+def _roc_auc(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return roc_auc_score(y, s) if len(np.unique(y)) > 1 else float("nan")
+
+
+def _average_precision(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    from sklearn.metrics import average_precision_score
+
+    return average_precision_score(y, s)
+
+
+def _log_loss(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    from sklearn.metrics import log_loss
+
+    return log_loss(y, np.clip(s, 1e-15, 1 - 1e-15), labels=[0, 1])
+
+
+def _brier(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    return float(np.mean((s - y) ** 2))
+
+
+def _f1(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    from sklearn.metrics import f1_score
+
+    return f1_score(y, (s >= t).astype(int), zero_division=0)
+
+
+def _precision(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    from sklearn.metrics import precision_score
+
+    return precision_score(y, (s >= t).astype(int), zero_division=0)
+
+
+def _recall(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    from sklearn.metrics import recall_score
+
+    return recall_score(y, (s >= t).astype(int), zero_division=0)
+
+
+def _accuracy(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    return float(np.mean((s >= t).astype(int) == y))
+
+
+def _rmse(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    return float(np.sqrt(np.mean((y - s) ** 2)))
+
+
+def _mae(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    return float(np.mean(np.abs(y - s)))
+
+
+def _r2(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    denominator = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - s) ** 2)) / denominator if denominator else float("nan")
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("roc_auc", True, _roc_auc),
+        Metric("average_precision", True, _average_precision),
+        Metric("log_loss", False, _log_loss),
+        Metric("brier", False, _brier),
+        Metric("f1", True, _f1),
+        Metric("precision", True, _precision),
+        Metric("recall", True, _recall),
+        Metric("accuracy", True, _accuracy),
+        Metric("rmse", False, _rmse),
+        Metric("mae", False, _mae),
+        Metric("r2", True, _r2),
+    )
+}
+
+
+def get_metric(name: str) -> Metric:
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+def compute(names: tuple[str, ...] | list[str], y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    return {name: get_metric(name)(y_true, scores, threshold) for name in names}

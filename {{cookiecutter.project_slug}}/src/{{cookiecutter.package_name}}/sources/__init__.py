@@ -1,0 +1,37 @@
+"""Data sources: where a day's batch comes from.
+
+Every source answers one question, "give me the rows for this day", so ingest,
+tests and the demo all work the same way whatever the data's origin. Add a source
+by writing a class with ``fetch(day)`` and registering it in :func:`make_source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config import Params
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, day: dt.date) -> pd.DataFrame:
+        """Rows whose date column falls on ``day`` (possibly none)."""
+        ...
+
+
+def make_source(params: Params) -> Source:
+    if params.data.source == "demo":
+        from .demo import DemoSource
+
+        return DemoSource(params.data.demo, task=params.project.task, target=params.project.target,
+                          date_column=params.project.date_column, id_column=params.project.id_column)
+    if params.data.source == "file":
+        from .file import FileSource
+
+        return FileSource(params.data.file, date_column=params.project.date_column)
+    raise ValueError(f"data.source: unknown source {params.data.source!r}")

@@ -1,0 +1,140 @@
+"""MLflow: where runs are logged and how models are registered.
+
+The tracking URI is, in order: ``MLFLOW_TRACKING_URI``, ``mlflow.tracking_uri``
+in params.yaml, and otherwise a sqlite file inside the project (MLflow 3 refuses
+the plain file store). ``mlflow`` is imported only inside these functions: it
+costs seconds, and the fast paths of the CLI never need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .config import Params
+
+CHALLENGER = "challenger"
+CHAMPION = "champion"
+PREVIOUS = "previous"
+
+# Libraries the saved Pipeline needs at load time. Listing them explicitly skips
+# MLflow's requirement inference, which costs several seconds per log_model call.
+MODEL_REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "scipy", "cloudpickle", "pyarrow")
+
+
+def tracking_uri(params: Params, root: Path) -> str:
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or params.mlflow.tracking_uri
+    return uri or f"sqlite:///{(root / 'mlflow.db').resolve()}"
+
+
+def configure(params: Params, root: Path) -> str:
+    import mlflow
+
+    uri = tracking_uri(params, root)
+    mlflow.set_tracking_uri(uri)
+    if uri.startswith("sqlite:"):
+        # Keep artifacts beside the database instead of the current directory.
+        artifacts = (root / "mlartifacts").resolve()
+        if mlflow.get_experiment_by_name(params.mlflow.experiment) is None:
+            mlflow.create_experiment(params.mlflow.experiment, artifact_location=artifacts.as_uri())
+    mlflow.set_experiment(params.mlflow.experiment)
+    return uri
+
+
+def pip_requirements() -> list[str]:
+    reqs = []
+    for name in MODEL_REQUIREMENTS:
+        try:
+            reqs.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return reqs
+
+
+def git_state(root: Path) -> dict[str, str]:
+    def run(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    sha = run("rev-parse", "HEAD") or "unknown"
+    dirty = bool(run("status", "--porcelain", "--untracked-files=no"))
+    return {"git_sha": sha, "git_dirty": str(dirty).lower(), "git_branch": run("rev-parse", "--abbrev-ref", "HEAD")}
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def dvc_locked_md5(root: Path, path: str) -> str | None:
+    """The md5 DVC recorded for an output in dvc.lock (what `dvc pull` restores)."""
+    import yaml
+
+    lock = root / "dvc.lock"
+    if not lock.exists():
+        return None
+    data = yaml.safe_load(lock.read_text()) or {}
+    for stage in (data.get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == path:
+                return str(out.get("md5"))
+    return None
+
+
+def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float],
+                     register: bool = True) -> dict[str, Any]:
+    import mlflow
+    import mlflow.sklearn
+
+    uri = configure(params, root)
+    flat_params = {
+        "estimator": params.model.estimator,
+        "seed": params.model.seed,
+        **{f"model.{k}": v for k, v in params.model.params.items()},
+        "features": ",".join(params.features.all),
+        "task": params.project.task,
+    }
+    with mlflow.start_run() as run:
+        mlflow.log_params(flat_params)
+        mlflow.set_tags(tags)
+        if metrics:
+            mlflow.log_metrics(metrics)
+        logged = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            pip_requirements=pip_requirements(),
+            serialization_format="cloudpickle",
+            code_paths=[str(Path(__file__).parent)],
+        )
+        run_id = run.info.run_id
+        experiment_id = run.info.experiment_id
+    info: dict[str, Any] = {"run_id": run_id, "experiment_id": experiment_id, "tracking_uri": uri, "model_uri": logged.model_uri}
+    if register:
+        from mlflow import MlflowClient
+
+        version = mlflow.register_model(logged.model_uri, params.mlflow.registered_model)
+        MlflowClient().set_registered_model_alias(params.mlflow.registered_model, CHALLENGER, version.version)
+        info["registered_model"] = params.mlflow.registered_model
+        info["version"] = str(version.version)
+    return info
+
+
+def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, float]) -> None:
+    import mlflow
+
+    configure(params, root)
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if v == v})  # NaN-free
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

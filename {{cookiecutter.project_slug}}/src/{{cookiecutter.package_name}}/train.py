@@ -1,0 +1,70 @@
+"""Train: fit the Pipeline on the training split, save it, log it to MLflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Params
+from .features import build_pipeline, input_columns
+
+
+class TrainingError(RuntimeError):
+    pass
+
+
+def labels(frame: pd.DataFrame, params: Params) -> np.ndarray:
+    y = frame[params.project.target]
+    if y.isna().any():
+        raise TrainingError(f"label column {params.project.target!r} has {int(y.isna().sum())} missing values")
+    if params.project.task == "classification":
+        values = set(pd.unique(y))
+        if not values <= {0, 1, True, False}:
+            shown = sorted(map(str, values))[:5]
+            raise TrainingError(
+                f"label column {params.project.target!r} must be binary 0/1 for classification, found {shown}"
+            )
+        if len(values) < 2:
+            raise TrainingError(f"label column {params.project.target!r} has a single class in the training data")
+        return y.astype("int64").to_numpy()
+    return y.astype("float64").to_numpy()
+
+
+def fit(params: Params, train: pd.DataFrame) -> Any:
+    missing = [c for c in input_columns(params) if c not in train.columns]
+    if missing:
+        raise TrainingError(f"training data lacks feature column(s) {', '.join(missing)} listed in params.yaml features")
+    model = build_pipeline(params)
+    model.fit(train[input_columns(params)], labels(train, params))
+    return model
+
+
+def run_train(params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True) -> dict[str, Any]:
+    import joblib
+
+    from . import tracking
+
+    train = pd.read_parquet(train_path)
+    model = fit(params, train)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, model_path)
+
+    date_col = params.project.date_column
+    tags = {
+        **tracking.git_state(root),
+        "data.train_md5": tracking.file_md5(train_path),
+        "data.raw_dvc_md5": tracking.dvc_locked_md5(root, params.data.raw_dir) or "not locked yet",
+        "data.start": train[date_col].min().date().isoformat(),
+        "data.end": train[date_col].max().date().isoformat(),
+        "data.rows": str(len(train)),
+        "data.source": params.data.source,
+        "model.md5": tracking.file_md5(model_path),
+    }
+    info: dict[str, Any] = {"tags": tags}
+    if track:
+        info.update(tracking.log_training_run(params, root, model, tags, metrics={}))
+    tracking.write_json(info_path, info)
+    return info

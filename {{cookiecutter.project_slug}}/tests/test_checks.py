@@ -1,0 +1,117 @@
+"""Each kind of bad batch is caught, and the message names column, rule and value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.checks import CheckReport, run_checks
+from {{ cookiecutter.package_name }}.config import Params, parse_params
+from {{ cookiecutter.package_name }}.sources import make_source
+
+from .conftest import small_params
+
+
+@pytest.fixture
+def params() -> Params:
+    return parse_params(small_params())
+
+
+@pytest.fixture
+def batch(params: Params) -> pd.DataFrame:
+    return make_source(params).fetch(dt.date(2026, 1, 3))
+
+
+def failures(report: CheckReport) -> list[str]:
+    return [f.sentence() for f in report.failures]
+
+
+def check(frame: pd.DataFrame, params: Params) -> CheckReport:
+    return run_checks(frame, params.checks, params.project, subject="test batch")
+
+
+def test_clean_batch_passes(batch: pd.DataFrame, params: Params) -> None:
+    report = check(batch, params)
+    assert report.passed, failures(report)
+    assert len(report.results) > 20
+
+
+def test_missing_column(batch: pd.DataFrame, params: Params) -> None:
+    report = check(batch.drop(columns=["plan"]), params)
+    assert failures(report) == ["column 'plan': required column present expected present, observed missing"]
+
+
+def test_wrong_dtype(batch: pd.DataFrame, params: Params) -> None:
+    batch["age"] = batch["age"].astype(str)
+    assert "column 'age': dtype expected integer, observed object" in failures(check(batch, params))
+
+
+def test_null_share(batch: pd.DataFrame, params: Params) -> None:
+    batch.loc[: len(batch) // 2, "monthly_charges"] = np.nan
+    [message] = failures(check(batch, params))
+    assert message.startswith("column 'monthly_charges': null share expected <= 0.01, observed 0.5")
+
+
+def test_range(batch: pd.DataFrame, params: Params) -> None:
+    batch.loc[3, "age"] = 250
+    assert "column 'age': maximum expected <= 110.0, observed 250.0" in failures(check(batch, params))
+
+
+def test_unknown_category(batch: pd.DataFrame, params: Params) -> None:
+    batch.loc[0, "region"] = "atlantis"
+    [message] = failures(check(batch, params))
+    assert "column 'region': allowed categories" in message
+    assert "atlantis" in message
+
+
+def test_duplicates(batch: pd.DataFrame, params: Params) -> None:
+    doubled = pd.concat([batch, batch.head(12)], ignore_index=True)
+    [message] = failures(check(doubled, params))
+    assert message.startswith("column 'customer_id,event_date': duplicate share expected <= 0.0, observed 0.0909")
+
+
+def test_minimum_rows(batch: pd.DataFrame, params: Params) -> None:
+    assert "dataset: minimum rows expected >= 20, observed 5" in failures(check(batch.head(5), params))
+
+
+def test_label_missing_values(batch: pd.DataFrame, params: Params) -> None:
+    target = params.project.target
+    batch[target] = batch[target].astype(float)
+    batch.loc[:9, target] = np.nan
+    assert any(m.startswith(f"column '{target}': label null share") for m in failures(check(batch, params)))
+
+
+def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
+    target = params.project.target
+    report = check(batch.drop(columns=[target]), params)
+    assert f"column '{target}': required column present expected present, observed missing" in failures(report)
+
+
+{%- if cookiecutter.model_task == "classification" %}
+
+
+def test_label_balance(batch: pd.DataFrame, params: Params) -> None:
+    target = params.project.target
+    batch[target] = 0
+    batch.loc[0, target] = 1
+    messages = failures(check(batch, params))
+    assert any("label balance (smallest class share) expected >= 0.02, observed 0.0083" in m for m in messages)
+{%- else %}
+
+
+def test_label_range(batch: pd.DataFrame, params: Params) -> None:
+    target = params.project.target
+    batch.loc[0, target] = -50.0
+    assert f"column '{target}': label minimum expected >= 0.0, observed -50.0" in failures(check(batch, params))
+{%- endif %}
+
+
+def test_report_renders_json_and_markdown(batch: pd.DataFrame, params: Params, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    batch.loc[0, "region"] = "atlantis"
+    report = check(batch, params)
+    report.write(tmp_path / "r.json", tmp_path / "r.md")
+    assert '"passed": false' in (tmp_path / "r.json").read_text()
+    assert "| `region` | allowed categories |" in (tmp_path / "r.md").read_text()

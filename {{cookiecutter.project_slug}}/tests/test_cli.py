@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.cli import main
+
+
+def test_help_lists_every_stage() -> None:
+    out = subprocess.run([sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("ingest", "validate", "split", "train", "evaluate", "advance"):
+        assert command in out
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import build_parser; build_parser();"
+        "heavy = [m for m in ('pandas', 'sklearn', 'mlflow', 'evidently', 'dvc') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_bad_params_exit_2_with_the_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "params.yaml").write_text((project / "params.yaml").read_text() + "\nsurprise: 1\n")
+    assert main(["--root", str(project), "ingest"]) == 2
+    assert "unknown key 'surprise'" in capsys.readouterr().err
+
+
+def test_advance_keeps_comments(tmp_path: Path) -> None:
+    from .conftest import PROJECT_ROOT
+
+    (tmp_path / "params.yaml").write_text((PROJECT_ROOT / "params.yaml").read_text())
+    before = (tmp_path / "params.yaml").read_text()
+    assert main(["--root", str(tmp_path), "advance", "--to", "2026-04-01"]) == 0
+    after = (tmp_path / "params.yaml").read_text()
+    assert 'end_date: "2026-04-01"' in after
+    assert after.count("#") == before.count("#")
+    assert main(["--root", str(tmp_path), "advance", "--to", "2020-01-01"]) == 2
+
+
+def test_split_without_data_says_what_to_do(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(project), "split"]) == 2
+    assert "run ingest first" in capsys.readouterr().err
