@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import BakedEnv, bake_ok, run
+from .conftest import BakedEnv, bake_ok, make_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -113,3 +113,50 @@ def test_regression_project_end_to_end(cookies_session: Any, baked_env: BakedEnv
     metrics = json.loads((project / "metrics.json").read_text())
     assert set(metrics) == {"mae", "rmse", "r2"}
     assert (project / "reports/plots/residuals.csv").exists()
+
+
+def test_lowest_declared_versions_pass_the_project_tests(
+    cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The lower bounds in the baked pyproject.toml are tested, not guessed."""
+    import os
+
+    project = bake_ok(cookies_session, project_name="Lowest Bounds")
+    given = os.environ.get("LOWEST_VENV")
+    root = Path(given) if given else tmp_path_factory.mktemp("lowest") / "venv"
+    if not (root / "bin" / "python").exists():
+        run(["uv", "venv", "-q", "-p", "3.11", str(root)], cwd=project)
+    python = str(root / "bin" / "python")
+    run(["uv", "pip", "install", "-q", "-p", python, "--resolution", "lowest-direct", "-e", f"{project}[dev]"],
+        cwd=project, timeout=1800)
+    env = BakedEnv(root, "3.11").env()
+    versions = run([python, "-c", "import pandas, sklearn, mlflow, dvc, evidently; "
+                    "print(pandas.__version__, sklearn.__version__, mlflow.__version__, evidently.__version__)"],
+                   cwd=project, env=env).stdout.split()
+    assert versions[0].startswith("2.2"), versions  # pandas lower bound really was installed
+    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env, timeout=1800)
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("python", "context"),
+    [
+        ("3.12", {"model_task": "regression", "primary_metric": "r2", "license": "BSD-3-Clause"}),
+        ("3.13", {"primary_metric": "average_precision", "license": "Proprietary"}),
+    ],
+    ids=["py312-regression-r2", "py313-classification-average-precision"],
+)
+def test_other_python_versions_install_and_pass(
+    python: str, context: dict[str, Any], cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import shutil
+
+    if shutil.which(f"python{python}") is None:
+        pytest.skip(f"python{python} is not installed on this machine; the option is tested where it is")
+    project = bake_ok(cookies_session, project_name=f"Py {python} Model", python_version=python, **context)
+    root = tmp_path_factory.mktemp(f"py{python}") / "venv"
+    run(["uv", "venv", "-q", "-p", f"python{python}", str(root)], cwd=project)
+    env = make_env(root, python)
+    env.install_project(project)
+    result = run([env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env.env(), timeout=1800)
+    assert " passed" in result.stdout and " failed" not in result.stdout
