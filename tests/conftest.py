@@ -79,7 +79,7 @@ def make_env(root: Path, python: str) -> BakedEnv:
     if shutil.which("uv") is None:
         pytest.fail("uv is required for the slow tier (pip install uv)")
     if not (root / "bin" / "python").exists():
-        run(["uv", "venv", "-q", "-p", python, str(root)], cwd=TEMPLATE)
+        run(["uv", "venv", "-q", "--no-python-downloads", "-p", python, str(root)], cwd=TEMPLATE)
     run(["uv", "pip", "install", "-q", "-p", str(root / "bin" / "python"), "-r", str(LOCKFILE)], cwd=TEMPLATE)
     return BakedEnv(root, python)
 

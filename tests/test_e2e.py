@@ -7,6 +7,7 @@ remote, real MLflow (sqlite), real git.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,22 @@ import pytest
 from .conftest import BakedEnv, bake_ok, make_env, run
 
 pytestmark = pytest.mark.slow
+
+
+def find_python(version: str) -> str | None:
+    """A working interpreter for ``version``: PATH first, then pyenv's versions (whose shims may refuse)."""
+    import glob
+    import shutil
+    import subprocess
+
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True, check=False)
+        if probe.returncode == 0 and probe.stdout.strip() == str(tuple(int(x) for x in version.split("."))):
+            return candidate
+    return None
 
 
 def quality_gates(project: Path, env: BakedEnv) -> None:
@@ -119,8 +136,6 @@ def test_lowest_declared_versions_pass_the_project_tests(
     cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The lower bounds in the baked pyproject.toml are tested, not guessed."""
-    import os
-
     project = bake_ok(cookies_session, project_name="Lowest Bounds")
     given = os.environ.get("LOWEST_VENV")
     root = Path(given) if given else tmp_path_factory.mktemp("lowest") / "venv"
@@ -149,13 +164,12 @@ def test_lowest_declared_versions_pass_the_project_tests(
 def test_other_python_versions_install_and_pass(
     python: str, context: dict[str, Any], cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    import shutil
-
-    if shutil.which(f"python{python}") is None:
-        pytest.skip(f"python{python} is not installed on this machine; the option is tested where it is")
+    interpreter = find_python(python)
+    if interpreter is None:
+        pytest.skip(f"no python{python} interpreter on this machine; the option is tested where one is")
     project = bake_ok(cookies_session, project_name=f"Py{python.replace('.', '')} Model", python_version=python, **context)
     root = tmp_path_factory.mktemp(f"py{python}") / "venv"
-    run(["uv", "venv", "-q", "-p", f"python{python}", str(root)], cwd=project)
+    run(["uv", "venv", "-q", "--no-python-downloads", "-p", interpreter, str(root)], cwd=project)
     env = make_env(root, python)
     env.install_project(project)
     result = run([env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env.env(), timeout=1800)
