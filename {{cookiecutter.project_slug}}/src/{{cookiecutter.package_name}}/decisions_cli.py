@@ -104,7 +104,7 @@ def register(add: Add) -> None:
     p.add_argument("--force", action="store_true", help="retrain regardless of triggers and cooldown")
     p.add_argument("--reason", help="why the retrain is forced (recorded in the decision)")
     p.add_argument("--now", type=_date, help="evaluate age and cooldown as of this day (default: now, UTC)")
-    p.add_argument("--all-triggers", action="store_true", 
+    p.add_argument("--all-triggers", action="store_true",
                    help="evaluate every trigger, even when the outcome is settled")
     add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
     add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")

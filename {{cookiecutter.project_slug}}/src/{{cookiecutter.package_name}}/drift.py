@@ -156,7 +156,7 @@ def load_frames(
     start = end - dt.timedelta(days=params.drift.window_days - 1)
     cur_paths = list_partitions(raw_dir, start, end)
     if not cur_paths:
-        raise DriftError(f"no raw partitions in {params.data.raw_dir} for the current window {start}..{end}: run ingest")
+        raise DriftError(f"no raw partitions in {params.data.raw_dir} for the current window {start}..{end}")
     columns = drift_columns(params)
     return load_partitions(ref_paths, columns=columns), load_partitions(cur_paths, columns=columns)
 
