@@ -245,9 +245,11 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
                 level = f"{gate.bootstrap.confidence:.0%}"
                 rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
                 if low < gate.required_improvement:
+                    verdict = ("better on paper but not significantly" if improvement > gate.required_improvement
+                               else "not better")
                     failures.append(
-                        f"{name}: improvement {improvement:+.4f} is not significant, the {level} interval "
-                        f"[{low:+.4f}, {high:+.4f}] has lower bound below the required {gate.required_improvement}")
+                        f"{name}: {verdict} (improvement {improvement:+.4f}); the {level} interval "
+                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}")
             elif rule is not None and rule.tolerance is not None:
                 rules.append(f"improvement >= {rule.tolerance:+}")
                 if improvement < rule.tolerance:
