@@ -184,7 +184,7 @@ class DecayTrigger(Strict):
     windows: int = Field(default=4, ge=1, description="M: how many of the newest windows are scored")
     min_bad: int = Field(default=2, ge=1, description="N: fire when >= N of M windows and the latest are bad")
     floor: float | None = Field(default=None, description="worst acceptable value of the primary metric")
-    max_relative_drop: float | None = Field(default=0.05, ge=0.0, description="bad when this much worse than at promotion")
+    max_relative_drop: float | None = Field(default=0.05, ge=0.0, description="bad: this much worse than at promotion")
     min_rows: int = Field(default=50, ge=1, description="windows with fewer labelled rows are not scored")
 
     @model_validator(mode="after")
