@@ -78,7 +78,14 @@ def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monke
     out, summary = tmp_path / "gh_output", tmp_path / "gh_summary"
     monkeypatch.setenv("GITHUB_OUTPUT", str(out))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    decision = decide(root, "--now", "2026-01-28")
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main;"
+        f"rc = main(['--root', {str(root)!r}, 'decide', '--now', '2026-01-28']);"
+        "print(rc, 'mlflow' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ran.strip().splitlines()[-1] == "0 False"  # exit 0, and MLflow never imported
+    decision = json.loads((root / "reports/decision.json").read_text())
     assert decision["retrain"] is False, decision["reason"]
     assert decision["reason"].startswith("no trigger fired")
     t = triggers(decision)
@@ -160,3 +167,12 @@ def test_combine_all_needs_every_trigger(champion_repo: Path, tmp_path: Path) ->
     assert not t["age"]["fired"]
     assert not t["volume"]["evaluated"]  # settled by age under "all": nothing else can change it
     assert decision["retrain"] is False
+
+
+def test_champion_without_split_record_is_bad_input(champion_repo: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-27")
+    git(root, "rm", "-q", "--cached", "data/processed/split.json")
+    git(root, "commit", "-q", "-m", "lose the split record")
+    assert main(["--root", str(root), "decide", "--now", "2026-02-10"]) == 2
+    assert "has no data/processed/split.json" in capsys.readouterr().err

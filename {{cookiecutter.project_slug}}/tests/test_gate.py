@@ -236,6 +236,15 @@ def test_stale_evaluation_is_rejected() -> None:
     assert any("stale" in r for r in result.reasons)
 
 
+def test_moved_ref_with_the_same_champion_is_not_stale() -> None:
+    p = params()
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    moved = {**CURRENT, "commit": "beef"}
+    result = judge(evaluation(p, preds), preds, p, moved).to_dict()
+    assert result["promote"] is True, result["reasons"]
+    assert "pins the same champion model" in result["champion_ref_moved"]
+
+
 def test_small_holdout_is_rejected() -> None:
     p = params(**{"gate.min_holdout_rows": 5000})
     preds = frame(p, candidate_quality=1.6, champion_quality=1.0)

@@ -212,6 +212,10 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
                           info=info)
     info["holdout"] = evaluation.get("holdout")
     info["candidate"] = {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"}
+    was = evaluation.get("champion_ref") or {}
+    if was.get("commit") != current.get("commit") and was.get("model_md5") == current.get("model_md5"):
+        info["champion_ref_moved"] = (f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
+                                      "since evaluate ran, but pins the same champion model: the comparison holds")
     problems = _input_problems(evaluation, predictions, params, current)
     if problems:
         return GateResult(False, problems, info=info)
