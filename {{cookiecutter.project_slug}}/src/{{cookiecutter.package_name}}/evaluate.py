@@ -8,6 +8,7 @@ come from different rows.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from .metrics import compute
 
 
 def _round(metrics: dict[str, float]) -> dict[str, float | None]:
-    return {k: (round(v, 6) if v == v else None) for k, v in metrics.items()}
+    return {k: (None if math.isnan(v) else round(v, 6)) for k, v in metrics.items()}
 
 
 def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path) -> None:

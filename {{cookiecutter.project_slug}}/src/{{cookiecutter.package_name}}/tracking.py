@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import subprocess
 from importlib import metadata
@@ -132,7 +133,7 @@ def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, f
 
     configure(params, root)
     with mlflow.start_run(run_id=run_id):
-        mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if v == v})  # NaN-free
+        mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if not math.isnan(v)})
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ def labels(frame: pd.DataFrame, params: Params) -> np.ndarray:
         raise TrainingError(f"label column {params.project.target!r} has {int(y.isna().sum())} missing values")
     if params.project.task == "classification":
         values = set(pd.unique(y))
-        if not values <= {0, 1, True, False}:
+        if not values <= {0, 1}:  # True/False compare equal to 1/0
             shown = sorted(map(str, values))[:5]
             raise TrainingError(
                 f"label column {params.project.target!r} must be binary 0/1 for classification, found {shown}"

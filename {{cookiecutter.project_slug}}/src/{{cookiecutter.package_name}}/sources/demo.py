@@ -87,10 +87,10 @@ class DemoSource:
                 "monthly_charges": monthly_charges,
                 "support_calls": support_calls,
                 "usage_hours": usage_hours,
-                "plan": pd.Categorical.from_codes(plan, PLANS).astype(str),
-                "contract": pd.Categorical.from_codes(contract, CONTRACTS).astype(str),
-                "region": pd.Categorical.from_codes(region, REGIONS).astype(str),
-                "payment_method": pd.Categorical.from_codes(payment, PAYMENTS).astype(str),
+                "plan": np.array(PLANS)[plan],
+                "contract": np.array(CONTRACTS)[contract],
+                "region": np.array(REGIONS)[region],
+                "payment_method": np.array(PAYMENTS)[payment],
                 self.target: label,
             }
         )

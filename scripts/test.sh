@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run the template's tests. Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slow"`.
+#
+#   fast tier  (-m "not slow and not act"): option matrix, hooks, lockfile, workflow checks
+#   slow tier  (-m slow): bake -> install from the lockfile -> lint, type-check, test -> dvc repro
+#   act tier   (-m act): the baked project's GitHub workflows run for real with act
+#
+# Installs land in two venvs kept between runs: .venv (template tooling) and
+# .venv-baked (every baked project's dependencies, from the lockfile), plus uv's cache.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+python=${PYTHON:-python3}
+if ! command -v uv >/dev/null 2>&1; then
+  "$python" -m pip install -q "uv>=0.5"
+fi
+venv=${TEMPLATE_VENV:-$root/.venv}
+[ -x "$venv/bin/python" ] || uv venv -q -p "$python" "$venv"
+uv pip install -q -p "$venv/bin/python" -r requirements-dev.txt
+export BAKED_VENV=${BAKED_VENV:-$root/.venv-baked}
+export PATH="$venv/bin:$PATH"
+exec "$venv/bin/python" -m pytest "$@"
