@@ -12,7 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.drift import compute_drift, top_drifted
+from {{ cookiecutter.package_name }}.drift import DriftError, compute_drift, top_drifted
 from {{ cookiecutter.package_name }}.sources.demo import DemoSource
 
 from .conftest import small_params
@@ -63,6 +63,38 @@ def test_sample_cap_keeps_the_verdict() -> None:
         assert abs(a["columns"][col]["score"] - b["columns"][col]["score"]) < 0.05, col
     # The sample is seeded: the same cap gives the same numbers.
     assert compute_drift(reference, current, capped) == b
+
+
+@pytest.mark.parametrize("current_start", ["2026-01-20", "2026-02-05"], ids=["undrifted", "drifted"])
+def test_fast_engine_matches_evidently(current_start: str) -> None:
+    """The SciPy fast path gives Evidently's own per-column methods, scores and verdicts."""
+    p = params(**{"data.demo.drift_onset": "2026-02-01", "drift.per_column": {"age": {"threshold": 0.05}}})
+    reference = demo_frame(p, "2026-01-01", 10, 300)
+    current = demo_frame(p, current_start, 7, 300)
+    fast = compute_drift(reference, current, p, engine="fast")
+    full = compute_drift(reference, current, p, engine="evidently")
+    assert (fast["engine"], full["engine"]) == ("fast", "evidently")
+    assert fast["dataset_drift"] == full["dataset_drift"]
+    assert fast["drifted_columns"] == full["drifted_columns"]
+    assert fast["drifted_share"] == pytest.approx(full["drifted_share"])
+    for col, expected in full["columns"].items():
+        got = fast["columns"][col]
+        assert got["method"] == expected["method"], col
+        assert got["score"] == pytest.approx(expected["score"], rel=1e-6, abs=1e-9), col
+        assert got["threshold"] == expected["threshold"], col
+        assert got["drifted"] == expected["drifted"], col
+    assert set(full["drifted_columns"]) == (set() if current_start < "2026-02" else DRIFTING)
+
+
+def test_fast_engine_steps_aside_when_evidently_would_use_other_tests() -> None:
+    p = params()
+    small = demo_frame(p, "2026-01-01", 3, 200)  # 600 reference rows: Evidently uses p-value tests
+    assert compute_drift(small, small, p)["engine"] == "evidently"
+    with pytest.raises(DriftError, match="does not apply"):
+        compute_drift(small, small, p, engine="fast")
+    explicit = params(**{"drift.method": "psi"})
+    big = demo_frame(p, "2026-01-01", 5, 300)
+    assert compute_drift(big, big, explicit)["engine"] == "evidently"
 
 
 def test_explicit_method_and_per_column_threshold() -> None:
