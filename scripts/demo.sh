@@ -18,5 +18,9 @@ uv pip install -q -p .venv/bin/python --no-deps -e .
 export PATH="$project/.venv/bin:$PATH"
 dvc repro
 dvc metrics show
+# The retraining loop, step by step, on a scratch copy (your project is left as it is):
+# before the demo drift onset -> no retrain; after it -> drift -> retrain -> gate passes ->
+# PR body; then a deliberately bad hyperparameter -> the gate rejects it and says why.
+churn_retrain demo
 echo
 echo "Baked and ran: $project  (activate with: source $project/.venv/bin/activate)"
