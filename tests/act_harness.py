@@ -123,7 +123,7 @@ STANDINS: dict[str, str] = {
 
 ARTIFACTS_PY = r'''
 """upload: copy files matching newline-separated globs (with !excludes) into a store."""
-import shutil, sys
+import os, shutil, sys
 from pathlib import Path
 
 mode, store = sys.argv[1], Path(sys.argv[2])
@@ -144,8 +144,21 @@ if mode == "upload":
     if not files:
         print(f"no files for artifact {store.name}")
         sys.exit(1 if if_none == "error" else 0)
+    # As actions/upload-artifact v4: the root is the least common ancestor of the search
+    # paths (the part of each pattern before its first wildcard); a lone file goes in by name.
+    def search_path(pattern):
+        parts = []
+        for part in Path(pattern.rstrip("/")).parts:
+            if any(ch in part for ch in "*?["):
+                break
+            parts.append(part)
+        return cwd.joinpath(*parts)
+    roots = [search_path(p) for p in include]
+    root = Path(os.path.commonpath([str(r) for r in roots]))
+    if root.is_file():
+        root = root.parent
     for f in files:
-        target = store / f.relative_to(cwd)
+        target = store / f.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, target)
     print(f"artifact {store.name}: {len(files)} files")

@@ -252,7 +252,7 @@ def test_e_worse_model_pr_fails_the_gate_and_comments_why(tmp_path: Path, baked_
         assert "<!-- retrain-gate -->" in body
         assert "gate-step: candidate rejected" in result.output, "the pipeline failed at the gate, not earlier"
         assert "Pipeline check: failure" in body
-        gate_table = (h.artifact("gate") / "reports" / "gate.md").read_text()
+        gate_table = (h.artifact("gate") / "gate.md").read_text()  # stored relative to reports/, as on GitHub
         assert gate_table.strip() and gate_table.strip() in body, "the comment carries the gate's reasons"
     assert len(stub.calls("POST", r".*/issues/\d+/comments")) == 1
     assert len(stub.calls("PATCH", r".*/issues/comments/\d+")) == 1
