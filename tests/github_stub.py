@@ -18,7 +18,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 MAX_BODY = 65_536
@@ -52,7 +52,7 @@ class GitHubStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base class)
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _handle(self, method: str) -> None:
@@ -100,7 +100,7 @@ class GitHubStub:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> GitHubStub:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

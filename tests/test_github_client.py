@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from github_stub import MAX_BODY, GitHubStub  # noqa: E402
+from github_stub import MAX_BODY, GitHubStub
 
 PACKAGE = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}"
 

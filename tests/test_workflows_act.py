@@ -23,8 +23,8 @@ import yaml
 from cookiecutter.main import cookiecutter
 
 sys.path.insert(0, str(Path(__file__).parent))
-from act_harness import REPOSITORY, Harness, act_binary, real_uv, run  # noqa: E402
-from github_stub import GitHubStub  # noqa: E402
+from act_harness import REPOSITORY, Harness, act_binary, real_uv, run
+from github_stub import GitHubStub
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SLUG, PACKAGE = "churn-retrain", "churn_retrain"
@@ -323,3 +323,23 @@ def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harnes
     assert pulls[0]["base"]["ref"] == "main" and "model-v1" in pulls[0]["title"]
     assert [lab["name"] for lab in pulls[0]["labels"]] == ["model-rollback"]
     assert "Roll back" in pulls[0]["body"] or "Roll back" in pulls[0]["title"]
+
+
+def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
+    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, DVC-tracked."""
+    h, _stub, _runs = promoted
+    if not (h.workdir / ".github" / "workflows" / "batch-inference.yml").exists():
+        pytest.skip("baked without batch inference")
+    remote_before = remote_files(h)
+    result = h.act("workflow_dispatch", "batch-inference.yml", h.fresh_clone(),
+                   payload={"inputs": {"day": "2026-03-12"}, "ref": "refs/heads/main"})
+    assert result.returncode == 0, result.output[-8000:]
+    import pandas as pd
+
+    scored = pd.read_parquet(h.artifact("predictions") / "data" / "predictions" / "2026-03-12.parquet")
+    assert len(scored) == SMALL["data.demo.rows_per_day"]
+    assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
+    assert scored["score"].notna().all()
+    pointer = yaml.safe_load((h.artifact("predictions") / "data" / "predictions.dvc").read_text())
+    assert pointer["outs"][0]["path"] == "predictions"
+    assert remote_files(h) > remote_before, "the predictions were pushed to the DVC remote"

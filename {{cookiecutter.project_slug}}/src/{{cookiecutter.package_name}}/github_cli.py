@@ -63,7 +63,7 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
         return EXIT_OK
-    result = subprocess.run(["dvc", "pull"], cwd=args.root, check=False)
+    result = subprocess.run([*gitops.DVC, "pull"], cwd=args.root, check=False)
     if result.returncode != 0:
         gitops.summary(
             f"### `dvc pull` failed\n\nThe DVC remote `{remote.url}` is configured but the pull failed (exit "
@@ -84,7 +84,7 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
         gitops.summary(gitops.unreachable_message(remote, "`dvc push`"))
         gitops.annotate("warning", "DVC remote not available: data and model were NOT pushed (see the job summary)")
         return EXIT_OK
-    result = subprocess.run(["dvc", "push"], cwd=args.root, check=False)
+    result = subprocess.run([*gitops.DVC, "push"], cwd=args.root, check=False)
     if result.returncode != 0:
         gitops.summary(f"### `dvc push` to `{remote.url}` failed (exit {result.returncode})\n\n"
                        "Check the `DVC_REMOTE_CONFIG` secret.")
@@ -274,17 +274,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{day.isoformat()}.parquet"
     out.to_parquet(target, index=False)
-    tracked = subprocess.run(["dvc", "add", args.out_dir], cwd=args.root, capture_output=True, text=True, check=False)
+    tracked = subprocess.run([*gitops.DVC, "add", args.out_dir], cwd=args.root, capture_output=True, text=True,
+                             check=False)
     if tracked.returncode != 0:
         raise RuntimeError(f"dvc add {args.out_dir} failed: {tracked.stderr.strip()}")
     remote = gitops.default_remote(args.root)
     pushed = False
     if remote is not None and remote.reachable:
-        pushed = subprocess.run(["dvc", "push", f"{args.out_dir}.dvc"], cwd=args.root, check=False).returncode == 0
+        pushed = subprocess.run([*gitops.DVC, "push", f"{args.out_dir}.dvc"], cwd=args.root,
+                                check=False).returncode == 0
     else:
         gitops.summary(gitops.unreachable_message(remote, "`dvc push` of the predictions"))
+    state = "pushed" if pushed else "not pushed"
     line = (f"predict: {len(out)} rows of {day} scored with the champion (md5 {ref.md5}) -> "
-            f"{target.relative_to(args.root)}; DVC-tracked in {args.out_dir}.dvc, {'pushed' if pushed else 'not pushed'}")
+            f"{target.relative_to(args.root)}; DVC-tracked in {args.out_dir}.dvc, {state}")
     print(line)
     gitops.summary(f"### Batch inference\n\n{line}")
     return EXIT_OK

@@ -10,10 +10,13 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 BOT_NAME = "github-actions[bot]"
+# DVC from the interpreter running this CLI (the project's environment), whatever PATH says.
+DVC = (sys.executable, "-m", "dvc")
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
 
@@ -106,26 +109,21 @@ class Remote:
 
 
 def default_remote(root: Path) -> Remote | None:
-    def dvc(*args: str) -> str:
-        result = subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True, check=False)
-        return result.stdout.strip() if result.returncode == 0 else ""
+    """The default DVC remote from the merged config (config + config.local), paths resolved."""
+    from dvc.repo import Repo
 
-    name = dvc("remote", "default")
-    if not name:
+    with Repo(str(root)) as repo:
+        config = repo.config
+        name = config["core"].get("remote")
+        section = config["remote"].get(name) if name else None
+    if not name or not section or not section.get("url"):
         return None
-    url = ""
-    for line in dvc("remote", "list").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0] == name:
-            url = parts[1]
-    if not url:
-        return None
+    url = str(section["url"])
     if "://" in url and not url.startswith("file://"):
         return Remote(name, url, None)
-    raw = url.removeprefix("file://")
-    path = Path(os.path.expanduser(raw))
-    if not path.is_absolute():
-        path = (root / ".dvc" / path).resolve()  # DVC resolves relative URLs against .dvc/
+    path = Path(os.path.expanduser(url.removeprefix("file://")))
+    if not path.is_absolute():  # DVC resolves relative URLs against .dvc/ when it loads them
+        path = (root / ".dvc" / path).resolve()
     return Remote(name, url, path)
 
 
