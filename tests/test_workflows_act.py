@@ -336,10 +336,11 @@ def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness,
     assert result.returncode == 0, result.output[-8000:]
     import pandas as pd
 
-    scored = pd.read_parquet(h.artifact("predictions") / "data" / "predictions" / "2026-03-12.parquet")
+    scored = pd.read_parquet(h.artifact("predictions") / "predictions" / "2026-03-12.parquet")
     assert len(scored) == SMALL["data.demo.rows_per_day"]
     assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
     assert scored["score"].notna().all()
-    pointer = yaml.safe_load((h.artifact("predictions") / "data" / "predictions.dvc").read_text())
+    # stored relative to data/ (the paths' common ancestor), as upload-artifact v4 does
+    pointer = yaml.safe_load((h.artifact("predictions") / "predictions.dvc").read_text())
     assert pointer["outs"][0]["path"] == "predictions"
     assert remote_files(h) > remote_before, "the predictions were pushed to the DVC remote"
