@@ -27,8 +27,9 @@ def find_python(version: str) -> str | None:
     candidates = [shutil.which(f"python{version}")]
     candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
     for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=False
+        )
         if probe.returncode == 0 and probe.stdout.strip() == str(tuple(int(x) for x in version.split("."))):
             return candidate
     return None
@@ -122,8 +123,14 @@ print(json.dumps({{"tags": tags, "n": len(pred), "metrics": run.data.metrics}}))
 
 
 def test_regression_project_end_to_end(cookies_session: Any, baked_env: BakedEnv) -> None:
-    project = bake_ok(cookies_session, project_name="Spend Forecast", model_task="regression", primary_metric="mae",
-                      license="Apache-2.0", include_batch_inference=False)
+    project = bake_ok(
+        cookies_session,
+        project_name="Spend Forecast",
+        model_task="regression",
+        primary_metric="mae",
+        license="Apache-2.0",
+        include_batch_inference=False,
+    )
     baked_env.install_project(project)
     quality_gates(project, baked_env)
     repro_twice(project, baked_env)
@@ -142,17 +149,30 @@ def test_lowest_declared_versions_pass_the_project_tests(
     if not (root / "bin" / "python").exists():
         run(["uv", "venv", "-q", "-p", "3.11", str(root)], cwd=project)
     python = str(root / "bin" / "python")
-    run(["uv", "pip", "install", "-q", "-p", python, "--resolution", "lowest-direct", "-e", f"{project}[dev]"],
-        cwd=project, timeout=1800)
+    run(
+        ["uv", "pip", "install", "-q", "-p", python, "--resolution", "lowest-direct", "-e", f"{project}[dev]"],
+        cwd=project,
+        timeout=1800,
+    )
     env = BakedEnv(root, "3.11").env()
-    versions = run([python, "-c", "import pandas, sklearn, mlflow, dvc, evidently; "
-                    "print(pandas.__version__, sklearn.__version__, mlflow.__version__, evidently.__version__)"],
-                   cwd=project, env=env).stdout.split()
+    versions = run(
+        [
+            python,
+            "-c",
+            "import pandas, sklearn, mlflow, dvc, evidently; "
+            "print(pandas.__version__, sklearn.__version__, mlflow.__version__, evidently.__version__)",
+        ],
+        cwd=project,
+        env=env,
+    ).stdout.split()
     assert versions[0].startswith("2.2"), versions  # pandas lower bound really was installed
     # The demo (marked slow) already ran in the default project test; here the bounds matter.
-    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], cwd=project, env=env,
-                 timeout=1800)
+    result = run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], cwd=project, env=env, timeout=1800
+    )
     assert " passed" in result.stdout and " failed" not in result.stdout
+    # DVC itself at its lower bound (dvc<3.67 with pathspec>=1 could not even start: 3.66 caps it).
+    repro_twice(project, BakedEnv(root, "3.11"))
 
 
 @pytest.mark.parametrize(
@@ -169,11 +189,17 @@ def test_other_python_versions_install_and_pass(
     interpreter = find_python(python)
     if interpreter is None:
         pytest.skip(f"no python{python} interpreter on this machine; the option is tested where one is")
-    project = bake_ok(cookies_session, project_name=f"Py{python.replace('.', '')} Model", python_version=python, **context)
+    project = bake_ok(
+        cookies_session, project_name=f"Py{python.replace('.', '')} Model", python_version=python, **context
+    )
     root = tmp_path_factory.mktemp(f"py{python}") / "venv"
     run(["uv", "venv", "-q", "--no-python-downloads", "-p", interpreter, str(root)], cwd=project)
     env = make_env(root, python)
     env.install_project(project)
-    result = run([env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], cwd=project,
-                 env=env.env(), timeout=1800)
+    result = run(
+        [env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+        cwd=project,
+        env=env.env(),
+        timeout=1800,
+    )
     assert " passed" in result.stdout and " failed" not in result.stdout

@@ -14,8 +14,14 @@ from .conftest import bake, bake_ok
 
 # (answers, the one line the hook must print)
 REFUSED: dict[str, tuple[dict[str, Any], str]] = {
-    "slug-uppercase": ({"project_slug": "My-Project", "package_name": "ok_pkg"}, "project_slug: must start with a letter"),
-    "slug-double-hyphen": ({"project_slug": "my--project", "package_name": "ok_pkg"}, "project_slug: must start with a letter"),
+    "slug-uppercase": (
+        {"project_slug": "My-Project", "package_name": "ok_pkg"},
+        "project_slug: must start with a letter",
+    ),
+    "slug-double-hyphen": (
+        {"project_slug": "my--project", "package_name": "ok_pkg"},
+        "project_slug: must start with a letter",
+    ),
     "slug-too-long": ({"project_slug": "a" * 65, "package_name": "ok_pkg"}, "at most 64 characters"),
     "package-hyphen": ({"package_name": "my-package"}, "package_name: must be a Python identifier"),
     "package-digit-first": ({"package_name": "1model"}, "package_name: must be a Python identifier"),
@@ -23,16 +29,28 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "package-shadows-dependency": ({"package_name": "mlflow"}, "package_name: must not be a Python keyword or shadow"),
     "email": ({"author_email": "not-an-email"}, "author_email: must look like name@domain.tld"),
     "target-with-space": ({"target_column": "will churn"}, "target_column: must be a plain column name"),
-    "metric-wrong-task": ({"primary_metric": "rmse"}, "primary_metric: must be one of accuracy, average_precision, f1, log_loss, roc_auc for a classification model"),
-    "metric-regression-auc": ({"model_task": "regression", "primary_metric": "roc_auc"}, "primary_metric: must be one of mae, r2, rmse for a regression model"),
+    "metric-wrong-task": (
+        {"primary_metric": "rmse"},
+        "primary_metric: must be one of accuracy, average_precision, f1, log_loss, roc_auc for a classification model",
+    ),
+    "metric-regression-auc": (
+        {"model_task": "regression", "primary_metric": "roc_auc"},
+        "primary_metric: must be one of mae, r2, rmse for a regression model",
+    ),
     "metric-unknown": ({"primary_metric": "vibes"}, "primary_metric: must be one of"),
     "remote-http": ({"dvc_remote_url": "http://example.com/dvc"}, "dvc_remote_url: scheme http:// is not supported"),
     "remote-ftp": ({"dvc_remote_url": "ftp://host/x"}, "dvc_remote_url: scheme ftp:// is not supported"),
     "remote-quote": ({"dvc_remote_url": "../a'b"}, "dvc_remote_url: must not contain whitespace"),
     "remote-empty": ({"dvc_remote_url": " "}, "dvc_remote_url: must not be empty"),
     "tracking-uri-scheme": ({"mlflow_tracking_uri": "ftp://x"}, "mlflow_tracking_uri: must be empty, http(s)://"),
-    "cron-four-fields": ({"retrain_schedule": "0 6 * *"}, "retrain_schedule: invalid cron expression: needs 5 space-separated fields"),
-    "cron-hour-range": ({"retrain_schedule": "0 24 * * *"}, "retrain_schedule: invalid cron expression: hour value 24 is outside 0-23"),
+    "cron-four-fields": (
+        {"retrain_schedule": "0 6 * *"},
+        "retrain_schedule: invalid cron expression: needs 5 space-separated fields",
+    ),
+    "cron-hour-range": (
+        {"retrain_schedule": "0 24 * * *"},
+        "retrain_schedule: invalid cron expression: hour value 24 is outside 0-23",
+    ),
     "cron-word": ({"retrain_schedule": "daily at six"}, "retrain_schedule: invalid cron expression: needs 5"),
     "cron-too-often": ({"retrain_schedule": "* * * * *"}, "at most every 5 minutes"),
     "cron-bad-step": ({"retrain_schedule": "*/0 * * * *"}, "minute step '0' must be a positive number"),
@@ -73,7 +91,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "project_name": 'Mr. "Quote\'s" \\ Model """',
         "project_slug": "quote-model",
         "description": 'Says "hi" \\n and \'bye\' """ ok',
-        "author_name": "O'Brien \"Bob\" \\",
+        "author_name": 'O\'Brien "Bob" \\',
     },
     "unicode": {
         "project_name": "Modèle de désabonnement 🚀",
@@ -91,7 +109,7 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "project_name": "key: value # comment",
         "project_slug": "yaml-specials",
         "description": "- [a, b] {c: d} & *alias !tag %",
-        "author_name": "[table] = \"x\"",
+        "author_name": '[table] = "x"',
     },
 }
 

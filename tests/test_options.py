@@ -102,7 +102,9 @@ def test_answers_reach_the_project(baked: tuple[Path, dict[str, Any]]) -> None:
 
 def test_git_and_dvc_are_initialised(baked: tuple[Path, dict[str, Any]]) -> None:
     project, context = baked
-    branch = subprocess.run(["git", "branch", "--show-current"], cwd=project, capture_output=True, text=True, check=True)
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=project, capture_output=True, text=True, check=True
+    )
     assert branch.stdout.strip() == "main"
     log = subprocess.run(["git", "log", "--oneline"], cwd=project, capture_output=True, text=True, check=True)
     assert len(log.stdout.splitlines()) == 1
@@ -122,9 +124,14 @@ def test_post_gen_hook_is_safe_to_run_again(cookies: Any) -> None:
     project = bake_ok(cookies)
     hook = (TEMPLATE / "hooks/post_gen_project.py").read_text()
     # Render the hook's answers block the way cookiecutter would, then run it again in place.
-    answers = {"author_name": "A", "author_email": "a@b.co", "license": "MIT",
-               "dvc_remote_url": f"../{project.name}-dvc-remote", "remote_name": "storage",
-               "include_batch_inference": True}
+    answers = {
+        "author_name": "A",
+        "author_email": "a@b.co",
+        "license": "MIT",
+        "dvc_remote_url": f"../{project.name}-dvc-remote",
+        "remote_name": "storage",
+        "include_batch_inference": True,
+    }
     start = hook.index('r"""') + 4
     end = hook.index('"""', start)
     rendered = hook[:start] + json.dumps(answers) + hook[end:]

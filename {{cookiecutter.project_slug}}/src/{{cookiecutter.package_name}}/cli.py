@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import decisions_cli, github_cli
+
 if TYPE_CHECKING:
     from .config import Params
 
@@ -154,9 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-track", action="store_true", help="skip MLflow logging")
     p = add("advance", cmd_advance, "move data.end_date in params.yaml (the window the pipeline covers)")
     p.add_argument("--to", type=_date, required=True, help="new data.end_date")
-    from .decisions_cli import register as register_decisions
-
-    register_decisions(add)
+    decisions_cli.register(add)  # decide, drift, gate, report, demo (decisions_cli.py)
+    github_cli.register(add)  # the commands the GitHub workflows call (github_cli.py)
     return parser
 
 

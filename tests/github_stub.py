@@ -1,0 +1,244 @@
+"""A local stand-in for the GitHub REST API endpoints the baked project calls.
+
+Implements the documented contract of:
+  GET/POST  /repos/{owner}/{repo}/pulls          (list with head=owner:branch, base, state; create)
+  PATCH     /repos/{owner}/{repo}/pulls/{number}
+  POST      /repos/{owner}/{repo}/issues/{number}/labels
+  GET/POST  /repos/{owner}/{repo}/issues/{number}/comments
+  PATCH     /repos/{owner}/{repo}/issues/comments/{id}
+with per_page/page pagination, 401 without a token, 422 for a second open pull
+request on the same head/base and for bodies over 65,536 characters (GitHub's
+documented behaviour). Every request is recorded for the tests to assert on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+MAX_BODY = 65_536
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    authorization: str
+
+
+@dataclass
+class State:
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    next_number: int = 1
+    next_comment: int = 1000
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class GitHubStub:
+    """Start with ``with GitHubStub() as gh:``; ``gh.url`` is the API base URL."""
+
+    def __init__(self, owner: str = "acme", repo: str = "churn-retrain", host: str = "127.0.0.1") -> None:
+        self.owner, self.repo = owner, repo
+        self.state = State()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _handle(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    self._send(400, {"message": "Problems parsing JSON"})
+                    return
+                auth = self.headers.get("Authorization", "")
+                with stub.state.lock:
+                    stub.state.requests.append(Recorded(method, parts.path, query, body, auth))
+                    if not re.match(r"^(Bearer|token) \S+$", auth):
+                        self._send(401, {"message": "Requires authentication"})
+                        return
+                    status, payload = stub.route(method, parts.path, query, body)
+                self._send(status, payload)
+
+            def _send(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._handle("GET")
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+            def do_PATCH(self) -> None:
+                self._handle("PATCH")
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # lifecycle
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # views for assertions
+    @property
+    def requests(self) -> list[Recorded]:
+        return list(self.state.requests)
+
+    def calls(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.state.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    @property
+    def pulls(self) -> list[dict[str, Any]]:
+        return [self.state.pulls[n] for n in sorted(self.state.pulls)]
+
+    def comments_on(self, number: int) -> list[dict[str, Any]]:
+        return [c for c in self.state.comments.values() if c["issue_number"] == number]
+
+    # routing
+    def route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        prefix = f"/repos/{self.owner}/{self.repo}"
+        if not path.startswith(prefix + "/"):
+            return 404, {"message": "Not Found"}
+        rest = path[len(prefix) :]
+        if rest == "/pulls":
+            return (
+                self.list_pulls(query) if method == "GET" else self.create_pull(body) if method == "POST" else (405, {})
+            )
+        if m := re.fullmatch(r"/pulls/(\d+)", rest):
+            return self.update_pull(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        if m := re.fullmatch(r"/issues/(\d+)/labels", rest):
+            return self.add_labels(int(m.group(1)), body) if method == "POST" else (405, {})
+        if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
+            number = int(m.group(1))
+            if method == "GET":
+                return self.list_comments(number, query)
+            return self.create_comment(number, body) if method == "POST" else (405, {})
+        if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
+            return self.update_comment(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        return 404, {"message": "Not Found"}
+
+    @staticmethod
+    def _page(items: list[Any], query: dict[str, str]) -> list[Any]:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = max(int(query.get("page", 1)), 1)
+        return items[(page - 1) * per_page : page * per_page]
+
+    def _too_long(self, body: Any, key: str) -> bool:
+        return isinstance(body, dict) and len(str(body.get(key) or "")) > MAX_BODY
+
+    def _invalid(self, message: str) -> tuple[int, Any]:
+        return 422, {"message": "Validation Failed", "errors": [{"message": message}]}
+
+    def list_pulls(self, query: dict[str, str]) -> tuple[int, Any]:
+        state = query.get("state", "open")
+        found = []
+        for pr in self.pulls:
+            if state != "all" and pr["state"] != state:
+                continue
+            if "head" in query and pr["head"]["label"] != query["head"]:
+                continue
+            if "base" in query and pr["base"]["ref"] != query["base"]:
+                continue
+            found.append(pr)
+        return 200, self._page(found, query)
+
+    def create_pull(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
+            return self._invalid("title, head and base are required")
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        head = body["head"] if ":" in body["head"] else f"{self.owner}:{body['head']}"
+        for pr in self.pulls:
+            if pr["state"] == "open" and pr["head"]["label"] == head and pr["base"]["ref"] == body["base"]:
+                return self._invalid(f"A pull request already exists for {head}.")
+        number = self.state.next_number
+        self.state.next_number += 1
+        pr = {
+            "number": number,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "html_url": f"https://github.example/{self.owner}/{self.repo}/pull/{number}",
+            "head": {"ref": head.split(":", 1)[1], "label": head},
+            "base": {"ref": body["base"]},
+            "labels": [],
+        }
+        self.state.pulls[number] = pr
+        return 201, pr
+
+    def update_pull(self, number: int, body: Any) -> tuple[int, Any]:
+        pr = self.state.pulls.get(number)
+        if pr is None:
+            return 404, {"message": "Not Found"}
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        for key in ("title", "body", "state"):
+            if key in (body or {}):
+                pr[key] = body[key]
+        return 200, pr
+
+    def add_labels(self, number: int, body: Any) -> tuple[int, Any]:
+        pr = self.state.pulls.get(number)
+        if pr is None:
+            return 404, {"message": "Not Found"}
+        labels = body.get("labels") if isinstance(body, dict) else None
+        if not isinstance(labels, list) or not labels:
+            return self._invalid("labels must be a non-empty array")
+        for name in labels:
+            if name not in [lab["name"] for lab in pr["labels"]]:
+                pr["labels"].append({"name": name})
+        return 200, pr["labels"]
+
+    def list_comments(self, number: int, query: dict[str, str]) -> tuple[int, Any]:
+        return 200, self._page(sorted(self.comments_on(number), key=lambda c: c["id"]), query)
+
+    def create_comment(self, number: int, body: Any) -> tuple[int, Any]:
+        if number not in self.state.pulls:
+            return 404, {"message": "Not Found"}
+        if not isinstance(body, dict) or not body.get("body"):
+            return self._invalid("body is required")
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        cid = self.state.next_comment
+        self.state.next_comment += 1
+        comment = {"id": cid, "issue_number": number, "body": body["body"]}
+        self.state.comments[cid] = comment
+        return 201, comment
+
+    def update_comment(self, cid: int, body: Any) -> tuple[int, Any]:
+        comment = self.state.comments.get(cid)
+        if comment is None:
+            return 404, {"message": "Not Found"}
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        comment["body"] = body["body"]
+        return 200, comment

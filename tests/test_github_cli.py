@@ -1,0 +1,193 @@
+"""The workflow commands of the baked CLI (github_cli.py), run as the workflows run them.
+
+Real git (a bare origin), real DVC config, the GitHub API stand-in; no act, so fast.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+sys.path.insert(0, str(Path(__file__).parent))
+from github_stub import GitHubStub
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+PACKAGE = "churn_retrain"
+
+
+pytestmark = pytest.mark.slow  # runs the baked CLI in the shared venv of the lockfile's packages
+
+PYTHON: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _baked_python(baked_env: Any) -> None:
+    PYTHON[:] = [baked_env.python]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path)))
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(root, "remote", "add", "origin", str(origin))
+    git(root, "push", "-q", "origin", "main")
+    return root
+
+
+@pytest.fixture
+def stub() -> Iterator[GitHubStub]:
+    with GitHubStub("acme", "churn-retrain") as server:
+        yield server
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, dict[str, str], str]:
+    """Run a subcommand; returns (exit code, output, $GITHUB_OUTPUT values, $GITHUB_STEP_SUMMARY)."""
+    outputs, summary = root.parent / "gh_output", root.parent / "gh_summary"
+    outputs.write_text("")
+    summary.write_text("")
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": str(root / "src"),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_ACTIONS": "true",
+        **(env or {}),
+    }
+    python = PYTHON[0]
+    full_env["PATH"] = f"{Path(python).parent}{os.pathsep}{full_env['PATH']}"
+    result = subprocess.run(
+        [python, "-m", PACKAGE, *args], cwd=root, env=full_env, capture_output=True, text=True, check=False
+    )
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    return result.returncode, result.stdout + result.stderr, values, summary.read_text()
+
+
+def api_env(stub: GitHubStub) -> dict[str, str]:
+    return {
+        "GITHUB_API_URL": stub.url,
+        "GITHUB_REPOSITORY": "acme/churn-retrain",
+        "GITHUB_TOKEN": "tok",
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_RUN_ID": "42",
+    }
+
+
+def test_remote_pull_degrades_clearly_when_the_local_remote_is_missing(project: Path) -> None:
+    shutil.rmtree(project.parent / "churn-retrain-dvc-remote")
+    code, out, outputs, summary = cli(project, "remote-pull")
+    assert code == 0
+    assert outputs == {"remote-available": "false"}
+    assert "does not exist on this runner" in summary and "rebuilt deterministically" in summary
+    assert "DVC_REMOTE_CONFIG" in summary
+    assert "::warning::" in out
+
+
+def test_remote_pull_with_the_remote_present_and_nothing_pinned(project: Path) -> None:
+    code, out, outputs, summary = cli(project, "remote-pull")
+    assert code == 0 and outputs == {"remote-available": "true"}, out + summary
+    assert "nothing to pull" in out
+
+
+def test_open_pr_pushes_one_branch_and_one_pr_then_updates_it(project: Path, stub: GitHubStub) -> None:
+    origin = project.parent / "origin.git"
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "promotion.md").write_text(
+        "## Promote\n\n| metric | champion | candidate |\n|---|---|---|\n"
+    )
+    (project / "metrics.json").write_text('{"roc_auc": 0.8}\n')
+    code, out, outputs, summary = cli(project, "open-pr", "--label", "model-promotion", env=api_env(stub))
+    assert code == 0, out
+    assert outputs["pr-number"] == "1"
+    assert (
+        git(origin, "for-each-ref", "--format=%(refname)", "refs/heads/promote/") == "refs/heads/promote/churn-retrain"
+    )
+    assert git(origin, "show", "promote/churn-retrain:metrics.json") == '{"roc_auc": 0.8}'
+    assert git(origin, "rev-parse", "main") != git(origin, "rev-parse", "promote/churn-retrain")
+    assert "GITHUB_TOKEN" in summary and "will not run" in summary  # the token notice
+    pr = stub.pulls[0]
+    assert "| metric |" in pr["body"] and "actions/runs/42" in pr["body"]
+    assert [lab["name"] for lab in pr["labels"]] == ["model-promotion"]
+    # a second run (new numbers) updates the same pull request and branch
+    git(project, "switch", "-q", "main")
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "promotion.md").write_text("## Promote again\n")
+    (project / "metrics.json").write_text('{"roc_auc": 0.81}\n')
+    code, out, _, summary = cli(
+        project, "open-pr", "--label", "model-promotion", env={**api_env(stub), "TOKEN_KIND": "promotion-token"}
+    )
+    assert code == 0, out
+    assert len(stub.pulls) == 1 and len(stub.calls("POST", r".*/pulls")) == 1
+    assert git(origin, "show", "promote/churn-retrain:metrics.json") == '{"roc_auc": 0.81}'
+    assert "will not run" not in summary
+
+
+def test_open_pr_with_nothing_changed_proposes_nothing(project: Path, stub: GitHubStub) -> None:
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "promotion.md").write_text("body")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "report")
+    code, out, _, summary = cli(project, "open-pr", env=api_env(stub))
+    assert code == 0 and "nothing to propose" in out and "Nothing to propose" in summary
+    assert stub.requests == []
+
+
+def test_open_pr_reports_api_errors_as_one_line(project: Path) -> None:
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "promotion.md").write_text("body")
+    (project / "metrics.json").write_text("{}\n")
+    env = {"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t"}
+    code, out, _, _ = cli(project, "open-pr", env=env)
+    assert code == 2 and "cannot reach the GitHub API" in out and "Traceback" not in out
+
+
+def test_pr_comment_without_a_gate_result_says_so(project: Path, stub: GitHubStub) -> None:
+    stub.route("POST", "/repos/acme/churn-retrain/pulls", {}, {"title": "t", "head": "x", "base": "main"})
+    code, out, _, _ = cli(
+        project,
+        "pr-comment",
+        "--pr",
+        "1",
+        "--body-file",
+        "reports/missing.md",
+        "--status",
+        "failure",
+        env=api_env(stub),
+    )
+    assert code == 0, out
+    (comment,) = stub.comments_on(1)
+    assert "no result" in comment["body"] and "`failure`" in comment["body"]
+
+
+def test_rollback_refuses_what_is_not_a_model_tag(project: Path, stub: GitHubStub) -> None:
+    for tag in ("v1", "model-v1; rm -rf /", "model-vX"):
+        code, out, _, _ = cli(project, "rollback", "--tag", tag, env=api_env(stub))
+        assert code == 2 and "is not a model tag" in out
+    code, out, _, _ = cli(project, "rollback", "--tag", "model-v7", env=api_env(stub))
+    assert code == 2 and "does not exist" in out
+    assert stub.requests == []
+
+
+def test_promote_without_a_pinned_model_is_a_no_op(project: Path) -> None:
+    code, out, _, summary = cli(project, "promote", "--no-push")
+    assert code == 0 and "nothing to promote" in out and "nothing to promote" in summary
+    assert git(project, "tag", "-l") == ""

@@ -1,0 +1,140 @@
+"""The baked project's GitHub client (github.py) against the local API stand-in."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from github_stub import MAX_BODY, GitHubStub
+
+PACKAGE = (
+    Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}"
+)
+
+
+def load(name: str) -> ModuleType:
+    # github.py and gitops.py use only the standard library and no relative imports.
+    spec = importlib.util.spec_from_file_location(f"baked_{name}", PACKAGE / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gh_mod = load("github")
+
+
+@pytest.fixture
+def stub() -> GitHubStub:
+    with GitHubStub() as server:
+        yield server
+
+
+@pytest.fixture
+def client(stub: GitHubStub) -> object:
+    env = {"GITHUB_API_URL": stub.url, "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t0k"}
+    return gh_mod.GitHub.from_env(env)
+
+
+def test_from_env_requires_repository_and_token() -> None:
+    with pytest.raises(gh_mod.GitHubError, match="owner/name"):
+        gh_mod.GitHub.from_env({"GITHUB_TOKEN": "x"})
+    with pytest.raises(gh_mod.GitHubError, match="no token"):
+        gh_mod.GitHub.from_env({"GITHUB_REPOSITORY": "a/b"})
+    default = gh_mod.GitHub.from_env({"GITHUB_REPOSITORY": "a/b", "GITHUB_TOKEN": "x"})
+    assert default.api_url == "https://api.github.com"
+
+
+def test_upsert_pull_creates_then_updates(stub: GitHubStub, client: object) -> None:
+    first = gh_mod.upsert_pull(client, "promote/m", "main", "Promote m", "body 1", labels=["model-promotion"])
+    second = gh_mod.upsert_pull(client, "promote/m", "main", "Promote m again", "body 2", labels=["model-promotion"])
+    assert first.created and not second.created
+    assert first.number == second.number
+    assert len(stub.pulls) == 1
+    pr = stub.pulls[0]
+    assert pr["body"] == "body 2" and pr["title"] == "Promote m again"
+    assert [lab["name"] for lab in pr["labels"]] == ["model-promotion"]
+    lists = stub.calls("GET", r"/repos/acme/churn-retrain/pulls")
+    assert lists and all(r.query["head"] == "acme:promote/m" and r.query["base"] == "main" for r in lists)
+    assert all(r.authorization == "Bearer t0k" for r in stub.requests)
+    assert len(stub.calls("POST", r"/repos/acme/churn-retrain/pulls")) == 1
+    assert len(stub.calls("PATCH", r"/repos/acme/churn-retrain/pulls/\d+")) == 1
+
+
+def test_other_branches_do_not_count(stub: GitHubStub, client: object) -> None:
+    gh_mod.upsert_pull(client, "promote/a", "main", "A", "a")
+    result = gh_mod.upsert_pull(client, "promote/b", "main", "B", "b")
+    assert result.created and len(stub.pulls) == 2
+
+
+def test_long_body_is_truncated_under_the_limit(stub: GitHubStub, client: object) -> None:
+    table = "| col | value |\n|---|---|\n" + "".join(f"| column_{i} | {i * 0.001:.6f} |\n" for i in range(5000))
+    body = "# Promote\n\n```\n" + "x" * 70_000 + "\n```\n" + table
+    result = gh_mod.upsert_pull(client, "promote/m", "main", "T", body)
+    stored = stub.pulls[result.number - 1]["body"]
+    assert len(stored) <= MAX_BODY
+    assert "Truncated" in stored and stored.count("```") % 2 == 0
+
+
+@pytest.mark.parametrize("size", [0, 10, MAX_BODY - 1, MAX_BODY, MAX_BODY + 1, 3 * MAX_BODY])
+def test_truncate_body_sizes(size: int) -> None:
+    text = ("line of text\n" * (size // 13 + 1))[:size]
+    out = gh_mod.truncate_body(text)
+    assert len(out) <= MAX_BODY
+    assert (out == text) == (size <= MAX_BODY)
+
+
+def test_sticky_comment_is_updated_in_place(stub: GitHubStub, client: object) -> None:
+    pr = gh_mod.upsert_pull(client, "feature", "main", "F", "f")
+    stub.state.comments[1] = {"id": 1, "issue_number": pr.number, "body": "a human comment"}
+    cid1, created1 = gh_mod.upsert_comment(client, pr.number, "gate: FAIL", "retrain-gate")
+    cid2, created2 = gh_mod.upsert_comment(client, pr.number, "gate: PASS", "retrain-gate")
+    assert created1 and not created2 and cid1 == cid2
+    bodies = [c["body"] for c in stub.comments_on(pr.number)]
+    assert len(bodies) == 2 and "a human comment" in bodies
+    sticky = stub.state.comments[cid1]["body"]
+    assert sticky.startswith("<!-- retrain-gate -->") and "gate: PASS" in sticky and "FAIL" not in sticky
+
+
+def test_sticky_comment_found_beyond_the_first_page(stub: GitHubStub, client: object) -> None:
+    pr = gh_mod.upsert_pull(client, "feature", "main", "F", "f")
+    for i in range(150):
+        stub.state.comments[i + 1] = {"id": i + 1, "issue_number": pr.number, "body": f"noise {i}"}
+    stub.state.comments[500] = {"id": 500, "issue_number": pr.number, "body": "<!-- retrain-gate -->\nold"}
+    cid, created = gh_mod.upsert_comment(client, pr.number, "new", "retrain-gate")
+    assert (cid, created) == (500, False)
+    pages = [r.query["page"] for r in stub.calls("GET", r".*/issues/\d+/comments")]
+    assert pages == ["1", "2"]
+
+
+def test_errors_name_the_call_and_status(stub: GitHubStub) -> None:
+    anonymous = gh_mod.GitHub(stub.url, "acme/churn-retrain", "")
+    with pytest.raises(gh_mod.GitHubError, match="HTTP 401"):
+        anonymous.find_pulls("x")
+    client = gh_mod.GitHub(stub.url, "acme/churn-retrain", "t")
+    with pytest.raises(gh_mod.GitHubError, match=r"PATCH .*/pulls/99: HTTP 404"):
+        client.update_pull(99, "t", "b")
+    unreachable = gh_mod.GitHub("http://127.0.0.1:9", "acme/churn-retrain", "t", timeout=2)
+    with pytest.raises(gh_mod.GitHubError, match="cannot reach"):
+        unreachable.find_pulls("x")
+
+
+def test_stub_refuses_a_second_open_pull_for_the_same_head(client: object) -> None:
+    client.create_pull("promote/m", "main", "A", "a")
+    with pytest.raises(gh_mod.GitHubError, match=r"422.*already exists"):
+        client.create_pull("promote/m", "main", "B", "b")
+
+
+def test_git_auth_env_keeps_the_token_off_the_command_line() -> None:
+    gitops = sys.modules.get("baked_gitops") or load("gitops")
+    env = gitops.auth_env({"GITHUB_TOKEN": "s3cret", "GITHUB_SERVER_URL": "https://ghe.example"})
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://ghe.example/.extraheader"
+    assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")
+    assert "s3cret" not in env["GIT_CONFIG_VALUE_0"]  # base64, as actions/checkout does
+    assert gitops.auth_env({}) == {}

