@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-track", action="store_true", help="skip MLflow logging")
     p = add("advance", cmd_advance, "move data.end_date in params.yaml (the window the pipeline covers)")
     p.add_argument("--to", type=_date, required=True, help="new data.end_date")
+    from .decisions_cli import register as register_decisions
+
+    register_decisions(add)
     return parser
 
 

@@ -151,6 +151,86 @@ class MlflowParams(Strict):
         return value
 
 
+class ColumnDriftRule(Strict):
+    method: str | None = None
+    threshold: float | None = Field(default=None, gt=0.0)
+
+
+class DriftParams(Strict):
+    """Evidently DataDriftPreset between the champion's training data and the newest window."""
+
+    window_days: int = Field(default=7, ge=1, description="current = the newest days up to data.end_date")
+    columns: tuple[str, ...] = Field(default=(), description="empty: features.numeric + features.categorical")
+    sample_cap: int = Field(default=20_000, ge=0, description="max rows per frame handed to Evidently; 0 = no cap")
+    seed: int = 0
+    drift_share: float = Field(default=0.5, gt=0.0, le=1.0, description="dataset drift at this drifted share")
+    method: str | None = None
+    threshold: float | None = Field(default=None, gt=0.0)
+    per_column: dict[str, ColumnDriftRule] = Field(default_factory=dict)
+
+
+class AgeTrigger(Strict):
+    enabled: bool = True
+    max_age_days: int = Field(default=30, ge=1)
+
+
+class DriftTrigger(Strict):
+    enabled: bool = True
+
+
+class DecayTrigger(Strict):
+    enabled: bool = True
+    window_days: int = Field(default=7, ge=1)
+    windows: int = Field(default=4, ge=1, description="M: how many of the newest windows are scored")
+    min_bad: int = Field(default=2, ge=1, description="N: fire when >= N of M windows and the latest are bad")
+    floor: float | None = Field(default=None, description="worst acceptable value of the primary metric")
+    max_relative_drop: float | None = Field(default=0.05, ge=0.0, description="bad: this much worse than at promotion")
+    min_rows: int = Field(default=50, ge=1, description="windows with fewer labelled rows are not scored")
+
+    @model_validator(mode="after")
+    def _n_of_m(self) -> DecayTrigger:
+        if self.min_bad > self.windows:
+            raise ValueError(f"min_bad ({self.min_bad}) cannot exceed windows ({self.windows})")
+        return self
+
+
+class VolumeTrigger(Strict):
+    enabled: bool = True
+    min_new_rows: int = Field(default=10_000, ge=1)
+
+
+class TriggersParams(Strict):
+    age: AgeTrigger = AgeTrigger()
+    drift: DriftTrigger = DriftTrigger()
+    decay: DecayTrigger = DecayTrigger()
+    volume: VolumeTrigger = VolumeTrigger()
+
+
+class DecideParams(Strict):
+    combine: Literal["any", "all"] = "any"
+    cooldown_days: float = Field(default=7, ge=0)
+    short_circuit: bool = Field(default=True, description="stop evaluating triggers once the outcome is settled")
+    triggers: TriggersParams = TriggersParams()
+
+
+class MetricRule(Strict):
+    tolerance: float | None = Field(default=None, description="min signed improvement; < 0 allows a regression")
+    floor: float | None = Field(default=None, description="worst acceptable value (max if lower is better)")
+
+
+class BootstrapParams(Strict):
+    resamples: int = Field(default=1000, ge=100)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
+    seed: int = 0
+
+
+class GateParams(Strict):
+    min_holdout_rows: int = Field(default=200, ge=1)
+    required_improvement: float = Field(default=0.0, description="lower CI bound of the primary metric's improvement")
+    bootstrap: BootstrapParams = BootstrapParams()
+    metrics: dict[str, MetricRule] = Field(default_factory=dict)
+
+
 class Params(Strict):
     project: ProjectParams
     data: DataParams
@@ -160,6 +240,9 @@ class Params(Strict):
     model: ModelParams = ModelParams()
     evaluate: EvaluateParams
     mlflow: MlflowParams
+    drift: DriftParams = DriftParams()
+    decide: DecideParams = DecideParams()
+    gate: GateParams = GateParams()
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
@@ -169,6 +252,13 @@ class Params(Strict):
                 raise ValueError(
                     f"evaluate.metrics: {name!r} is not a {self.project.task} metric (choose from {', '.join(allowed)})"
                 )
+        for name in self.gate.metrics:
+            if name not in self.evaluate.metrics:
+                raise ValueError(f"gate.metrics: {name!r} is not listed in evaluate.metrics")
+        known = set(self.features.all)
+        for name in (*self.drift.columns, *self.drift.per_column):
+            if name not in known:
+                raise ValueError(f"drift: column {name!r} is not a feature")
         special = {self.project.target, self.project.date_column}
         for name in self.features.all:
             if name in special:

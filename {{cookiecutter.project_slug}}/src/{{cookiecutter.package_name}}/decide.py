@@ -1,0 +1,231 @@
+"""Decide whether to retrain: gather the observations, run the triggers, combine them.
+
+Order of the rules (each documented in the README):
+
+1. ``--force`` always retrains (the reason is recorded) and ignores the cooldown.
+2. No champion on ``evaluate.champion_ref`` yet: retrain, there is nothing to keep.
+3. Cooldown: within ``decide.cooldown_days`` of the last change of dvc.lock on the
+   champion ref, do not retrain.
+4. The triggers, cheapest first: age, new data volume, performance decay (loads the
+   champion and scores the newest labelled windows), data drift (imports Evidently).
+   They combine with ``decide.combine`` (any / all). With ``decide.short_circuit``
+   the remaining triggers are skipped (and marked "not evaluated") once the outcome
+   is settled, so the expensive imports happen only when they can change the answer.
+
+Nothing here imports MLflow; Evidently only when the drift trigger runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from . import champion as champion_mod
+from . import history
+from .config import Params
+from .dataset import days, list_partitions, partition_path
+from .metrics import get_metric
+from .triggers import (
+    Cooldown,
+    TriggerResult,
+    Window,
+    age_trigger,
+    combine,
+    decay_trigger,
+    drift_trigger,
+    manual_trigger,
+    skipped,
+    volume_trigger,
+)
+
+TRIGGER_ORDER = ("age", "volume", "decay", "drift")
+
+
+def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
+    """Rows in raw partitions from ``start`` to ``end``, read from Parquet metadata (no data loaded)."""
+    import pyarrow.parquet as pq
+
+    if end < start:
+        return 0
+    return sum(pq.read_metadata(p).num_rows for p in list_partitions(root / params.data.raw_dir, start, end))
+
+
+def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) -> list[Window]:
+    """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
+    import pandas as pd
+
+    from .features import input_columns, predict_scores
+    from .metrics import compute
+
+    cfg = params.decide.triggers.decay
+    metric = params.evaluate.primary_metric
+    columns = [*input_columns(params), params.project.target]
+    windows = []
+    end = params.data.end_date
+    for _ in range(cfg.windows):
+        start = max(end - dt.timedelta(days=cfg.window_days - 1), train_end + dt.timedelta(days=1))
+        if end < start:
+            break
+        paths = [partition_path(root / params.data.raw_dir, d) for d in days(start, end)]
+        paths = [p for p in paths if p.exists()]
+        frame = pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True) if paths else None
+        if frame is not None:
+            frame = frame[frame[params.project.target].notna()]
+        rows = 0 if frame is None else len(frame)
+        value = None
+        if frame is not None and rows >= cfg.min_rows:
+            y = frame[params.project.target].to_numpy()
+            scores = predict_scores(model, frame[input_columns(params)], params.project.task)
+            value = compute([metric], y, scores, params.evaluate.threshold)[metric]
+            if math.isnan(value):  # NaN, e.g. a single class in the window
+                value = None
+        windows.append(Window(start, end, rows, value))
+        end = start - dt.timedelta(days=1)
+    return list(reversed(windows))
+
+
+def _settled(results: list[TriggerResult], mode: str) -> str | None:
+    evaluated = [r for r in results if r.evaluated]
+    if mode == "any":
+        fired = [r.name for r in evaluated if r.fired]
+        return f"{fired[0]} already fired (combine: any)" if fired else None
+    quiet = [r.name for r in evaluated if not r.fired]
+    return f"{quiet[0]} did not fire (combine: all)" if quiet else None
+
+
+def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False, reason: str | None = None,
+           all_triggers: bool = False) -> dict[str, Any]:
+    cfg = params.decide
+    ref_name = params.evaluate.champion_ref
+    manual = manual_trigger(force, reason)
+    champ = champion_mod.resolve(root, ref_name)
+    cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name), now)
+    enabled = [name for name in TRIGGER_ORDER if getattr(cfg.triggers, name).enabled]
+    results: list[TriggerResult] = []
+    champion_info: dict[str, Any] = champ.to_dict()
+
+    def skip_all(why: str) -> None:
+        results.extend(skipped(name, why) for name in enabled)
+
+    if champ.md5 is None:
+        retrain, why = True, f"no champion yet ({champ.reason}): train the first model"
+        skip_all("no champion to compare")
+    elif force and not all_triggers:
+        retrain, why = True, f"forced by hand: {reason or 'no reason given'}"
+        skip_all("forced")
+    elif cooldown.active and not force:
+        retrain = False
+        why = (f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
+               f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC ({cfg.cooldown_days} days)")
+        skip_all("cooldown active")
+    else:
+        span = history.train_range(root, champ.commit or ref_name)
+        if span is None:
+            raise ValueError(f"{ref_name} pins a model but has no data/processed/split.json: "
+                             "cannot tell which data the champion learnt from")
+        champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
+        promoted = history.promoted_at(root, ref_name, champ.md5)
+        champion_info["promoted_at"] = promoted.isoformat() if promoted else None
+        baseline_metrics = history.committed_metrics(root, champ.commit or ref_name) or {}
+        primary = params.evaluate.primary_metric
+        baseline = baseline_metrics.get(primary)
+        champion_info["baseline"] = {primary: baseline}
+        for name in enabled:
+            settled = None if (all_triggers or not cfg.short_circuit) else _settled(results, cfg.combine)
+            if settled:
+                results.append(skipped(name, f"outcome settled, {settled}"))
+                continue
+            if name == "age":
+                results.append(age_trigger(promoted, now, cfg.triggers.age))
+            elif name == "volume":
+                since = span[1] + dt.timedelta(days=1)
+                rows = count_rows(root, params, since, params.data.end_date)
+                results.append(volume_trigger(rows, span[1], cfg.triggers.volume))
+            elif name == "decay":
+                model = champion_mod.load(root, champ)
+                windows = decay_windows(params, root, model, span[1])
+                results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
+            elif name == "drift":
+                from .drift import run_drift
+
+                summary = run_drift(params, root, root / "reports" / "drift", reference_range=span, html=False)
+                results.append(drift_trigger(summary))
+        retrain = combine(results, cfg.combine) or force
+        fired = [r.name for r in results if r.fired]
+        if force:
+            why = f"forced by hand: {reason or 'no reason given'}"
+        elif retrain:
+            why = f"{', '.join(fired)} fired (combine: {cfg.combine})"
+        elif not enabled:
+            why = "every trigger is disabled in decide.triggers"
+        elif cfg.combine == "all" and fired:
+            why = f"only {', '.join(fired)} fired; combine: all needs every trigger"
+        else:
+            why = "no trigger fired: " + "; ".join(r.detail for r in results if r.evaluated)
+
+    return {
+        "retrain": retrain,
+        "reason": why,
+        "forced": force,
+        "now": now.isoformat(),
+        "combine": cfg.combine,
+        "cooldown": cooldown.to_dict(),
+        "champion": champion_info,
+        "data": {"end_date": params.data.end_date.isoformat()},
+        "triggers": [manual.to_dict(), *(r.to_dict() for r in results)],
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, dict):
+        parts = [f"{k} {v}" for k, v in value.items() if v is not None]
+        return ", ".join(parts) or "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def to_markdown(decision: dict[str, Any]) -> str:
+    verdict = "retrain" if decision["retrain"] else "no retrain"
+    lines = [
+        f"### Retraining decision: **{verdict}**",
+        "",
+        _escape(decision["reason"]),
+        "",
+        "| trigger | value | threshold | fired | detail |",
+        "|---|---|---|---|---|",
+    ]
+    for t in decision["triggers"]:
+        fired = "yes" if t["fired"] else ("no" if t["evaluated"] else "skipped")
+        lines.append(f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
+                     f"{_escape(t['detail'])} |")
+    cd = decision["cooldown"]
+    lines += ["", f"Combine: `{decision['combine']}` · cooldown {cd['days']} days "
+              f"({'active until ' + cd['until'] if cd['active'] else 'not active'}) · now {decision['now']}", ""]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_outputs(decision: dict[str, Any], root: Path) -> tuple[Path, Path]:
+    out = root / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "decision.json", out / "decision.md"
+    json_path.write_text(json.dumps(decision, indent=2, default=str) + "\n")
+    markdown = to_markdown(decision)
+    md_path.write_text(markdown)
+    if os.environ.get("GITHUB_OUTPUT"):
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
+            handle.write(f"retrain={'true' if decision['retrain'] else 'false'}\n")
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    return json_path, md_path

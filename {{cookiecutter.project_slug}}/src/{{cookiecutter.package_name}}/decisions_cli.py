@@ -1,0 +1,115 @@
+"""Subcommands that decide: decide, drift, gate, report, demo.
+
+Exit codes follow cli.py: 0 ok (decide: whatever the decision; gate: promote),
+1 refused (gate: reject), 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import Any
+
+Add = Callable[..., argparse.ArgumentParser]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _params(args: argparse.Namespace) -> Any:
+    from .config import load_params
+
+    return load_params(args.root / args.params)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from .decide import decide, write_outputs
+
+    params = _params(args)
+    if args.now is not None:
+        now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC)
+    else:
+        now = dt.datetime.now(dt.UTC)
+    if args.reason and not args.force:
+        print("decide: --reason without --force is recorded nowhere; pass --force to force a retrain", file=sys.stderr)
+        return 2
+    decision = decide(params, args.root, now, force=args.force, reason=args.reason, all_triggers=args.all_triggers)
+    json_path, _ = write_outputs(decision, args.root)
+    print(f"decide: {'RETRAIN' if decision['retrain'] else 'no retrain'} - {decision['reason']}")
+    for t in decision["triggers"]:
+        state = "FIRED" if t["fired"] else ("quiet" if t["evaluated"] else "skipped")
+        print(f"  {t['name']:<7} {state:<7} {t['detail']}")
+    print(f"  written: {json_path.relative_to(args.root)} and decision.md")
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from .drift import run_drift
+
+    params = _params(args)
+    out = args.root / "reports" / "drift"
+    summary = run_drift(params, args.root, out)
+    verdict = "DATASET DRIFT" if summary["dataset_drift"] else "no dataset drift"
+    print(f"drift: {verdict}: {len(summary['drifted_columns'])} of {len(summary['columns'])} columns drifted "
+          f"({summary['drifted_share']:.0%}, threshold {summary['drift_share_threshold']:.0%}); "
+          f"reference {summary['reference_range'][0]}..{summary['reference_range'][1]}, "
+          f"current {summary['current_range'][0]}..{summary['current_range'][1]}")
+    for col, r in summary["columns"].items():
+        print(f"  {col:<20} {r['method']:<32} score {r['score']:.4g} threshold {r['threshold']:.4g}"
+              f"{'  DRIFTED' if r['drifted'] else ''}")
+    print("  written: reports/drift/drift_report.html, reports/drift/drift_summary.json")
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from .gate import run_gate
+
+    params = _params(args)
+    result = run_gate(params, args.root)
+    print(f"gate: {'PROMOTE' if result['promote'] else 'REJECT'}")
+    for m in result["metrics"]:
+        interval = f" CI [{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]" if m["interval"] else ""
+        champ = "none" if m["champion"] is None else f"{m['champion']:.4f}"
+        print(f"  {m['metric']:<18} champion {champ} candidate {m['candidate']:.4f}{interval} "
+              f"[{m['rule']}] {'pass' if m['passed'] else 'FAIL'}")
+    for reason in result["reasons"]:
+        print(f"  reason: {reason}")
+    print("  written: reports/gate.json, reports/gate.md")
+    return 0 if result["promote"] else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import run_report
+
+    params = _params(args)
+    path, text = run_report(params, args.root)
+    print(f"report: {path.relative_to(args.root)} ({len(text)} characters): {text.splitlines()[0]}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.root, workdir=args.workdir, rows_per_day=args.rows_per_day, keep=args.keep)
+
+
+def register(add: Add) -> None:
+    p = add("decide", cmd_decide, "decide whether to retrain (triggers, cooldown); write reports/decision.*")
+    p.add_argument("--force", action="store_true", help="retrain regardless of triggers and cooldown")
+    p.add_argument("--reason", help="why the retrain is forced (recorded in the decision)")
+    p.add_argument("--now", type=_date, help="evaluate age and cooldown as of this day (default: now, UTC)")
+    p.add_argument("--all-triggers", action="store_true",
+                   help="evaluate every trigger, even when the outcome is settled")
+    add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
+    add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")
+    add("report", cmd_report, "write the promotion pull-request body to reports/promotion.md")
+    p = add("demo", cmd_demo, "walk through no-drift / drift / bad-change on a scratch copy of this project")
+    p.add_argument("--workdir", help="scratch directory (default: a new temporary directory)")
+    p.add_argument("--rows-per-day", type=int, default=150, help="demo rows per day (small keeps it quick)")
+    p.add_argument("--keep", action="store_true", help="keep the scratch directory to look around afterwards")

@@ -1,0 +1,323 @@
+"""The promotion gate: is the candidate really better than the champion on the same rows?
+
+It fails closed. Before comparing anything it checks its inputs: evaluation.json and
+predictions.parquet exist, hold every configured metric, describe the same rows
+(count, no missing scores, metrics recomputed from the rows match the recorded ones),
+the holdout is at least ``gate.min_holdout_rows``, and the champion they were
+computed against is still the one ``evaluate.champion_ref`` pins (else the
+evaluation is stale). Any failure is a rejection with its reason.
+
+Then, per metric in ``evaluate.metrics``:
+
+* ``floor``: the worst acceptable value (a maximum for lower-is-better metrics);
+* ``tolerance``: the minimum signed improvement over the champion; a negative
+  value lets a guardrail metric regress by that much.
+
+For the primary metric a paired bootstrap resamples the holdout rows (seeded) and
+recomputes candidate and champion on the same resample; the candidate is promoted
+only if the lower end of the ``confidence`` interval of the improvement is at least
+``gate.required_improvement`` (0 means "not worse"). A candidate that is better by
+less than the noise of the holdout is therefore not promoted.
+
+With no champion yet only the floors apply.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Params
+from .metrics import get_metric
+
+REQUIRED_COLUMNS = ("row_id", "y_true", "candidate", "champion")
+
+
+@dataclass
+class MetricCheck:
+    metric: str
+    direction: str
+    champion: float | None
+    candidate: float | None
+    delta: float | None
+    improvement: float | None
+    interval: list[float] | None
+    rule: str
+    passed: bool
+    why: str = ""
+
+
+@dataclass
+class GateResult:
+    promote: bool
+    reasons: list[str]
+    metrics: list[MetricCheck] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "promote": self.promote,
+            "verdict": "promote" if self.promote else "reject",
+            "reasons": self.reasons,
+            "metrics": [asdict(m) for m in self.metrics],
+            **self.info,
+        }
+
+
+def _weighted_metric(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray, threshold: float) -> np.ndarray | None:
+    """Metric for each row of resample counts ``w`` (shape resamples x rows), vectorised; None if not supported."""
+    total = w.sum(axis=1)
+    if name in ("rmse", "mae", "brier"):
+        err = np.abs(y - s) if name == "mae" else (y - s) ** 2
+        value = (w * err).sum(axis=1) / total
+        return np.sqrt(value) if name == "rmse" else value
+    if name == "log_loss":
+        p = np.clip(s, 1e-15, 1 - 1e-15)
+        return -(w * (y * np.log(p) + (1 - y) * np.log(1 - p))).sum(axis=1) / total
+    if name == "accuracy":
+        return (w * ((s >= threshold).astype(int) == y)).sum(axis=1) / total
+    if name == "r2":
+        mean = (w * y).sum(axis=1) / total
+        ss_tot = (w * (y[None, :] - mean[:, None]) ** 2).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(ss_tot > 0, 1 - (w * (y - s) ** 2).sum(axis=1) / ss_tot, np.nan)
+    if name == "roc_auc":
+        order = np.argsort(s, kind="mergesort")
+        sorted_s = s[order]
+        starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
+        pos = np.add.reduceat((w * y)[:, order], starts, axis=1)
+        neg = np.add.reduceat((w * (1 - y))[:, order], starts, axis=1)
+        below = np.cumsum(neg, axis=1) - neg
+        denominator = pos.sum(axis=1) * neg.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denominator > 0, (pos * (below + 0.5 * neg)).sum(axis=1) / denominator, np.nan)
+    return None
+
+
+def paired_bootstrap(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *,
+                     threshold: float, resamples: int, confidence: float, seed: int) -> tuple[float, float, int]:
+    """Percentile interval of the improvement (positive = candidate better) over paired resamples of rows.
+
+    Each resample draws the holdout rows with replacement (seeded) and scores both
+    models on the same draw, so row difficulty cancels out of the difference.
+    """
+    metric = get_metric(metric_name)
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
+    diffs: list[np.ndarray] = []
+    done = 0
+    while done < resamples:
+        size = min(batch, resamples - done)
+        idx = rng.integers(0, n, (size, n))
+        counts = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+        cand = _weighted_metric(metric_name, y, candidate, counts, threshold)
+        champ = _weighted_metric(metric_name, y, champion, counts, threshold)
+        if cand is None or champ is None:  # metrics without a vectorised form: one resample at a time
+            cand = np.array([metric(y[row], candidate[row], threshold) for row in idx])
+            champ = np.array([metric(y[row], champion[row], threshold) for row in idx])
+        diff = cand - champ if metric.higher_is_better else champ - cand
+        diffs.append(diff[~np.isnan(diff)])
+        done += size
+    usable = np.concatenate(diffs)
+    if len(usable) < resamples // 2:
+        raise ValueError(f"bootstrap: {metric_name} is undefined on most resamples ({len(usable)}/{resamples} usable)")
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(usable, [alpha, 1 - alpha])
+    return float(low), float(high), len(usable)
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params, current: dict[str, Any]) -> list[str]:
+    problems = []
+    names = params.evaluate.metrics
+    if evaluation.get("primary_metric") != params.evaluate.primary_metric:
+        problems.append(f"evaluation.json was made for primary metric {evaluation.get('primary_metric')!r}, "
+                        f"params.yaml says {params.evaluate.primary_metric!r}: re-run evaluate")
+    cand_metrics = (evaluation.get("candidate") or {}).get("metrics") or {}
+    missing = [m for m in names if _num(cand_metrics.get(m)) is None]
+    if missing:
+        problems.append(f"candidate metric(s) missing or undefined in evaluation.json: {', '.join(missing)}")
+    recorded = evaluation.get("champion")
+    if recorded is not None:
+        champ_missing = [m for m in names if _num((recorded.get("metrics") or {}).get(m)) is None]
+        if champ_missing:
+            problems.append(f"champion metric(s) missing or undefined in evaluation.json: {', '.join(champ_missing)}")
+    # Stale: the champion it was compared against is no longer the one production pins.
+    was = (evaluation.get("champion_ref") or {}).get("model_md5")
+    now = current.get("model_md5")
+    if was != now:
+        problems.append(f"evaluation is stale: it compared against champion model {was or 'none'} but "
+                        f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`")
+    cols = [c for c in REQUIRED_COLUMNS if c not in predictions.columns]
+    if cols:
+        problems.append(f"predictions.parquet lacks column(s) {', '.join(cols)}")
+        return problems
+    rows = (evaluation.get("holdout") or {}).get("rows")
+    if rows != len(predictions):
+        problems.append(f"mismatched rows: evaluation.json counts {rows} holdout rows, "
+                        f"predictions.parquet has {len(predictions)}")
+    if predictions["row_id"].duplicated().any():
+        problems.append(f"predictions.parquet has {int(predictions['row_id'].duplicated().sum())} duplicated row_id(s)")
+    for col in ("y_true", "candidate"):
+        if predictions[col].isna().any():
+            problems.append(f"predictions.parquet: {int(predictions[col].isna().sum())} missing value(s) in {col}")
+    if recorded is not None and predictions["champion"].isna().any():
+        problems.append(f"predictions.parquet: {int(predictions['champion'].isna().sum())} rows lack a champion score")
+    if recorded is None and now is None and predictions["champion"].notna().any():
+        problems.append("predictions.parquet holds champion scores but evaluation.json records no champion")
+    if len(predictions) < params.gate.min_holdout_rows:
+        problems.append(f"holdout has {len(predictions)} rows, fewer than gate.min_holdout_rows "
+                        f"{params.gate.min_holdout_rows}: too few to judge")
+    if not problems:
+        y = predictions["y_true"].to_numpy()
+        for who, block in (("candidate", evaluation["candidate"]), ("champion", recorded)):
+            if block is None:
+                continue
+            scores = predictions[who].to_numpy(dtype=float)
+            for name in names:
+                value = get_metric(name)(y, scores, params.evaluate.threshold)
+                if abs(value - float(block["metrics"][name])) > 1e-4 * max(1.0, abs(value)):
+                    problems.append(f"mismatched rows: {who} {name} recomputed from predictions.parquet is "
+                                    f"{value:.6f}, evaluation.json says {block['metrics'][name]}")
+    return problems
+
+
+def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, current: dict[str, Any]) -> GateResult:
+    """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref."""
+    gate = params.gate
+    info: dict[str, Any] = {
+        "primary_metric": params.evaluate.primary_metric,
+        "required_improvement": gate.required_improvement,
+        "bootstrap": gate.bootstrap.model_dump(),
+        "champion_ref": current,
+    }
+    if evaluation is None:
+        return GateResult(False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"],
+                          info=info)
+    if predictions is None:
+        return GateResult(False, ["reports/predictions.parquet is missing: run `dvc repro` (evaluate stage) first"],
+                          info=info)
+    info["holdout"] = evaluation.get("holdout")
+    info["candidate"] = {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"}
+    was = evaluation.get("champion_ref") or {}
+    if was.get("commit") != current.get("commit") and was.get("model_md5") == current.get("model_md5"):
+        info["champion_ref_moved"] = (f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
+                                      "since evaluate ran, but pins the same champion model: the comparison holds")
+    problems = _input_problems(evaluation, predictions, params, current)
+    if problems:
+        return GateResult(False, problems, info=info)
+
+    has_champion = evaluation.get("champion") is not None
+    info["first_model"] = not has_champion
+    y = predictions["y_true"].to_numpy()
+    checks: list[MetricCheck] = []
+    for name in params.evaluate.metrics:
+        metric = get_metric(name)
+        rule = gate.metrics.get(name)
+        cand = float(evaluation["candidate"]["metrics"][name])
+        champ = float(evaluation["champion"]["metrics"][name]) if has_champion else None
+        improvement = metric.improvement(champ, cand) if champ is not None else None
+        check = MetricCheck(name, "higher is better" if metric.higher_is_better else "lower is better", champ, cand,
+                            None if champ is None else cand - champ, improvement, None, "", True)
+        rules, failures = [], []
+        if rule is not None and rule.floor is not None:
+            sign = ">=" if metric.higher_is_better else "<="
+            rules.append(f"{sign} {rule.floor}")
+            if (cand < rule.floor) if metric.higher_is_better else (cand > rule.floor):
+                failures.append(f"{name} {cand:.4f} is worse than its floor {rule.floor}")
+        if has_champion and improvement is not None:
+            if name == params.evaluate.primary_metric:
+                low, high, used = paired_bootstrap(
+                    y, predictions["candidate"].to_numpy(dtype=float), predictions["champion"].to_numpy(dtype=float),
+                    name, threshold=params.evaluate.threshold, resamples=gate.bootstrap.resamples,
+                    confidence=gate.bootstrap.confidence, seed=gate.bootstrap.seed)
+                check.interval = [round(low, 6), round(high, 6)]
+                info["bootstrap_usable_resamples"] = used
+                level = f"{gate.bootstrap.confidence:.0%}"
+                rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
+                if low < gate.required_improvement:
+                    verdict = ("better on paper but not significantly" if improvement > gate.required_improvement
+                               else "not better")
+                    failures.append(
+                        f"{name}: {verdict} (improvement {improvement:+.4f}); the {level} interval "
+                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}")
+            elif rule is not None and rule.tolerance is not None:
+                rules.append(f"improvement >= {rule.tolerance:+}")
+                if improvement < rule.tolerance:
+                    failures.append(f"{name} changed from {champ:.4f} to {cand:.4f}, an improvement of "
+                                    f"{improvement:+.4f}, below the tolerance {rule.tolerance:+}")
+        check.rule = "; ".join(rules) or "reported only"
+        check.passed = not failures
+        check.why = "; ".join(failures)
+        checks.append(check)
+    reasons = [c.why for c in checks if not c.passed]
+    if not has_champion:
+        info["note"] = "no champion yet: only absolute floors apply"
+    return GateResult(not reasons, reasons, checks, info)
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    verdict = "PROMOTE" if result["promote"] else "REJECT"
+    lines = [f"### Promotion gate: **{verdict}**", ""]
+    if result.get("note"):
+        lines += [result["note"], ""]
+    if result["reasons"]:
+        lines += [f"- {r}" for r in result["reasons"]] + [""]
+    if result["metrics"]:
+        lines += ["| metric | champion | candidate | delta | interval | rule | result |",
+                  "|---|---|---|---|---|---|---|"]
+        for m in result["metrics"]:
+            interval = "–" if not m["interval"] else f"[{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]"
+            arrow = "↑" if m["direction"].startswith("higher") else "↓"
+            lines.append(f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
+                         f"{_fmt(m['delta'], True)} | {interval} | {m['rule']} | {'pass' if m['passed'] else 'FAIL'} |")
+        lines.append("")
+    holdout = result.get("holdout") or {}
+    if holdout:
+        lines.append(f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
+                     f"Interval: paired bootstrap of the improvement (positive = candidate better), "
+                     f"{result['bootstrap']['resamples']} resamples, seed {result['bootstrap']['seed']}.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_gate(params: Params, root: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    from . import champion as champion_mod
+    from . import paths
+
+    eval_path, pred_path = root / paths.EVALUATION, root / paths.PREDICTIONS
+    evaluation = None
+    if eval_path.exists():
+        try:
+            evaluation = json.loads(eval_path.read_text())
+        except ValueError as exc:
+            raise ValueError(f"{paths.EVALUATION} is not valid JSON: {exc}") from exc
+    predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
+    current = champion_mod.resolve(root, params.evaluate.champion_ref).to_dict()
+    result = judge(evaluation, predictions, params, current).to_dict()
+    out = root / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (out / "gate.md").write_text(to_markdown(result))
+    return result

@@ -1,0 +1,93 @@
+"""What git says about production: when the champion was promoted, when main last changed.
+
+Plain ``git`` subprocesses, no DVC or MLflow import: the decision path stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import yaml
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+
+
+def git_show(root: Path, ref: str, path: str) -> str | None:
+    """The file's text at ``ref``, or None when the ref or the file does not exist."""
+    shown = _git(root, "show", f"{ref}:{path}")
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def head_sha(root: Path) -> str | None:
+    result = _git(root, "rev-parse", "HEAD")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def lock_model_md5(lock_text: str, model_path: str = "models/model.joblib") -> str | None:
+    lock = yaml.safe_load(lock_text) or {}
+    for stage in (lock.get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == model_path and out.get("md5"):
+                return str(out["md5"])
+    return None
+
+
+def _lock_commits(root: Path, ref: str, limit: int) -> list[tuple[str, dt.datetime]]:
+    log = _git(root, "log", f"-{limit}", "--format=%H %cI", ref, "--", "dvc.lock")
+    if log.returncode != 0:
+        return []
+    commits = []
+    for line in log.stdout.splitlines():
+        sha, _, stamp = line.partition(" ")
+        commits.append((sha, dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)))
+    return commits
+
+
+def last_lock_change(root: Path, ref: str) -> dt.datetime | None:
+    """When ``dvc.lock`` last changed on ``ref`` (the last retrain merged), or None."""
+    commits = _lock_commits(root, ref, 1)
+    return commits[0][1] if commits else None
+
+
+def promoted_at(root: Path, ref: str, md5: str, limit: int = 200) -> dt.datetime | None:
+    """When the model with ``md5`` first became the one ``ref``'s dvc.lock pins.
+
+    Walks the commits that touched dvc.lock, newest first, while they still pin the
+    same model: data-only updates of dvc.lock do not make a model younger.
+    """
+    since = None
+    for sha, stamp in _lock_commits(root, ref, limit):
+        text = git_show(root, sha, "dvc.lock")
+        if text is None or lock_model_md5(text) != md5:
+            break
+        since = stamp
+    return since
+
+
+def train_range(root: Path, ref: str) -> tuple[dt.date, dt.date] | None:
+    """The champion's training date range, from split.json as committed on ``ref`` (None: not there)."""
+    text = git_show(root, ref, "data/processed/split.json")
+    if text is None:
+        return None
+    try:
+        train = json.loads(text)["train"]
+        return dt.date.fromisoformat(train["start"]), dt.date.fromisoformat(train["end"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc
+
+
+def committed_metrics(root: Path, ref: str) -> dict[str, float] | None:
+    """metrics.json as committed on ``ref``: the champion's holdout metrics at promotion."""
+    text = git_show(root, ref, "metrics.json")
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{ref}:metrics.json is not valid JSON: {exc}") from exc
+    return {k: float(v) for k, v in data.items() if isinstance(v, int | float)}

@@ -1,0 +1,180 @@
+"""The promotion pull-request body: everything a reviewer needs to merge or not.
+
+Built from the files the pipeline already wrote (gate, decision, drift summary, data
+checks, split, dvc.lock, model_info); a missing one is named, never invented. The
+body is kept under GitHub's 65,536-character limit: long lists (drifted columns,
+failed checks) are cut to their most important entries with a count of the rest,
+and a last-resort trim keeps the verdict and the metrics table at the top.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .config import Params
+
+GITHUB_BODY_LIMIT = 65_536
+BUDGET = 60_000  # headroom for what a workflow may append
+TOP_COLUMNS = 10
+TOP_FAILURES = 15
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _cell(text: Any, limit: int = 120) -> str:
+    text = str(text).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mlflow_link(model_info: dict[str, Any] | None) -> str | None:
+    if not model_info or not model_info.get("run_id"):
+        return None
+    uri = str(model_info.get("tracking_uri") or "")
+    if not uri.startswith(("http://", "https://")):
+        return None
+    return f"{uri.rstrip('/')}/#/experiments/{model_info.get('experiment_id')}/runs/{model_info['run_id']}"
+
+
+def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> str:
+    if gate is None:
+        return "**Not gated**: reports/gate.json is missing; run `gate` before opening this pull request."
+    if gate["promote"]:
+        primary = next((m for m in gate["metrics"] if m["metric"] == gate.get("primary_metric")), None)
+        if primary and primary.get("interval"):
+            lo, hi = primary["interval"]
+            level = f"{gate.get('bootstrap', {}).get('confidence', 0.95):.0%}"
+            return (f"**Promote**: the candidate beats the champion on {primary['metric']} by "
+                    f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule.")
+        return "**Promote**: first model, every absolute floor passes."
+    return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
+
+
+def _metrics_section(gate: dict[str, Any] | None) -> list[str]:
+    if gate is None or not gate.get("metrics"):
+        reasons = (gate or {}).get("reasons") or ["reports/gate.json is missing"]
+        return ["## Metrics", "", *[f"- {_cell(r, 400)}" for r in reasons[:TOP_FAILURES]], ""]
+    from .gate import to_markdown
+
+    body = to_markdown(gate).splitlines()[1:]  # the gate's own table, without its title
+    return ["## Metrics (holdout, candidate vs champion)", *body, ""]
+
+
+def _trigger_section(decision: dict[str, Any] | None) -> list[str]:
+    if decision is None:
+        return ["## Why retrain", "", "reports/decision.json is missing (retrain started without `decide`).", ""]
+    lines = ["## Why retrain", "", _cell(decision.get("reason", ""), 600), ""]
+    fired = [t for t in decision.get("triggers", []) if t.get("fired")]
+    lines += [f"- **{t['name']}**: {_cell(t['detail'], 300)}" for t in fired]
+    return [*lines, ""]
+
+
+def _drift_section(drift: dict[str, Any] | None) -> list[str]:
+    if drift is None:
+        return ["## Drift", "", "No drift summary (reports/drift/drift_summary.json): run `drift`.", ""]
+    from .drift import top_drifted
+
+    cols = drift.get("columns", {})
+    verdict = "dataset drift" if drift.get("dataset_drift") else "no dataset drift"
+    lines = [
+        "## Drift",
+        "",
+        f"{verdict}: {len(drift.get('drifted_columns', []))} of {len(cols)} columns drifted "
+        f"({drift.get('drifted_share', 0):.0%}, threshold {drift.get('drift_share_threshold', 0):.0%}); "
+        f"reference {'..'.join(drift.get('reference_range', ['?', '?']))}, "
+        f"current {'..'.join(drift.get('current_range', ['?', '?']))}, rows used "
+        f"{drift.get('rows_used', {}).get('reference')} / {drift.get('rows_used', {}).get('current')}.",
+        "",
+        "| column | method | score | threshold | drifted |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in top_drifted(drift, TOP_COLUMNS):
+        lines.append(f"| {_cell(name, 60)} | {_cell(r['method'], 40)} | {r['score']:.4g} | {r['threshold']:.4g} | "
+                     f"{'yes' if r['drifted'] else 'no'} |")
+    if len(cols) > TOP_COLUMNS:
+        lines.append(f"\n{len(cols) - TOP_COLUMNS} more columns in the drift report (workflow artifact).")
+    return [*lines, ""]
+
+
+def _checks_section(checks: dict[str, Any] | None) -> list[str]:
+    if checks is None:
+        return ["## Data checks", "", "reports/data_checks.json is missing.", ""]
+    failures = checks.get("failures", [])
+    verdict = "passed" if checks.get("passed") else f"FAILED ({len(failures)} failures)"
+    lines = ["## Data checks", "", f"{checks.get('checks')} checks on {checks.get('rows')} rows "
+             f"({_cell(checks.get('subject', ''), 80)}): {verdict}.", ""]
+    for f in failures[:TOP_FAILURES]:
+        lines.append(f"- {_cell(f.get('column'), 60)}: {_cell(f.get('rule'), 60)} expected "
+                     f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}")
+    if len(failures) > TOP_FAILURES:
+        lines.append(f"- ... and {len(failures) - TOP_FAILURES} more in reports/data_checks.json")
+    return [*lines, ""]
+
+
+def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> list[str]:
+    from .tracking import dvc_locked_md5
+
+    md5 = dvc_locked_md5(root, params.data.raw_dir) or "not locked (run `dvc repro`)"
+    lines = ["## Data version", "", f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
+             f"- window: {params.data.start_date}..{params.data.end_date} (source: {params.data.source})"]
+    if split:
+        for part in ("train", "holdout"):
+            if part in split:
+                s = split[part]
+                lines.append(f"- {part}: {s.get('start')}..{s.get('end')}, {s.get('rows')} rows")
+    return [*lines, ""]
+
+
+def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
+    from .history import head_sha
+
+    sha = head_sha(root) or "<commit>"
+    lines = ["## Reproduce", "", "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]
+    link = mlflow_link(model_info)
+    if link:
+        lines += ["", f"MLflow run: {link}"]
+    elif model_info and model_info.get("run_id"):
+        lines += ["", f"MLflow run `{model_info['run_id']}` (local tracking store, not linkable)."]
+    return [*lines, ""]
+
+
+def build_report(params: Params, root: Path) -> str:
+    reports = root / "reports"
+    gate = _read_json(reports / "gate.json")
+    decision = _read_json(reports / "decision.json")
+    drift = _read_json(reports / "drift" / "drift_summary.json")
+    checks = _read_json(root / paths.DATA_CHECKS_JSON)
+    split = _read_json(root / paths.SPLIT_INFO)
+    model_info = _read_json(root / paths.MODEL_INFO)
+    head = [f"# Promote {params.mlflow.registered_model}", "", _verdict(gate, decision), ""]
+    sections = [
+        _metrics_section(gate),
+        _trigger_section(decision),
+        _drift_section(drift),
+        _checks_section(checks),
+        _data_section(params, root, split),
+        _reproduce_section(root, model_info),
+    ]
+    text = "\n".join(head + [line for section in sections for line in section])
+    if len(text) > BUDGET:
+        note = "\n\n*(Report trimmed to GitHub's pull-request body limit; the full files are workflow artifacts.)*\n"
+        text = text[: BUDGET - len(note)] + note
+    return text
+
+
+def run_report(params: Params, root: Path) -> tuple[Path, str]:
+    text = build_report(params, root)
+    path = root / "reports" / "promotion.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path, text

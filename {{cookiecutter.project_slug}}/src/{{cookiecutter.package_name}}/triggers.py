@@ -1,0 +1,161 @@
+"""Retraining triggers: each turns one observation into a number, a threshold and a verdict.
+
+The functions here are pure (numbers in, verdict out) so each rule is tested on
+crafted inputs; ``decide.py`` gathers the observations from git and the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import AgeTrigger, DecayTrigger, VolumeTrigger
+from .metrics import Metric
+
+
+@dataclass
+class TriggerResult:
+    name: str
+    value: Any
+    threshold: Any
+    fired: bool
+    detail: str
+    evaluated: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        if not out["extra"]:
+            out.pop("extra")
+        return out
+
+
+def skipped(name: str, why: str) -> TriggerResult:
+    return TriggerResult(name, None, None, False, f"not evaluated: {why}", evaluated=False)
+
+
+def days_between(earlier: dt.datetime, later: dt.datetime) -> float:
+    return (later - earlier).total_seconds() / 86400.0
+
+
+def age_trigger(promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger) -> TriggerResult:
+    if promoted is None:
+        return TriggerResult("age", None, cfg.max_age_days, True,
+                             "promotion date unknown (no dvc.lock history): treated as too old")
+    age = days_between(promoted, now)
+    fired = age > cfg.max_age_days
+    verdict = "older than" if fired else "within"
+    return TriggerResult(
+        "age", round(age, 2), cfg.max_age_days, fired,
+        f"champion promoted {promoted.date()}, {age:.1f} days ago: {verdict} the {cfg.max_age_days}-day maximum",
+    )
+
+
+def volume_trigger(new_rows: int, since: dt.date, cfg: VolumeTrigger) -> TriggerResult:
+    fired = new_rows >= cfg.min_new_rows
+    return TriggerResult(
+        "volume", new_rows, cfg.min_new_rows, fired,
+        f"{new_rows} rows ingested after the champion's training data (ends {since}); retrain at {cfg.min_new_rows}",
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date
+    rows: int
+    value: float | None  # None: too few labelled rows to score
+
+
+def window_is_bad(value: float, baseline: float | None, metric: Metric, cfg: DecayTrigger) -> list[str]:
+    """Why this window's value is bad (empty list: it is fine)."""
+    reasons = []
+    if cfg.floor is not None:
+        below = value < cfg.floor if metric.higher_is_better else value > cfg.floor
+        if below:
+            reasons.append(f"{metric.name} {value:.4f} is worse than the floor {cfg.floor}")
+    if cfg.max_relative_drop is not None and baseline is not None and baseline != 0:
+        drop = -metric.improvement(baseline, value) / abs(baseline)
+        if drop > cfg.max_relative_drop:
+            reasons.append(f"{metric.name} {value:.4f} is {drop:.1%} worse than {baseline:.4f} at promotion")
+    return reasons
+
+
+def decay_trigger(windows: list[Window], baseline: float | None, metric: Metric, cfg: DecayTrigger) -> TriggerResult:
+    """Fire when at least ``min_bad`` of the last ``windows`` windows AND the latest one are bad.
+
+    ``windows`` are oldest first. Requiring the latest window to be bad as well keeps a
+    recovered model from triggering on stale evidence; requiring N of M keeps a single
+    noisy window from triggering at all (no flapping).
+    """
+    threshold = {"min_bad": cfg.min_bad, "of_windows": cfg.windows, "floor": cfg.floor,
+                 "max_relative_drop": cfg.max_relative_drop, "baseline": baseline}
+    scored = [w for w in windows if w.value is not None][-cfg.windows:]
+    if not scored:
+        return TriggerResult("decay", None, threshold, False,
+                             "no labelled window after the champion's training data to score yet")
+    verdicts = [(w, window_is_bad(w.value, baseline, metric, cfg)) for w in scored if w.value is not None]
+    bad = sum(1 for _, reasons in verdicts if reasons)
+    latest_bad = bool(verdicts[-1][1])
+    fired = bad >= cfg.min_bad and latest_bad
+    latest = verdicts[-1][0]
+    detail = (
+        f"{bad} of the last {len(verdicts)} windows of {cfg.window_days} days are bad (need {cfg.min_bad}), "
+        f"latest ({latest.start}..{latest.end}, {metric.name} {latest.value:.4f}) is {'bad' if latest_bad else 'fine'}"
+    )
+    if verdicts[-1][1]:
+        detail += ": " + "; ".join(verdicts[-1][1])
+    extra = {"windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
+                          "value": None if w.value is None else round(w.value, 6), "bad": bool(r)}
+                         for w, r in verdicts]}
+    return TriggerResult("decay", bad, threshold, fired, detail, extra=extra)
+
+
+def drift_trigger(summary: dict[str, Any]) -> TriggerResult:
+    share = summary["drifted_share"]
+    fired = bool(summary["dataset_drift"])
+    cols = summary["drifted_columns"]
+    shown = ", ".join(cols[:5]) + (f" and {len(cols) - 5} more" if len(cols) > 5 else "")
+    detail = (f"{len(cols)} of {len(summary['columns'])} columns drifted ({share:.0%}; dataset drift at "
+              f"{summary['drift_share_threshold']:.0%})" + (f": {shown}" if cols else ""))
+    return TriggerResult("drift", round(share, 4), summary["drift_share_threshold"], fired, detail)
+
+
+def manual_trigger(force: bool, reason: str | None) -> TriggerResult:
+    if force:
+        return TriggerResult("manual", True, None, True, f"forced: {reason or 'no reason given'}")
+    return TriggerResult("manual", False, None, False, "not forced")
+
+
+def combine(results: list[TriggerResult], mode: str) -> bool:
+    """``any``: one fired trigger is enough; ``all``: every evaluated trigger must fire."""
+    evaluated = [r for r in results if r.evaluated]
+    if not evaluated:
+        return False
+    if mode == "any":
+        return any(r.fired for r in evaluated)
+    return all(r.fired for r in evaluated)
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    days: float
+    last_change: dt.datetime | None
+    now: dt.datetime
+
+    @property
+    def until(self) -> dt.datetime | None:
+        return None if self.last_change is None else self.last_change + dt.timedelta(days=self.days)
+
+    @property
+    def active(self) -> bool:
+        return self.until is not None and self.days > 0 and self.now < self.until
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "last_change": self.last_change.isoformat() if self.last_change else None,
+            "until": self.until.isoformat() if self.until else None,
+            "active": self.active,
+        }

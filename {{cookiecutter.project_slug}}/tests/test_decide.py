@@ -1,0 +1,178 @@
+"""`decide` end to end on a real git repository whose main pins a real champion."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}.cli import main
+
+from .conftest import small_params, write_params
+
+PROMOTED = "2026-01-20T00:00:00+00:00"
+
+
+def git(root: Path, *args: str, date: str = PROMOTED) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e.x", "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def champion_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained on 2026-01-01..15 (holdout ..20), pinned by main's dvc.lock, committed on 2026-01-20."""
+    root = tmp_path_factory.mktemp("champion") / "project"
+    root.mkdir()
+    write_params(root, small_params())
+    for stage in ["ingest", "validate", "split", "train", "evaluate"]:
+        extra = ["--no-track"] if stage in ("train", "evaluate") else []
+        assert main(["--root", str(root), stage, *extra]) == 0, stage
+    model = root / "models/model.joblib"
+    md5 = hashlib.md5(model.read_bytes(), usedforsecurity=False).hexdigest()
+    cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+    cache.parent.mkdir(parents=True)
+    shutil.copy(model, cache)
+    outs = [{"path": "models/model.joblib", "md5": md5}]
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}
+    (root / "dvc.lock").write_text(json.dumps(lock))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "dvc.lock", "metrics.json", "data/processed/split.json", "params.yaml")
+    git(root, "commit", "-q", "-m", "promote first model")
+    return root
+
+
+def checkout(champion_repo: Path, tmp_path: Path, end: str, **overrides: Any) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(champion_repo, root)
+    write_params(root, small_params(**{"data.end_date": end, **overrides}))
+    assert main(["--root", str(root), "ingest"]) == 0
+    return root
+
+
+def decide(root: Path, *args: str) -> dict[str, Any]:
+    assert main(["--root", str(root), "decide", *args]) == 0
+    return json.loads((root / "reports/decision.json").read_text())
+
+
+def triggers(decision: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for t in decision["triggers"]}
+
+
+def test_no_champion_means_retrain(project: Path) -> None:
+    decision = decide(project, "--now", "2026-01-20")
+    assert decision["retrain"] is True
+    assert "no champion yet" in decision["reason"]
+    assert "### Retraining decision: **retrain**" in (project / "reports/decision.md").read_text()
+
+
+def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-27")
+    out, summary = tmp_path / "gh_output", tmp_path / "gh_summary"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main;"
+        f"rc = main(['--root', {str(root)!r}, 'decide', '--now', '2026-01-28']);"
+        "print(rc, 'mlflow' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ran.strip().splitlines()[-1] == "0 False"  # exit 0, and MLflow never imported
+    decision = json.loads((root / "reports/decision.json").read_text())
+    assert decision["retrain"] is False, decision["reason"]
+    assert decision["reason"].startswith("no trigger fired")
+    t = triggers(decision)
+    for name in ("age", "volume", "decay", "drift"):
+        assert t[name]["evaluated"], t[name]
+        assert not t[name]["fired"], t[name]
+    assert t["age"]["value"] == pytest.approx(8.0)
+    assert t["volume"]["value"] == 12 * 120  # Jan 16..27: everything after the training data
+    assert decision["champion"]["train_range"] == ["2026-01-01", "2026-01-15"]
+    assert out.read_text() == "retrain=false\n"
+    assert "| trigger | value | threshold | fired | detail |" in summary.read_text()
+
+
+def test_cooldown_blocks_and_skips_the_expensive_triggers(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-22", **{"data.demo.drift_onset": "2026-01-21"})
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main;"
+        f"rc = main(['--root', {str(root)!r}, 'decide', '--now', '2026-01-22']);"
+        "print(rc, [m for m in ('evidently', 'mlflow', 'sklearn') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"
+    decision = json.loads((root / "reports/decision.json").read_text())
+    assert decision["retrain"] is False
+    assert decision["reason"].startswith("cooldown")
+    assert decision["cooldown"]["active"] is True
+    assert decision["cooldown"]["until"] == "2026-01-27T00:00:00+00:00"
+    assert not triggers(decision)["drift"]["evaluated"]
+
+
+def test_force_overrides_the_cooldown(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-22")
+    decision = decide(root, "--now", "2026-01-22", "--force", "--reason", "labels were fixed upstream")
+    assert decision["retrain"] is True
+    assert triggers(decision)["manual"]["detail"] == "forced: labels were fixed upstream"
+    assert main(["--root", str(root), "decide", "--reason", "no force"]) == 2
+
+
+def test_drift_fires_after_the_onset(champion_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-31", **{"data.demo.drift_onset": "2026-01-21"})
+    out = tmp_path / "gh_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    decision = decide(root, "--now", "2026-01-31", "--all-triggers")
+    t = triggers(decision)
+    assert t["drift"]["fired"], t["drift"]
+    assert t["drift"]["value"] >= 0.5
+    assert t["decay"]["evaluated"]
+    assert decision["retrain"] is True
+    assert "drift" in decision["reason"]
+    assert out.read_text() == "retrain=true\n"
+    summary = json.loads((root / "reports/drift/drift_summary.json").read_text())
+    assert "monthly_charges" in summary["drifted_columns"]
+
+
+def test_age_fires_and_short_circuits_the_rest(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-20")
+    decision = decide(root, "--now", "2026-03-01")
+    t = triggers(decision)
+    assert t["age"]["fired"]
+    assert decision["retrain"] is True
+    for name in ("volume", "decay", "drift"):
+        assert not t[name]["evaluated"]
+        assert "age already fired" in t[name]["detail"]
+
+
+def test_volume_fires_on_enough_new_rows(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-27",
+                    **{"decide.triggers.volume.min_new_rows": 1000, "decide.triggers.age.enabled": False})
+    decision = decide(root, "--now", "2026-01-28")
+    assert triggers(decision)["volume"]["fired"]
+    assert decision["retrain"] is True
+
+
+def test_combine_all_needs_every_trigger(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-27", **{"decide.combine": "all",
+                                                               "decide.triggers.volume.min_new_rows": 1000})
+    decision = decide(root, "--now", "2026-01-28")
+    t = triggers(decision)
+    assert not t["age"]["fired"]
+    assert not t["volume"]["evaluated"]  # settled by age under "all": nothing else can change it
+    assert decision["retrain"] is False
+
+
+def test_champion_without_split_record_is_bad_input(champion_repo: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-01-27")
+    git(root, "rm", "-q", "--cached", "data/processed/split.json")
+    git(root, "commit", "-q", "-m", "lose the split record")
+    assert main(["--root", str(root), "decide", "--now", "2026-02-10"]) == 2
+    assert "has no data/processed/split.json" in capsys.readouterr().err

@@ -1,0 +1,271 @@
+"""The promotion gate on crafted predictions: worse always rejected, noise not promoted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.config import Params, parse_params
+from {{ cookiecutter.package_name }}.gate import judge, paired_bootstrap, run_gate
+from {{ cookiecutter.package_name }}.metrics import compute
+
+from .conftest import small_params
+
+MD5 = "a" * 32
+CURRENT = {"ref": "main", "commit": "c0ffee", "model_md5": MD5, "reason": "model pinned by main's dvc.lock"}
+
+
+def params(**overrides: Any) -> Params:
+    return parse_params(small_params(**overrides))
+
+
+def truth(task: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    if task == "classification":
+        return (rng.random(n) < 0.3).astype("int64")
+    return rng.normal(50, 10, n)
+
+
+def scores(task: str, y: np.ndarray, quality: float, rng: np.random.Generator) -> np.ndarray:
+    """Predictions whose quality grows with ``quality`` (0: no signal)."""
+    if task == "classification":
+        return 1 / (1 + np.exp(-(quality * (2 * y - 1) - 0.8 + rng.normal(0, 1, len(y)))))
+    return y + rng.normal(0, 5 / max(quality, 1e-3), len(y))
+
+
+def frame(p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000,
+          seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    task = p.project.task
+    y = truth(task, n, rng)
+    # Same noise for both: the two models make correlated errors, as real ones do (a paired comparison).
+    cand = scores(task, y, candidate_quality, np.random.default_rng(seed + 1))
+    if champion_quality is None:
+        champ = np.full(n, np.nan)
+    else:
+        champ = scores(task, y, champion_quality, np.random.default_rng(seed + 1))
+    return pd.DataFrame({
+        "row_id": [f"r{i}" for i in range(n)],
+        "date": pd.Timestamp("2026-01-20"),
+        "y_true": y,
+        "candidate": cand,
+        "champion": champ,
+    })
+
+
+def evaluation(p: Params, preds: pd.DataFrame, champion_md5: str | None = MD5) -> dict[str, Any]:
+    y = preds["y_true"].to_numpy()
+    ev = p.evaluate
+    cand = compute(ev.metrics, y, preds["candidate"].to_numpy(), ev.threshold)
+    has_champion = preds["champion"].notna().all()
+    ref = {"ref": "main", "commit": "c0ffee", "model_md5": champion_md5 if has_champion else None, "reason": "x"}
+    champ = compute(ev.metrics, y, preds["champion"].to_numpy(), ev.threshold) if has_champion else None
+    return {
+        "task": p.project.task,
+        "primary_metric": ev.primary_metric,
+        "threshold": ev.threshold,
+        "holdout": {"rows": len(preds), "start": "2026-01-16", "end": "2026-01-20"},
+        "candidate": {"metrics": cand, "model_md5": "b" * 32, "mlflow_run_id": None},
+        "champion": ({"metrics": champ, **ref} if champ is not None else None),
+        "champion_ref": ref,
+    }
+
+
+def gate(p: Params, preds: pd.DataFrame, current: dict[str, Any] = CURRENT) -> dict[str, Any]:
+    return judge(evaluation(p, preds), preds, p, current).to_dict()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("gap", [0.3, 0.05])
+def test_worse_challenger_is_always_rejected(seed: int, gap: float) -> None:
+    p = params()
+    result = gate(p, frame(p, candidate_quality=1.0 - gap, champion_quality=1.0, seed=seed))
+    assert result["promote"] is False
+    primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
+    assert primary["passed"] is False
+    assert primary["interval"][0] < 0
+    assert any(p.evaluate.primary_metric in r for r in result["reasons"])
+
+
+def test_clearly_better_challenger_is_promoted() -> None:
+    p = params()
+    result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
+    assert result["promote"] is True, result["reasons"]
+    primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
+    assert primary["interval"][0] > 0
+    assert primary["improvement"] > 0
+
+
+def test_marginal_improvement_inside_bootstrap_noise_is_not_promoted() -> None:
+    p = params()
+    # Two models of nearly equal quality (1.03 vs 1.0) whose errors are independent: the candidate is better
+    # on paper on this holdout (seed 2), but by far less than the row-to-row noise.
+    seed, n = 2, 800
+    rng = np.random.default_rng(seed)
+    y = truth(p.project.task, n, rng)
+    preds = pd.DataFrame({
+        "row_id": [f"r{i}" for i in range(n)],
+        "date": pd.Timestamp("2026-01-20"),
+        "y_true": y,
+        "candidate": scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
+        "champion": scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
+    })
+    result = gate(p, preds)
+    primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
+    assert primary["improvement"] > 0  # better point estimate...
+    assert primary["interval"][0] < 0 < primary["interval"][1]  # ...inside the noise
+    assert result["promote"] is False
+    assert any("not significant" in r for r in result["reasons"])
+
+
+def test_vectorised_bootstrap_metrics_match_the_plain_ones() -> None:
+    from {{ cookiecutter.package_name }}.gate import _weighted_metric
+    from {{ cookiecutter.package_name }}.metrics import get_metric
+
+    rng = np.random.default_rng(0)
+    n = 300
+    idx = rng.integers(0, n, (5, n))
+    counts = np.stack([np.bincount(r, minlength=n) for r in idx]).astype(float)
+    y = (rng.random(n) < 0.3).astype(float)
+    s = np.round(rng.random(n) * 0.5 + 0.3 * y, 2)  # rounded: ties exercise the AUC tie rule
+    yr = rng.normal(50, 10, n)
+    sr = yr + rng.normal(0, 5, n)
+    for name, truth_, pred in [("roc_auc", y, s), ("log_loss", y, s), ("accuracy", y, s), ("brier", y, s),
+                               ("rmse", yr, sr), ("mae", yr, sr), ("r2", yr, sr)]:
+        vectorised = _weighted_metric(name, truth_, pred, counts, 0.5)
+        assert vectorised is not None
+        plain = [get_metric(name)(truth_[r], pred[r], 0.5) for r in idx]
+        assert vectorised == pytest.approx(plain), name
+
+
+def test_required_improvement_raises_the_bar() -> None:
+    p = params(**{"gate.required_improvement": 100.0})
+    result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
+    assert result["promote"] is False
+    assert any("required 100.0" in r for r in result["reasons"])
+
+
+def test_bootstrap_is_seeded() -> None:
+    p = params()
+    preds = frame(p, candidate_quality=1.2, champion_quality=1.0, n=500)
+    args = (preds["y_true"].to_numpy(), preds["candidate"].to_numpy(), preds["champion"].to_numpy(),
+            p.evaluate.primary_metric)
+    a = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
+    b = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
+    c = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=4)
+    assert a == b
+    assert a != c
+
+
+def test_guardrail_tolerance_is_a_signed_minimum_improvement() -> None:
+    p = params()
+    secondary = next(m for m in p.evaluate.metrics if m != p.evaluate.primary_metric)
+    preds = frame(p, candidate_quality=1.0, champion_quality=1.1)  # the candidate is a little worse everywhere
+    ev = evaluation(p, preds)
+    from {{ cookiecutter.package_name }}.metrics import get_metric
+
+    improvement = get_metric(secondary).improvement(ev["champion"]["metrics"][secondary],
+                                                    ev["candidate"]["metrics"][secondary])
+    assert improvement < 0
+    for tolerance, expected in ((improvement - 0.01, True), (improvement + 0.01, False)):
+        q = params(**{"gate.metrics": {secondary: {"tolerance": tolerance}}, "gate.required_improvement": -1.0})
+        result = judge(ev, preds, q, CURRENT).to_dict()
+        row = next(m for m in result["metrics"] if m["metric"] == secondary)
+        assert row["passed"] is expected, (tolerance, row)
+        assert result["promote"] is expected, result["reasons"]
+        if not expected:
+            assert any(secondary in r and "tolerance" in r for r in result["reasons"])
+
+
+def test_first_model_is_judged_on_floors_only() -> None:
+    p = params()
+    good = frame(p, candidate_quality=1.0, champion_quality=None)
+    none = {"ref": "main", "commit": None, "model_md5": None, "reason": "no champion yet"}
+    result = judge(evaluation(p, good), good, p, none).to_dict()
+    assert result["promote"] is True, result["reasons"]
+    assert result["first_model"] is True
+    assert all(m["interval"] is None for m in result["metrics"])
+
+    useless = frame(p, candidate_quality=0.0, champion_quality=None)
+    result = judge(evaluation(p, useless), useless, p, none).to_dict()
+    assert result["promote"] is False
+    assert any("floor" in r for r in result["reasons"])
+
+
+def test_missing_inputs_are_rejected_with_the_reason() -> None:
+    p = params()
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    ev = evaluation(p, preds)
+
+    assert "evaluation.json is missing" in judge(None, preds, p, CURRENT).reasons[0]
+    assert "predictions.parquet is missing" in judge(ev, None, p, CURRENT).reasons[0]
+
+    no_metric = json.loads(json.dumps(ev))
+    del no_metric["candidate"]["metrics"][p.evaluate.primary_metric]
+    result = judge(no_metric, preds, p, CURRENT)
+    assert not result.promote
+    assert any("missing or undefined" in r and p.evaluate.primary_metric in r for r in result.reasons)
+
+    fewer = preds.iloc[:-10]
+    result = judge(ev, fewer, p, CURRENT)
+    assert not result.promote
+    assert any("mismatched rows" in r for r in result.reasons)
+
+    shuffled = preds.copy()
+    shuffled["candidate"] = shuffled["candidate"].sample(frac=1, random_state=0).to_numpy()
+    result = judge(ev, shuffled, p, CURRENT)
+    assert not result.promote
+    assert any("recomputed from predictions.parquet" in r for r in result.reasons)
+
+    holes = preds.copy()
+    holes.loc[3, "champion"] = np.nan
+    assert any("lack a champion score" in r for r in judge(ev, holes, p, CURRENT).reasons)
+
+
+def test_stale_evaluation_is_rejected() -> None:
+    p = params()
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    moved = {**CURRENT, "model_md5": "f" * 32}
+    result = judge(evaluation(p, preds), preds, p, moved)
+    assert not result.promote
+    assert any("stale" in r for r in result.reasons)
+
+
+def test_moved_ref_with_the_same_champion_is_not_stale() -> None:
+    p = params()
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    moved = {**CURRENT, "commit": "beef"}
+    result = judge(evaluation(p, preds), preds, p, moved).to_dict()
+    assert result["promote"] is True, result["reasons"]
+    assert "pins the same champion model" in result["champion_ref_moved"]
+
+
+def test_small_holdout_is_rejected() -> None:
+    p = params(**{"gate.min_holdout_rows": 5000})
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    result = gate(p, preds)
+    assert result["promote"] is False
+    assert any("min_holdout_rows" in r for r in result["reasons"])
+
+
+def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(project), "gate"]) == 1
+    assert "evaluation.json is missing" in (project / "reports/gate.md").read_text()
+    p = params()
+    # Outside git there is no champion: write a first-model evaluation.
+    preds = frame(p, candidate_quality=1.0, champion_quality=None)
+    (project / "reports").mkdir(exist_ok=True)
+    preds.to_parquet(project / "reports/predictions.parquet", index=False)
+    (project / "reports/evaluation.json").write_text(json.dumps(evaluation(p, preds)))
+    assert main(["--root", str(project), "gate"]) == 0
+    out = json.loads((project / "reports/gate.json").read_text())
+    assert out["verdict"] == "promote"
+    md = (project / "reports/gate.md").read_text()
+    assert "| metric | champion | candidate | delta | interval | rule | result |" in md
+    assert run_gate(p, project)["promote"] is True
+    assert "gate: PROMOTE" in capsys.readouterr().out
