@@ -41,6 +41,10 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE.parent
 PROBES = HERE / "probes"
 WRAP = HERE / "_wrap.py"
+# PYTHONDONTWRITEBYTECODE (set on some CI images and sandboxes) makes every process compile every
+# module it imports from source: seconds per command. Measured commands run without it, in a venv
+# whose bytecode was compiled at install time, i.e. the steady state of a user's machine.
+STRIPPED_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PYTHONHOME")
 SECTIONS = ("noop", "loop", "drift", "install")
 KEY_LIBRARIES = ("pandas", "numpy", "scikit-learn", "pyarrow", "evidently", "mlflow", "dvc", "pydantic")
 
@@ -51,6 +55,7 @@ class Config:
     reps: int
     loop_sizes: list[int]
     heavy_reps: int  # loop at >= 1M rows and full-data Evidently: the slowest figures
+    breakdown_rows: int  # loop size at which each pipeline stage is also timed on its own (0: none)
     noop_history: list[int]
     drift_rows: int
     installs: list[str]
@@ -90,7 +95,8 @@ class Runner:
         return str(self.venv / "bin" / "python")
 
     def env(self, date: dt.date | None = None, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "GITHUB_", "VIRTUAL_ENV"))}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("MLFLOW_", "GITHUB_", "VIRTUAL_ENV")) and k not in STRIPPED_ENV}
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)
         env.update({"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -170,7 +176,7 @@ def bake(cfg: Config) -> Baked:
     log(f"baked {project}; installing its lockfile into {venv} (uv)")
     py = python311()
     subprocess.run(["uv", "venv", "-q", "-p", py, str(venv)], check=True)
-    subprocess.run(["uv", "pip", "install", "-q", "-p", str(venv / "bin/python"), "-r",
+    subprocess.run(["uv", "pip", "install", "-q", "--compile-bytecode", "-p", str(venv / "bin/python"), "-r",
                     str(project / "requirements.lock")], check=True)
     subprocess.run(["uv", "pip", "install", "-q", "-p", str(venv / "bin/python"), "--no-deps", "-e", str(project)],
                    check=True)
@@ -255,6 +261,13 @@ def bench_noop(cfg: Config, b: Baked) -> dict[str, Any]:
             "triggers": {t["name"]: ("fired" if t["fired"] else "quiet" if t["evaluated"] else "skipped")
                          for t in decision["triggers"]},
         })
+        # What the same decision costs without the drift trigger (Evidently's import and run): the floor
+        # the other triggers set.
+        set_params(project, {"decide.triggers.drift.enabled": False})
+        no_drift = [b.runner.measure(f"noop-{history}-decide-without-drift-{rep}",
+                                     cli(b, "decide", "--now", today.isoformat()), project) for rep in range(cfg.reps)]
+        entry["without_drift_trigger"] = median_measure(no_drift)
+        set_params(project, {"decide.triggers.drift.enabled": True})
         # The same day's check as a scheduled run does it: ingest the new day, then decide.
         b.runner.run(cli(b, "advance", "--to", (today + dt.timedelta(days=1)).isoformat()), cwd=project)
         daily = b.runner.measure(f"noop-{history}-ingest-one-day", cli(b, "ingest"), project)
@@ -340,11 +353,38 @@ def bench_loop(cfg: Config, b: Baked) -> dict[str, Any]:
         }
         if mlflows:
             entry["mlflow_log"] = median_measure(mlflows)
+        if rows == cfg.breakdown_rows:
+            entry["stages"] = stage_breakdown(b, work, env, rows)
         results[str(rows)] = entry
         if not cfg.keep:
             shutil.rmtree(snapshot, ignore_errors=True)
             shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+IMPORT_FLOOR = "import pandas, pyarrow.parquet, pydantic, yaml, sklearn.pipeline, sklearn.compose, sklearn.linear_model"
+
+
+def stage_breakdown(b: Baked, work: Path, env: dict[str, str], rows: int) -> dict[str, Any]:
+    """Each `dvc repro` stage on its own (what the stage's process costs), with and without MLflow."""
+    log(f"loop: stage breakdown at {rows} rows")
+    commands = [
+        ("python + imports floor", [b.runner.python, "-c", IMPORT_FLOOR]),
+        ("import evidently", [b.runner.python, "-c", "from evidently import Report"]),
+        ("import mlflow", [b.runner.python, "-c", "import mlflow"]),
+        ("ingest (nothing new)", cli(b, "ingest")),
+        ("validate", cli(b, "validate")),
+        ("split", cli(b, "split")),
+        ("train", cli(b, "train")),
+        ("evaluate", cli(b, "evaluate")),
+        ("train --no-track", cli(b, "train", "--no-track")),
+        ("evaluate --no-track", cli(b, "evaluate", "--no-track")),
+    ]
+    out = {}
+    for name, cmd in commands:
+        m = b.runner.measure(f"stage-{rows}-{name}", cmd, work, env=env)
+        out[name] = {"wall": m.wall, "peak_rss_mb": m.peak_rss_mb}
+    return out
 
 
 def bench_drift(cfg: Config, b: Baked) -> dict[str, Any]:
@@ -388,7 +428,9 @@ def bench_install(cfg: Config, b: Baked) -> dict[str, Any]:
             else:
                 if kind == "uv-cold":
                     env["UV_CACHE_DIR"] = str(cache)
-                script = f'uv venv -q -p "{py}" "{target}" && uv pip install -q -p "{target}/bin/python" -r "{lock}"'
+                compile_flag = " --compile-bytecode" if kind == "uv-warm-compile" else ""
+                script = (f'uv venv -q -p "{py}" "{target}" && '
+                          f'uv pip install -q{compile_flag} -p "{target}/bin/python" -r "{lock}"')
             samples.append(b.runner.measure(f"install-{kind}-{rep}", ["sh", "-c", script], cfg.work, env=env))
             for path in (target, cache):
                 shutil.rmtree(path, ignore_errors=True)
@@ -552,9 +594,10 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
                   f"{NOOP_TRAIN_DAYS}-day reference,",
                   "sampled to `drift.sample_cap`).", ""]
         lines += table(["history", "raw rows on disk", "reference read", "decide wall", "peak RSS",
-                        "triggers", "ingest 1 new day"],
-                       [[f"{k} days", f"{v['raw_rows']:,}", "..".join(v["reference_range"] or []), fmt_s(v["wall"]),
-                         fmt_mb(v["peak_rss_mb"]),
+                        "decide without drift trigger", "triggers", "ingest 1 new day"],
+                       [[f"{k} days", f"{v['raw_rows']:,}", "..".join(v["reference_range"] or []),
+                         f"**{fmt_s(v['wall'])}**", fmt_mb(v["peak_rss_mb"]),
+                         fmt_s(v["without_drift_trigger"]["wall"]) if "without_drift_trigger" in v else "–",
                          ", ".join(f"{n} {s}" for n, s in v["triggers"].items()),
                          f"{fmt_s(v['ingest_one_day']['wall'])}"]
                         for k, v in sorted(noop.items(), key=lambda kv: int(kv[0]))])
@@ -582,6 +625,15 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
                         for v in sorted(loop.values(), key=lambda v: v["rows"])])
         if plot_name:
             lines += ["", f"![cost against data size]({plot_name})"]
+        for v in loop.values():
+            if "stages" not in v:
+                continue
+            lines += ["", f"Where the time outside fitting goes, at {fmt_rows(v['rows'])} rows:"
+                      " each stage's command run "
+                      "on its own, in a fresh process (1 run), next to the fixed cost of starting Python with the",
+                      "imports a stage needs:", ""]
+            lines += table(["command", "wall", "peak RSS"],
+                           [[f"`{k}`", fmt_s(s["wall"]), fmt_mb(s["peak_rss_mb"])] for k, s in v["stages"].items()])
         lines += ["", "## 5. `dvc repro` with nothing changed, and logging a model to MLflow", ""]
         lines += table(["rows", "dvc repro (no-op)", "up to date", "peak RSS"],
                        [[fmt_rows(v["rows"]), fmt_s(v["repro_noop"]["wall"]),
@@ -620,8 +672,9 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     if inst:
         lines += ["", f"## 4. Environment from the lockfile ({inst['packages']} pinned packages)", "",
                   "A fresh venv each time, `requirements.lock` only. *uv warm*: the machine's uv cache; *uv cold*:",
-                  "an empty `UV_CACHE_DIR` (downloads everything); *pip*: `python -m venv` + `pip install",
-                  "--no-cache-dir -r requirements.lock`.", ""]
+                  "an empty `UV_CACHE_DIR` (downloads everything); *uv warm + compile*: `--compile-bytecode` (what",
+                  "the benchmark's own venv uses; pip compiles by default, uv does not); *pip*: `python -m venv` +",
+                  "`pip install --no-cache-dir -r requirements.lock`.", ""]
         lines += table(["method", "runs", "wall", "peak RSS"],
                        [[k, str(v["n"]), fmt_s(v["wall"]), fmt_mb(v["peak_rss_mb"])]
                         for k, v in inst.items() if isinstance(v, dict)])
@@ -706,6 +759,8 @@ def parse(argv: list[str] | None) -> Config:
     p.add_argument("--sizes", help="loop sizes in rows, comma-separated (full 10000,100000,1000000; smoke 10000)")
     p.add_argument("--history", help="no-op history lengths in days (full 30,180; smoke 30)")
     p.add_argument("--drift-rows", type=int, help="rows per drift frame (full 1000000; smoke 5000)")
+    p.add_argument("--breakdown-rows", type=int,
+                   help="loop size at which each stage is also timed alone (full 100000; smoke 0 = off)")
     p.add_argument("--only", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
     p.add_argument("--skip", help="comma-separated sections to skip")
     p.add_argument("--out-dir", type=Path, help="where benchmarks.md/.png/.json go (full: docs/; smoke: the work dir)")
@@ -728,12 +783,29 @@ def parse(argv: list[str] | None) -> Config:
         loop_sizes=[int(x) for x in (a.sizes or ("10000,100000,1000000" if full else "10000")).split(",")],
         noop_history=[int(x) for x in (a.history or ("30,180" if full else "30")).split(",")],
         drift_rows=a.drift_rows or (1_000_000 if full else 5_000),
-        installs=["uv-warm", "uv-cold", "pip"] if full else ["uv-warm"],
+        installs=["uv-warm", "uv-warm-compile", "uv-cold", "pip"] if full else ["uv-warm"],
+        breakdown_rows=a.breakdown_rows if a.breakdown_rows is not None else (100_000 if full else 0),
         sections=sections,
         out_dir=out,
         work=work,
         keep=a.keep or a.work is not None,
     )
+
+
+def write_outputs(cfg: Config, b: Baked, results: dict[str, Any], load_start: list[float], started: float) -> None:
+    results["machine"] = machine(b)
+    results["machine"]["load_average_start"] = load_start
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    png = cfg.out_dir / "benchmarks.png"
+    has_plot = plot(results, png)
+    # Raw figures beside the markdown, except in docs/ (which holds only the page and its plot).
+    raw = HERE / "results" / "benchmarks.json" if cfg.out_dir.resolve() == (TEMPLATE / "docs").resolve() \
+        else cfg.out_dir / "benchmarks.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    results["raw_path"] = os.path.relpath(raw, cfg.out_dir)
+    raw.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (cfg.out_dir / "benchmarks.md").write_text(render_markdown(cfg, results, png.name if has_plot else None))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -757,23 +829,11 @@ def main(argv: list[str] | None = None) -> int:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             missing.append(f"{name}: {first}")
             log(f"{name} FAILED: {exc}")
-    results["not_measured"] = missing
-    results["machine"] = machine(b)
-    results["machine"]["load_average_start"] = load_start
-    results["elapsed_s"] = round(time.perf_counter() - started, 1)
-    cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    png = cfg.out_dir / "benchmarks.png"
-    has_plot = plot(results, png)
-    # Raw figures beside the markdown, except in docs/ (which holds only the page and its plot).
-    raw = HERE / "results" / "benchmarks.json" if cfg.out_dir.resolve() == (TEMPLATE / "docs").resolve() \
-        else cfg.out_dir / "benchmarks.json"
-    raw.parent.mkdir(parents=True, exist_ok=True)
-    raw.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    results["raw_path"] = os.path.relpath(raw, cfg.out_dir)
-    (cfg.out_dir / "benchmarks.md").write_text(render_markdown(cfg, results, png.name if has_plot else None))
+        results["not_measured"] = missing + [f"{s}: not reached (run interrupted)" for s in cfg.sections
+                                             if s not in results and not any(m.startswith(s + ":") for m in missing)]
+        write_outputs(cfg, b, results, load_start, started)  # after every section: an interrupted run still reports
     print_table(results)
-    log(f"done in {results['elapsed_s']:.0f} s: {cfg.out_dir / 'benchmarks.md'}"
-        + (f" and {png.name}" if has_plot else ""))
+    log(f"done in {results['elapsed_s']:.0f} s: {cfg.out_dir / 'benchmarks.md'}, benchmarks.png")
     if not cfg.keep:
         shutil.rmtree(cfg.work / "baked", ignore_errors=True)
         shutil.rmtree(cfg.work / "venv", ignore_errors=True)
