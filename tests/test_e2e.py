@@ -153,7 +153,7 @@ def test_other_python_versions_install_and_pass(
 
     if shutil.which(f"python{python}") is None:
         pytest.skip(f"python{python} is not installed on this machine; the option is tested where it is")
-    project = bake_ok(cookies_session, project_name=f"Py {python} Model", python_version=python, **context)
+    project = bake_ok(cookies_session, project_name=f"Py{python.replace('.', '')} Model", python_version=python, **context)
     root = tmp_path_factory.mktemp(f"py{python}") / "venv"
     run(["uv", "venv", "-q", "-p", f"python{python}", str(root)], cwd=project)
     env = make_env(root, python)
