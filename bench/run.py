@@ -63,6 +63,7 @@ class Config:
     out_dir: Path
     work: Path
     keep: bool = False
+    venv: Path | None = None  # reuse a venv that holds the lockfile (the template tests' shared one)
 
 
 @dataclass
@@ -172,11 +173,14 @@ def bake(cfg: Config) -> Baked:
     context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
     package = project.name.replace("-", "_")
     assert (project / "src" / package).is_dir(), f"unexpected package layout in {project} ({context['package_name']})"
-    venv = cfg.work / "venv"
+    venv = cfg.venv or cfg.work / "venv"
     log(f"baked {project}; installing its lockfile into {venv} (uv)")
-    py = python311()
-    subprocess.run(["uv", "venv", "-q", "-p", py, str(venv)], check=True)
-    subprocess.run(["uv", "pip", "install", "-q", "--compile-bytecode", "-p", str(venv / "bin/python"), "-r",
+    if not (venv / "bin" / "python").exists():
+        subprocess.run(["uv", "venv", "-q", "-p", python311(), str(venv)], check=True)
+    # Full runs compile all bytecode up front, so no figure pays a first import's compile; smoke runs
+    # leave it to the first import (PYTHONDONTWRITEBYTECODE is not passed on, so .pyc files get written).
+    compile_flag = ["--compile-bytecode"] if cfg.mode == "full" else []
+    subprocess.run(["uv", "pip", "install", "-q", *compile_flag, "-p", str(venv / "bin/python"), "-r",
                     str(project / "requirements.lock")], check=True)
     subprocess.run(["uv", "pip", "install", "-q", "-p", str(venv / "bin/python"), "--no-deps", "-e", str(project)],
                    check=True)
@@ -687,45 +691,14 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     return "\n".join(lines)
 
 
-def plot(results: dict[str, Any], path: Path) -> bool:
-    loop = results.get("loop") or {}
-    if not loop:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    data = sorted(loop.values(), key=lambda v: v["rows"])
-    x = [v["rows"] for v in data]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ax1.plot(x, [v["total_wall"] for v in data], "o-", label="full loop")
-    ax1.plot(x, [v["total_wall"] - v["fit_seconds"] for v in data], "s--", label="outside fitting")
-    ax1.plot(x, [v["fit_seconds"] for v in data], "^:", label="fit only")
-    ax1.plot(x, [v["steps"]["dvc repro"]["wall"] for v in data], "x-.", label="dvc repro step", alpha=0.6)
-    noop = results.get("noop") or {}
-    if noop:
-        worst = max(v["wall"] for v in noop.values())
-        ax1.axhline(worst, color="grey", lw=0.8, ls=":", label=f"no-op decide ({worst:.1f} s)")
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("rows in the window")
-    ax1.set_ylabel("wall time, s (median)")
-    ax1.set_title("Retrain loop: wall time")
-    ax1.grid(True, which="both", alpha=0.3)
-    ax1.legend(fontsize=8)
-    ax2.plot(x, [v["peak_rss_mb"] for v in data], "o-", label="loop (max over steps)")
-    ax2.plot(x, [v["fit_only"]["peak_rss_mb"] for v in data], "^:", label="fit-only process")
-    ax2.set_xscale("log")
-    ax2.set_xlabel("rows in the window")
-    ax2.set_ylabel("peak RSS, MB (median)")
-    ax2.set_title("Retrain loop: peak memory")
-    ax2.grid(True, which="both", alpha=0.3)
-    ax2.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+def plot(python: str, raw: Path, path: Path) -> bool:
+    """Draw the PNG with the baked venv's matplotlib (MLflow brings it): the harness needs only
+    the template's dev requirements (cookiecutter, pyyaml)."""
+    result = subprocess.run([python, str(HERE / "plot.py"), str(raw), str(path)], cwd=HERE, capture_output=True,
+                            text=True, check=False)
+    if result.returncode not in (0, 3):
+        raise RuntimeError(f"plot failed: {result.stderr[-2000:]}")
+    return result.returncode == 0
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -755,7 +728,7 @@ def parse(argv: list[str] | None) -> Config:
     mode.add_argument("--smoke", action="store_true", help="smallest sizes, 1 repetition, no cold/pip installs")
     p.add_argument("--reps", type=int, help="repetitions per figure (full 3, smoke 1)")
     p.add_argument("--heavy-reps", type=int,
-                   help="repetitions for the 1M-row loop, full-data Evidently and cold/pip installs (default --reps)")
+                   help="repetitions for the 1M-row loop, full-data Evidently and cold/pip installs (full 1, smoke 1)")
     p.add_argument("--sizes", help="loop sizes in rows, comma-separated (full 10000,100000,1000000; smoke 10000)")
     p.add_argument("--history", help="no-op history lengths in days (full 30,180; smoke 30)")
     p.add_argument("--drift-rows", type=int, help="rows per drift frame (full 1000000; smoke 5000)")
@@ -766,9 +739,13 @@ def parse(argv: list[str] | None) -> Config:
     p.add_argument("--out-dir", type=Path, help="where benchmarks.md/.png/.json go (full: docs/; smoke: the work dir)")
     p.add_argument("--work", type=Path, help="scratch directory (default: a new temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    p.add_argument("--venv", type=Path, help="reuse this venv for the baked project (created if missing)")
+    p.add_argument("--render", type=Path, metavar="RESULTS_JSON",
+                   help="only rewrite benchmarks.md (+ png) from a saved benchmarks.json, measuring nothing")
     a = p.parse_args(argv)
     full = bool(a.full)
     reps = a.reps or (3 if full else 1)
+    heavy_reps = a.heavy_reps or (1 if full else reps)
     sections = [s for s in (a.only.split(",") if a.only else SECTIONS)]
     sections = [s for s in sections if s not in (a.skip.split(",") if a.skip else [])]
     unknown = set(sections) - set(SECTIONS)
@@ -779,7 +756,7 @@ def parse(argv: list[str] | None) -> Config:
     return Config(
         mode="full" if full else "smoke",
         reps=reps,
-        heavy_reps=a.heavy_reps or reps,
+        heavy_reps=heavy_reps,
         loop_sizes=[int(x) for x in (a.sizes or ("10000,100000,1000000" if full else "10000")).split(",")],
         noop_history=[int(x) for x in (a.history or ("30,180" if full else "30")).split(",")],
         drift_rows=a.drift_rows or (1_000_000 if full else 5_000),
@@ -789,6 +766,7 @@ def parse(argv: list[str] | None) -> Config:
         out_dir=out,
         work=work,
         keep=a.keep or a.work is not None,
+        venv=a.venv.resolve() if a.venv else None,
     )
 
 
@@ -798,17 +776,42 @@ def write_outputs(cfg: Config, b: Baked, results: dict[str, Any], load_start: li
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     png = cfg.out_dir / "benchmarks.png"
-    has_plot = plot(results, png)
     # Raw figures beside the markdown, except in docs/ (which holds only the page and its plot).
     raw = HERE / "results" / "benchmarks.json" if cfg.out_dir.resolve() == (TEMPLATE / "docs").resolve() \
         else cfg.out_dir / "benchmarks.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     results["raw_path"] = os.path.relpath(raw, cfg.out_dir)
     raw.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    has_plot = plot(b.runner.python, raw, png)
     (cfg.out_dir / "benchmarks.md").write_text(render_markdown(cfg, results, png.name if has_plot else None))
 
 
+def render_only(argv: list[str]) -> int:
+    """`run.py --render RESULTS.json [--out-dir DIR]`: rewrite the page (and plot) from saved figures,
+    e.g. after editing CAUSES. Plots with this Python's matplotlib when it has one."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--render", type=Path, required=True)
+    p.add_argument("--out-dir", type=Path, default=TEMPLATE / "docs")
+    a = p.parse_args(argv)
+    results = json.loads(a.render.read_text())
+    c = results["config"]
+    cfg = Config(mode=c["mode"], reps=c["reps"], loop_sizes=c["loop_sizes"], heavy_reps=c["heavy_reps"],
+                 breakdown_rows=c.get("breakdown_rows", 0), noop_history=c["noop_history"],
+                 drift_rows=c["drift_rows"], installs=c["installs"], sections=c["sections"], out_dir=a.out_dir,
+                 work=Path(c["work"]))
+    png = a.out_dir / "benchmarks.png"
+    has_plot = plot(sys.executable, a.render, png) if results.get("loop") else False
+    results["raw_path"] = os.path.relpath(a.render, a.out_dir)
+    (a.out_dir / "benchmarks.md").write_text(render_markdown(cfg, results, png.name if has_plot or png.exists()
+                                                             else None))
+    print_table(results)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--render" in argv:
+        return render_only(argv)
     cfg = parse(argv)
     cfg.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -836,7 +839,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"done in {results['elapsed_s']:.0f} s: {cfg.out_dir / 'benchmarks.md'}, benchmarks.png")
     if not cfg.keep:
         shutil.rmtree(cfg.work / "baked", ignore_errors=True)
-        shutil.rmtree(cfg.work / "venv", ignore_errors=True)
+        if cfg.venv is None:
+            shutil.rmtree(cfg.work / "venv", ignore_errors=True)
     return 1 if failed else 0
 
 

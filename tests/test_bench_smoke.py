@@ -17,22 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, BakedEnv
 
 pytestmark = pytest.mark.slow
 
-NUMBER = r"\d+(?:\.\d+)? (?:s|MB|GB)"
+NUMBER = r"(?:\d+(?:\.\d+)? (?:s|MB|GB)|×\d+(?:\.\d+)?)"
 
 
-def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path) -> None:
+def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: BakedEnv) -> None:
     if shutil.which("uv") is None:
         pytest.fail("uv is required for the benchmark (pip install uv)")
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("cookiecutter")
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, str(TEMPLATE / "bench" / "run.py"), "--smoke", "--work", str(tmp_path / "work"),
-         "--out-dir", str(out)],
+         "--out-dir", str(out), "--venv", str(baked_env.root)],
         cwd=TEMPLATE, capture_output=True, text=True, timeout=1500, check=False,
     )
     assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
