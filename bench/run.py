@@ -661,6 +661,13 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
         f"- Python {libs.get('python', '?')}; " + ", ".join(f"{k} {v}" for k, v in libs.items() if k != "python"),
         f"- {m.get('uv', 'uv ?')}",
         "",
+        "How: the default project (classification, logistic regression, demo source, MLflow on a sqlite file) is",
+        "baked and installed from `requirements.lock` into its own venv with compiled bytecode; each command runs",
+        "in a fresh wrapper process (`bench/_wrap.py`) and reports wall time and the peak RSS of its process tree",
+        "(`getrusage(RUSAGE_CHILDREN).ru_maxrss`, i.e. the largest single process, not the sum). Commands run",
+        "without `PYTHONDONTWRITEBYTECODE`: with it (as on this machine's default environment) every process",
+        "recompiles every module it imports, which added seconds to each command in trial runs.",
+        "",
         "## Targets",
         "",
     ]
