@@ -269,7 +269,7 @@ def bench_noop(cfg: Config, b: Baked) -> dict[str, Any]:
         # the other triggers set.
         set_params(project, {"decide.triggers.drift.enabled": False})
         no_drift = [b.runner.measure(f"noop-{history}-decide-without-drift-{rep}",
-                                     cli(b, "decide", "--now", today.isoformat()), project) for rep in range(cfg.reps)]
+                                     cli(b, "decide", "--now", today.isoformat()), project) for rep in range(cfg.heavy_reps)]
         entry["without_drift_trigger"] = median_measure(no_drift)
         set_params(project, {"decide.triggers.drift.enabled": True})
         # The same day's check as a scheduled run does it: ingest the new day, then decide.
