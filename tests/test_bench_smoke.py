@@ -1,0 +1,64 @@
+"""The benchmark harness runs (smoke size) and produces a table with numbers.
+
+``bench/run.py --smoke`` bakes the default project, installs it from its lockfile and
+measures every section at the smallest size with one repetition (drift on 5k rows,
+no cold-cache or pip installs). This keeps the scripts from rotting; the published
+figures come from ``bench/run.py --full``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEMPLATE, BakedEnv
+
+pytestmark = pytest.mark.slow
+
+NUMBER = r"(?:\d+(?:\.\d+)? (?:s|MB|GB)|×\d+(?:\.\d+)?)"
+
+
+def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: BakedEnv) -> None:
+    if shutil.which("uv") is None:
+        pytest.fail("uv is required for the benchmark (pip install uv)")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, str(TEMPLATE / "bench" / "run.py"), "--smoke", "--work", str(tmp_path / "work"),
+         "--out-dir", str(out), "--venv", str(baked_env.root)],
+        cwd=TEMPLATE, capture_output=True, text=True, timeout=1500, check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    # The printed table: one row per target, each with a verdict and a measured number.
+    assert re.search(rf"daily no-op decide\s+≤ 10 s\s+(yes|NO)\s+{NUMBER}", result.stdout), result.stdout
+    assert re.search(r"^\s+10k\s+\d+\.\d+s\s+\d+\.\d+s\s+\d+%", result.stdout, re.M), result.stdout
+
+    data = json.loads((out / "benchmarks.json").read_text())
+    assert data["not_measured"] == []
+    assert not data["noop"]["30"]["retrain"], data["noop"]["30"]["reason"]
+    loop = data["loop"]["10000"]
+    assert loop["total_wall"] > loop["fit_seconds"] > 0
+    assert set(loop["steps"]) == {"ingest", "validate", "decide", "dvc repro", "gate", "report"}
+    assert all(step["wall"] > 0 and step["peak_rss_mb"] > 0 for step in loop["steps"].values())
+    assert loop["repro_noop_up_to_date"]
+    assert loop["mlflow_log"]["log_and_register"] > 0
+    pairs = data["drift"]["pairs"]
+    assert pairs["same"]["project"]["dataset_drift"] is False and pairs["drift"]["project"]["dataset_drift"] is True
+    assert all(p["same_verdict"] for p in pairs.values())
+    assert data["install"]["uv-warm"]["wall"] > 0
+    assert data["machine"]["libraries"]["evidently"]
+
+    markdown = (out / "benchmarks.md").read_text()
+    for heading in ("## Machine", "## Targets", "## 1. Daily no-op check", "## 2. Full retrain loop",
+                    "## 3. Drift", "## 4. Environment", "## 5. `dvc repro`"):
+        assert heading in markdown, heading
+    targets = markdown.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in targets.splitlines() if line.startswith("| ") and not line.startswith("| what")]
+    assert len(rows) >= 7, targets
+    assert all(re.search(NUMBER, row) for row in rows if "verdict" not in row), targets
+    assert (out / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
