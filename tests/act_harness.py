@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -303,7 +304,12 @@ class Harness:
         self.sh("dvc", "repro", "-q")
         self.sh("dvc", "push", "-q")
         self.git("add", "-A")
-        self.git("commit", "-q", "-m", f"Model trained on data up to {end_date}")
+        # Dated the morning after its data, as a scheduled run would have proposed it: the
+        # cooldown and age triggers read this date, and scenarios pin their clock with
+        # RETRAIN_AS_OF, so a champion committed "now" would block every retrain.
+        stamp = f"{dt.date.fromisoformat(end_date) + dt.timedelta(days=1)}T08:00:00+00:00"
+        run(["git", "commit", "-q", "-m", f"Model trained on data up to {end_date}"], self.workdir,
+            {**self.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
         self.git("push", "-q", "origin", "HEAD")
 
     @property

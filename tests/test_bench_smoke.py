@@ -21,7 +21,7 @@ from .conftest import TEMPLATE, BakedEnv
 
 pytestmark = pytest.mark.slow
 
-NUMBER = r"(?:\d+(?:\.\d+)? (?:s|MB|GB)|×\d+(?:\.\d+)?)"
+NUMBER = r"(?:\d+(?:\.\d+)? (?:s|MB|GB)|\u00d7\d+(?:\.\d+)?)"  # \u00d7: the multiplication sign
 
 
 def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: BakedEnv) -> None:

@@ -114,6 +114,11 @@ def test_a_before_drift_onset_no_pr_and_summary_says_why(tmp_path: Path, baked_v
     assert "retrain (dvc repro" not in result.output or not result.job_succeeded("retrain")
     decision = json.loads((h.artifact("check-reports") / "reports" / "decision.json").read_text())
     assert decision["retrain"] is False
+    # Quiet because every trigger was evaluated and none fired, not because a cooldown hid them.
+    assert decision["cooldown"]["active"] is False, decision["cooldown"]
+    assert not [t["name"] for t in decision["triggers"] if t["fired"]], decision["triggers"]
+    evaluated = {t["name"] for t in decision["triggers"] if t["evaluated"]}
+    assert {"age", "volume", "drift"} <= evaluated, decision["triggers"]
     reasons = (h.artifact("check-reports") / "reports" / "decision.md").read_text()
     assert reasons.strip(), "the decision table must say why"
     first_row = next(line for line in reasons.splitlines() if line.strip())
@@ -131,7 +136,7 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     first = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
     assert first.returncode == 0, first.output[-8000:]
     for job in ("check", "retrain", "promotion pull request"):  # act logs jobs by their name:
-        assert first.job_succeeded(job), job
+        assert first.job_succeeded(job), f"{job} did not succeed:\n{first.output[-12000:]}"
     branch = f"promote/{SLUG}"
     assert h.origin_git("for-each-ref", "--format=%(refname)", "refs/heads/promote/") == f"refs/heads/{branch}"
     assert len(stub.pulls) == 1
