@@ -245,27 +245,23 @@ class Harness:
         return run(["git", "--git-dir", str(self.origin), *args], self.base, check=check).stdout.strip()
 
     # --- project -----------------------------------------------------------------------
-    def adopt(self, baked: Path, params_overrides: dict[str, Any]) -> None:
-        """Make ``baked`` the repository: small data, lockfile, bare origin, local DVC remote."""
-        shutil.copytree(baked, self.workdir, symlinks=True)
-        params_path = self.workdir / "params.yaml"
-        params = yaml.safe_load(params_path.read_text())
-        for dotted, value in params_overrides.items():
-            node = params
+    def set_params(self, values: dict[str, Any]) -> None:
+        """Set params.yaml keys given as dotted paths (``"data.demo.rows_per_day": 80``)."""
+        path = self.workdir / "params.yaml"
+        params = yaml.safe_load(path.read_text())
+        for dotted, value in values.items():
             *keys, last = dotted.split(".")
+            node = params
             for key in keys:
                 node = node[key]
             node[last] = value
-        params_path.write_text(yaml.safe_dump(params, sort_keys=False))
-        lock = self.workdir / "requirements.lock"
-        if not lock.exists():
-            # The template's own lockfile lands separately; until then lock exactly
-            # what the shared venv holds, which is what the setup action installs.
-            frozen = run(
-                [str(real_uv()), "pip", "freeze", "--exclude-editable", "-p", str(self.venv / "bin" / "python")],
-                self.base,
-            ).stdout
-            lock.write_text("# test stand-in for the template's lockfile\n" + frozen)
+        path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+    def adopt(self, baked: Path, params_overrides: dict[str, Any]) -> None:
+        """Make ``baked`` the repository: small data, lockfile, bare origin, local DVC remote."""
+        shutil.copytree(baked, self.workdir, symlinks=True)
+        self.set_params(params_overrides)
+        assert (self.workdir / "requirements.lock").is_file(), "the baked project must carry its lockfile"
         (self.workdir / ".dvc" / "config.local").write_text(self.dvc_config_local)
         self.sh(str(real_uv()), "pip", "install", "-q", "-p", str(self.venv / "bin" / "python"), "--no-deps", "-e", ".")
         self.git("add", "-A")
@@ -308,8 +304,11 @@ class Harness:
         # cooldown and age triggers read this date, and scenarios pin their clock with
         # RETRAIN_AS_OF, so a champion committed "now" would block every retrain.
         stamp = f"{dt.date.fromisoformat(end_date) + dt.timedelta(days=1)}T08:00:00+00:00"
-        run(["git", "commit", "-q", "-m", f"Model trained on data up to {end_date}"], self.workdir,
-            {**self.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+        run(
+            ["git", "commit", "-q", "-m", f"Model trained on data up to {end_date}"],
+            self.workdir,
+            {**self.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+        )
         self.git("push", "-q", "origin", "HEAD")
 
     @property

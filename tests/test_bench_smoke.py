@@ -29,9 +29,22 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
         pytest.fail("uv is required for the benchmark (pip install uv)")
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, str(TEMPLATE / "bench" / "run.py"), "--smoke", "--work", str(tmp_path / "work"),
-         "--out-dir", str(out), "--venv", str(baked_env.root)],
-        cwd=TEMPLATE, capture_output=True, text=True, timeout=1500, check=False,
+        [
+            sys.executable,
+            str(TEMPLATE / "bench" / "run.py"),
+            "--smoke",
+            "--work",
+            str(tmp_path / "work"),
+            "--out-dir",
+            str(out),
+            "--venv",
+            str(baked_env.root),
+        ],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
     )
     assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     # The printed table: one row per target, each with a verdict and a measured number.
@@ -54,8 +67,15 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert data["machine"]["libraries"]["evidently"]
 
     markdown = (out / "benchmarks.md").read_text()
-    for heading in ("## Machine", "## Targets", "## 1. Daily no-op check", "## 2. Full retrain loop",
-                    "## 3. Drift", "## 4. Environment", "## 5. `dvc repro`"):
+    for heading in (
+        "## Machine",
+        "## Targets",
+        "## 1. Daily no-op check",
+        "## 2. Full retrain loop",
+        "## 3. Drift",
+        "## 4. Environment",
+        "## 5. `dvc repro`",
+    ):
         assert heading in markdown, heading
     targets = markdown.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and not line.startswith("| what")]
