@@ -8,35 +8,19 @@ Exit codes: 0 success, 1 a check or gate said no, 2 bad input or configuration.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import decisions_cli, github_cli
-
-if TYPE_CHECKING:
-    from .config import Params
+from .cliargs import date_arg as _date
+from .cliargs import params_of as _load
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class CommandError(Exception):
     """A failure the user can act on; printed as one line, exit code 2."""
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _load(args: argparse.Namespace) -> Params:
-    from .config import load_params
-
-    return load_params(args.root / args.params)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -81,8 +65,10 @@ def cmd_split(args: argparse.Namespace) -> int:
 
     params = _load(args)
     info = run_split(params, args.root, args.root / "data/processed")
-    print(f"split: train {info['train']['start']}..{info['train']['end']} ({info['train']['rows']} rows), "
-          f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)")
+    print(
+        f"split: train {info['train']['start']}..{info['train']['end']} ({info['train']['rows']} rows), "
+        f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)"
+    )
     return EXIT_OK
 
 
@@ -91,9 +77,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import run_train
 
     params = _load(args)
-    info = run_train(params, args.root, args.root / paths.TRAIN, args.root / paths.MODEL, args.root / paths.MODEL_INFO,
-                     track=not args.no_track)
-    where = f"MLflow run {info['run_id']}, {info.get('registered_model')} v{info.get('version')} @challenger" if "run_id" in info else "not tracked"
+    info = run_train(
+        params,
+        args.root,
+        args.root / paths.TRAIN,
+        args.root / paths.MODEL,
+        args.root / paths.MODEL_INFO,
+        track=not args.no_track,
+    )
+    where = (
+        f"MLflow run {info['run_id']}, {info.get('registered_model')} v{info.get('version')} @challenger"
+        if "run_id" in info
+        else "not tracked"
+    )
     print(f"train: {params.model.estimator} on {info['tags']['data.rows']} rows; {where}")
     return EXIT_OK
 
@@ -115,8 +111,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     primary = params.evaluate.primary_metric
     cand = result["candidate"]["metrics"][primary]
     champ = result["champion"]["metrics"][primary] if result["champion"] else None
-    print(f"evaluate: {primary} candidate={cand} champion={champ if champ is not None else 'none'} "
-          f"on {result['holdout']['rows']} holdout rows ({result['champion_ref']['reason']})")
+    print(
+        f"evaluate: {primary} candidate={cand} champion={champ if champ is not None else 'none'} "
+        f"on {result['holdout']['rows']} holdout rows ({result['champion_ref']['reason']})"
+    )
     return EXIT_OK
 
 

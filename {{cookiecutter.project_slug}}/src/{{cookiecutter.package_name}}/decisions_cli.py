@@ -10,22 +10,11 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
-from typing import Any
+
+from .cliargs import date_arg as _date
+from .cliargs import params_of as _params
 
 Add = Callable[..., argparse.ArgumentParser]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _params(args: argparse.Namespace) -> Any:
-    from .config import load_params
-
-    return load_params(args.root / args.params)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -56,13 +45,17 @@ def cmd_drift(args: argparse.Namespace) -> int:
     out = args.root / "reports" / "drift"
     summary = run_drift(params, args.root, out)
     verdict = "DATASET DRIFT" if summary["dataset_drift"] else "no dataset drift"
-    print(f"drift: {verdict}: {len(summary['drifted_columns'])} of {len(summary['columns'])} columns drifted "
-          f"({summary['drifted_share']:.0%}, threshold {summary['drift_share_threshold']:.0%}); "
-          f"reference {summary['reference_range'][0]}..{summary['reference_range'][1]}, "
-          f"current {summary['current_range'][0]}..{summary['current_range'][1]}")
+    print(
+        f"drift: {verdict}: {len(summary['drifted_columns'])} of {len(summary['columns'])} columns drifted "
+        f"({summary['drifted_share']:.0%}, threshold {summary['drift_share_threshold']:.0%}); "
+        f"reference {summary['reference_range'][0]}..{summary['reference_range'][1]}, "
+        f"current {summary['current_range'][0]}..{summary['current_range'][1]}"
+    )
     for col, r in summary["columns"].items():
-        print(f"  {col:<20} {r['method']:<32} score {r['score']:.4g} threshold {r['threshold']:.4g}"
-              f"{'  DRIFTED' if r['drifted'] else ''}")
+        print(
+            f"  {col:<20} {r['method']:<32} score {r['score']:.4g} threshold {r['threshold']:.4g}"
+            f"{'  DRIFTED' if r['drifted'] else ''}"
+        )
     print("  written: reports/drift/drift_report.html, reports/drift/drift_summary.json")
     return 0
 
@@ -76,8 +69,10 @@ def cmd_gate(args: argparse.Namespace) -> int:
     for m in result["metrics"]:
         interval = f" CI [{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]" if m["interval"] else ""
         champ = "none" if m["champion"] is None else f"{m['champion']:.4f}"
-        print(f"  {m['metric']:<18} champion {champ} candidate {m['candidate']:.4f}{interval} "
-              f"[{m['rule']}] {'pass' if m['passed'] else 'FAIL'}")
+        print(
+            f"  {m['metric']:<18} champion {champ} candidate {m['candidate']:.4f}{interval} "
+            f"[{m['rule']}] {'pass' if m['passed'] else 'FAIL'}"
+        )
     for reason in result["reasons"]:
         print(f"  reason: {reason}")
     print("  written: reports/gate.json, reports/gate.md")
@@ -104,8 +99,9 @@ def register(add: Add) -> None:
     p.add_argument("--force", action="store_true", help="retrain regardless of triggers and cooldown")
     p.add_argument("--reason", help="why the retrain is forced (recorded in the decision)")
     p.add_argument("--now", type=_date, help="evaluate age and cooldown as of this day (default: now, UTC)")
-    p.add_argument("--all-triggers", action="store_true",
-                   help="evaluate every trigger, even when the outcome is settled")
+    p.add_argument(
+        "--all-triggers", action="store_true", help="evaluate every trigger, even when the outcome is settled"
+    )
     add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
     add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")
     add("report", cmd_report, "write the promotion pull-request body to reports/promotion.md")
