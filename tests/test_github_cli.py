@@ -1,4 +1,4 @@
-"""The workflow commands of the baked CLI (github_cli.py), run as the workflows run them.
+"""The workflow commands of the baked CLI (cli/workflow.py), run as the workflows run them.
 
 Real git (a bare origin), real DVC config, the GitHub API stand-in; no act, so fast.
 """

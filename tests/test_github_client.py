@@ -19,7 +19,7 @@ PACKAGE = (
 
 def load(name: str) -> ModuleType:
     # github.py and gitops.py use only the standard library and no relative imports.
-    spec = importlib.util.spec_from_file_location(f"baked_{name}", PACKAGE / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"baked_{name}", PACKAGE / "adapters" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

@@ -86,7 +86,7 @@ def test_answers_reach_the_project(baked: tuple[Path, dict[str, Any]]) -> None:
     assert pyproject["project"]["requires-python"] == f">={python}"
     package = project.name.replace("-", "_")
     assert pyproject["project"]["scripts"][package] == f"{package}.cli:main"
-    assert (project / "src" / package / "cli.py").exists()
+    assert (project / "src" / package / "cli" / "__init__.py").exists()
     license_choice = context.get("license", "MIT")
     assert (project / "LICENSE").exists() == (license_choice != "Proprietary")
     if license_choice != "Proprietary":

@@ -27,7 +27,7 @@ current = pd.read_parquet(frames / f"current_{pair}.parquet")
 read_s = time.perf_counter() - start
 
 if method == "project":
-    drift, import_s = timed_import(f"{package}.drift")
+    drift, import_s = timed_import(f"{package}.core.drift")
     _, evidently_import_s = timed_import("evidently")  # compute_drift imports it lazily: count it as import
     import_s += evidently_import_s
     params = load_params(package, root, features={"numeric": NUMERIC, "categorical": CATEGORICAL, "dates": []})

@@ -14,7 +14,7 @@ from pathlib import Path
 from _common import emit, load_params, timed_import
 
 package, root = sys.argv[1], Path(sys.argv[2])
-train, import_s = timed_import(f"{package}.train")
+train, import_s = timed_import(f"{package}.jobs.train")
 params = load_params(package, root)
 import pandas as pd  # noqa: E402  (already imported by train)
 

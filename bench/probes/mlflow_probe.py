@@ -16,7 +16,7 @@ from pathlib import Path
 from _common import emit, load_params, timed_import
 
 package, root = sys.argv[1], Path(sys.argv[2])
-tracking, _ = timed_import(f"{package}.tracking")
+tracking, _ = timed_import(f"{package}.adapters.tracking")
 _, mlflow_import_s = timed_import("mlflow")
 timed_import("mlflow.sklearn")
 import joblib  # noqa: E402

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.checks import CheckReport, run_checks
+from {{ cookiecutter.package_name }}.adapters.files import write_report
+from {{ cookiecutter.package_name }}.adapters.sources import make_source
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.sources import make_source
+from {{ cookiecutter.package_name }}.core.checks import CheckReport, run_checks
 
 from .conftest import small_params
 
@@ -112,6 +113,6 @@ def test_label_range(batch: pd.DataFrame, params: Params) -> None:
 def test_report_renders_json_and_markdown(batch: pd.DataFrame, params: Params, tmp_path) -> None:  # type: ignore[no-untyped-def]
     batch.loc[0, "region"] = "atlantis"
     report = check(batch, params)
-    report.write(tmp_path / "r.json", tmp_path / "r.md")
+    write_report(tmp_path / "r.json", tmp_path / "r.md", report.to_dict(), report.to_markdown())
     assert '"passed": false' in (tmp_path / "r.json").read_text()
     assert "| `region` | allowed categories |" in (tmp_path / "r.md").read_text()

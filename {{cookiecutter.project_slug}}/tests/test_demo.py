@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.demo import run_demo
+from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.jobs.demo import run_demo
 
 from .conftest import PROJECT_ROOT
 
@@ -25,7 +26,7 @@ def _state(root: Path) -> str:
 def test_demo_shows_the_three_verdicts_and_leaves_the_project_alone(tmp_path: Path) -> None:
     before = _state(PROJECT_ROOT)
     lines: list[str] = []
-    code = run_demo(PROJECT_ROOT, workdir=str(tmp_path / "demo"), say=lines.append)
+    code = run_demo(PROJECT_ROOT, main, workdir=str(tmp_path / "demo"), say=lines.append)
     out = "\n".join(lines)
     assert code == 0, out
     assert "decide: no retrain - no trigger fired" in out
@@ -49,6 +50,6 @@ def test_demo_refuses_a_non_empty_workdir(tmp_path: Path) -> None:
     (target / "project").mkdir(parents=True)
     (target / "project" / "keep.txt").write_text("mine")
     lines: list[str] = []
-    assert run_demo(PROJECT_ROOT, workdir=str(target), say=lines.append) == 2
+    assert run_demo(PROJECT_ROOT, main, workdir=str(target), say=lines.append) == 2
     assert "not empty" in "\n".join(lines)
     assert (target / "project" / "keep.txt").read_text() == "mine"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.adapters.sources.demo import DemoSource
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.drift import DriftError, compute_drift, top_drifted
-from {{ cookiecutter.package_name }}.sources.demo import DemoSource
+from {{ cookiecutter.package_name }}.core.drift import DriftError, compute_drift, top_drifted
 
 from .conftest import small_params
 from .test_decide import champion_repo, checkout  # noqa: F401  (module fixture reused)

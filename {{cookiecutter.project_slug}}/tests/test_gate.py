@@ -12,8 +12,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.gate import judge, paired_bootstrap, run_gate
-from {{ cookiecutter.package_name }}.metrics import compute
+from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap
+from {{ cookiecutter.package_name }}.core.metrics import compute
+from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
 from .conftest import small_params
 
@@ -124,8 +125,8 @@ def test_marginal_improvement_inside_bootstrap_noise_is_not_promoted() -> None:
 
 
 def test_vectorised_bootstrap_metrics_match_the_plain_ones() -> None:
-    from {{ cookiecutter.package_name }}.gate import _weighted_metric
-    from {{ cookiecutter.package_name }}.metrics import get_metric
+    from {{ cookiecutter.package_name }}.core.gate import _weighted_metric
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
     rng = np.random.default_rng(0)
     n = 300
@@ -167,7 +168,7 @@ def test_guardrail_tolerance_is_a_signed_minimum_improvement() -> None:
     secondary = next(m for m in p.evaluate.metrics if m != p.evaluate.primary_metric)
     preds = frame(p, candidate_quality=1.0, champion_quality=1.1)  # the candidate is a little worse everywhere
     ev = evaluation(p, preds)
-    from {{ cookiecutter.package_name }}.metrics import get_metric
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
     improvement = get_metric(secondary).improvement(ev["champion"]["metrics"][secondary],
                                                     ev["candidate"]["metrics"][secondary])

@@ -56,7 +56,7 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     # The registered challenger loads back and predicts the same as the file DVC tracks.
     model = mlflow.sklearn.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     holdout = pd.read_parquet(project / "data/processed/holdout.parquet")
-    from {{ cookiecutter.package_name }}.features import input_columns, predict_scores
+    from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
 
     scores = predict_scores(model, holdout[input_columns(params)], params.project.task)
     assert scores == pytest.approx(predictions["candidate"].to_numpy())

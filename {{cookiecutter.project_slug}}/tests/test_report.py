@@ -7,7 +7,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import parse_params
-from {{ cookiecutter.package_name }}.report import GITHUB_BODY_LIMIT, build_report, mlflow_link
+from {{ cookiecutter.package_name }}.jobs.report import GITHUB_BODY_LIMIT, build_report, mlflow_link
 
 from .conftest import small_params
 from .test_gate import evaluation, frame
@@ -20,7 +20,7 @@ def write(path: Path, data: object) -> None:
 
 def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) -> None:
     p = parse_params(small_params())
-    from {{ cookiecutter.package_name }}.gate import judge
+    from {{ cookiecutter.package_name }}.core.gate import judge
 
     preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}

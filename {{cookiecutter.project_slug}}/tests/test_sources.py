@@ -6,12 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.adapters.sources import make_source
+from {{ cookiecutter.package_name }}.adapters.sources.file import SourceError
 from {{ cookiecutter.package_name }}.config import parse_params
-from {{ cookiecutter.package_name }}.features import input_columns, predict_scores
-from {{ cookiecutter.package_name }}.metrics import get_metric
-from {{ cookiecutter.package_name }}.sources import make_source
-from {{ cookiecutter.package_name }}.sources.file import SourceError
-from {{ cookiecutter.package_name }}.train import fit, labels
+from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
+from {{ cookiecutter.package_name }}.core.metrics import get_metric
+from {{ cookiecutter.package_name }}.jobs.train import fit, labels
 
 from .conftest import small_params
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from {{ cookiecutter.package_name }}.config import AgeTrigger, DecayTrigger, VolumeTrigger
-from {{ cookiecutter.package_name }}.metrics import get_metric
-from {{ cookiecutter.package_name }}.triggers import (
+from {{ cookiecutter.package_name }}.core.metrics import get_metric
+from {{ cookiecutter.package_name }}.core.triggers import (
     Cooldown,
     TriggerResult,
     Window,

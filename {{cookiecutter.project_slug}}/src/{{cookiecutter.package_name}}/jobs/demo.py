@@ -53,9 +53,10 @@ class DemoError(RuntimeError):
 
 
 class Scratch:
-    def __init__(self, root: Path, say: Callable[[str], None]):
+    def __init__(self, root: Path, say: Callable[[str], None], cli_main: Callable[[list[str]], int]):
         self.root = root
         self.say = say
+        self.cli_main = cli_main
         bin_dir = str(Path(sys.executable).parent)
         self.env = {
             **os.environ,
@@ -83,13 +84,11 @@ class Scratch:
 
         GitHub's step variables are hidden meanwhile: a demo must not set a workflow's outputs.
         """
-        from .cli import main
-
         hidden = {var: os.environ.pop(var) for var in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY") if var in os.environ}
         out, err = io.StringIO(), io.StringIO()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(["--root", str(self.root), *args])
+                code = self.cli_main(["--root", str(self.root), *args])
         finally:
             os.environ.update(hidden)
         return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
@@ -132,13 +131,14 @@ def make_scratch(project: Path, target: Path) -> None:
     shutil.copytree(project, target, ignore=IGNORE, dirs_exist_ok=True)
 
 
-def run_demo(root: Path, workdir: str | None = None, rows_per_day: int = 150, keep: bool = False,
-             say: Callable[[str], None] = print) -> int:
+def run_demo(root: Path, cli_main: Callable[[list[str]], int], workdir: str | None = None, rows_per_day: int = 150,
+             keep: bool = False, say: Callable[[str], None] = print) -> int:
+    """Walk the loop on a scratch copy of ``root``; ``cli_main`` is the project's CLI (passed in, not imported)."""
     base = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="retrain-demo-"))
     scratch_root = base / "project"
     try:
         make_scratch(root, scratch_root)
-        verdicts = _walk(Scratch(scratch_root, say), rows_per_day)
+        verdicts = _walk(Scratch(scratch_root, say, cli_main), rows_per_day)
     except DemoError as exc:
         say(f"demo failed: {exc}")
         say(f"scratch directory kept for inspection: {scratch_root}")

@@ -24,12 +24,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import champion as champion_mod
-from . import history
-from .config import Params
-from .dataset import days, list_partitions, partition_path
-from .metrics import get_metric
-from .triggers import (
+from ..adapters import champion as champion_mod
+from ..adapters import history
+from ..adapters.dataset import days, list_partitions, partition_path
+from ..config import Params
+from ..core.metrics import get_metric
+from ..core.triggers import (
     Cooldown,
     TriggerResult,
     Window,
@@ -58,8 +58,8 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) ->
     """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
     import pandas as pd
 
-    from .features import input_columns, predict_scores
-    from .metrics import compute
+    from ..core.features import input_columns, predict_scores
+    from ..core.metrics import compute
 
     cfg = params.decide.triggers.decay
     metric = params.evaluate.primary_metric

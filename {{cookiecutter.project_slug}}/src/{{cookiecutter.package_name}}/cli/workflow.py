@@ -1,6 +1,6 @@
 """Subcommands the GitHub workflows call. The workflows stay thin; the logic is here.
 
-``register(add)`` is called at the end of ``cli.build_parser``. Each handler imports
+``register(add)`` is called by ``cli.build_parser``. Each handler imports
 what it needs when it runs.
 
 | command        | workflow step                                                        |
@@ -22,11 +22,12 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
+from .args import Add
+from .args import date_arg as _date
+
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
-Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 STICKY_MARKER = "retrain-gate"
 TOKEN_NOTICE = (
@@ -37,7 +38,7 @@ TOKEN_NOTICE = (
 
 
 def _params(args: argparse.Namespace) -> Any:
-    from .config import load_params
+    from ..config import load_params
 
     return load_params(args.root / args.params)
 
@@ -51,7 +52,7 @@ def _run_url() -> str:
 # --- DVC remote -------------------------------------------------------------------------
 
 def cmd_remote_pull(args: argparse.Namespace) -> int:
-    from . import gitops
+    from ..adapters import gitops
 
     remote = gitops.default_remote(args.root)
     if remote is None or not remote.reachable:
@@ -77,7 +78,7 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_remote_push(args: argparse.Namespace) -> int:
-    from . import gitops
+    from ..adapters import gitops
 
     remote = gitops.default_remote(args.root)
     if remote is None or not remote.reachable:
@@ -96,9 +97,9 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
 # --- gate ---------------------------------------------------------------------------------
 
 def cmd_gate_step(args: argparse.Namespace) -> int:
-    from . import cli, gitops
+    from ..adapters import gitops
 
-    code = cli.main(["--root", str(args.root), "--params", args.params, "gate"])
+    code = args.main(["--root", str(args.root), "--params", args.params, "gate"])
     table = args.root / "reports" / "gate.md"
     if table.exists():
         gitops.summary(table.read_text(encoding="utf-8"))
@@ -122,8 +123,8 @@ def _token_notice(gitops: Any) -> None:
 
 
 def cmd_open_pr(args: argparse.Namespace) -> int:
-    from . import gitops
-    from .github import GitHub, upsert_pull
+    from ..adapters import gitops
+    from ..adapters.github import GitHub, upsert_pull
 
     params = _params(args)
     name = params.mlflow.registered_model
@@ -151,7 +152,7 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
 
 
 def cmd_pr_comment(args: argparse.Namespace) -> int:
-    from .github import GitHub, upsert_comment
+    from ..adapters.github import GitHub, upsert_comment
 
     body_file = args.root / args.body_file
     if body_file.exists():
@@ -172,7 +173,7 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
 # --- promotion, rollback --------------------------------------------------------------------
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from . import gitops, registry
+    from ..adapters import gitops, registry
 
     params = _params(args)
     result = registry.promote(params, args.root, push=not args.no_push)
@@ -186,9 +187,9 @@ RESTORED = ("dvc.lock", "params.yaml", "metrics.json", "models/model_info.json")
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from . import gitops
-    from .github import GitHub, upsert_pull
-    from .registry import TAG_RE
+    from ..adapters import gitops
+    from ..adapters.github import GitHub, upsert_pull
+    from ..adapters.registry import TAG_RE
 
     if not TAG_RE.match(args.tag):
         raise ValueError(f"--tag {args.tag!r} is not a model tag (model-v<N>)")
@@ -232,20 +233,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 # --- batch inference --------------------------------------------------------------------------
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from . import champion, gitops
-    from .dataset import partition_path
-    from .features import input_columns, predict_scores
-    from .ingest import ingest
+    from ..adapters import champion, gitops
+    from ..adapters.dataset import partition_path
+    from ..core.features import input_columns, predict_scores
+    from ..jobs.ingest import ingest
 
     params = _params(args)
     day: dt.date = args.day

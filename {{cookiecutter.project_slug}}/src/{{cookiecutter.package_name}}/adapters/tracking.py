@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .config import Params
+from ..config import Params
 
 CHALLENGER = "challenger"
 CHAMPION = "champion"

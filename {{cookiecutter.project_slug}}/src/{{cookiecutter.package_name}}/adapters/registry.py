@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import Params
 from . import gitops
 from .champion import MODEL_PATH
-from .config import Params
 
 TAG_RE = re.compile(r"^model-v(\d+)$")
 MD5_TAG = "model.md5"

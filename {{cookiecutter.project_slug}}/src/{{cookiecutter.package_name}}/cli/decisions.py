@@ -1,6 +1,6 @@
 """Subcommands that decide: decide, drift, gate, report, demo.
 
-Exit codes follow cli.py: 0 ok (decide: whatever the decision; gate: promote),
+Exit codes follow cli/__init__.py: 0 ok (decide: whatever the decision; gate: promote),
 1 refused (gate: reject), 2 bad input or configuration.
 """
 
@@ -9,16 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Callable
 
-from .cliargs import date_arg as _date
-from .cliargs import params_of as _params
-
-Add = Callable[..., argparse.ArgumentParser]
+from .args import Add
+from .args import date_arg as _date
+from .args import params_of as _params
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from .decide import decide, write_outputs
+    from ..jobs.decide import decide, write_outputs
 
     params = _params(args)
     if args.now is not None:
@@ -39,7 +37,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from .drift import run_drift
+    from ..jobs.drift import run_drift
 
     params = _params(args)
     out = args.root / "reports" / "drift"
@@ -61,7 +59,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from .gate import run_gate
+    from ..jobs.gate import run_gate
 
     params = _params(args)
     result = run_gate(params, args.root)
@@ -80,7 +78,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import run_report
+    from ..jobs.report import run_report
 
     params = _params(args)
     path, text = run_report(params, args.root)
@@ -89,9 +87,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ..jobs.demo import run_demo
 
-    return run_demo(args.root, workdir=args.workdir, rows_per_day=args.rows_per_day, keep=args.keep)
+    return run_demo(args.root, args.main, workdir=args.workdir, rows_per_day=args.rows_per_day, keep=args.keep)
 
 
 def register(add: Add) -> None:

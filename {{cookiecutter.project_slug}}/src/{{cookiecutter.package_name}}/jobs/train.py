@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Params
-from .features import build_pipeline, input_columns
+from ..config import Params
+from ..core.features import build_pipeline, input_columns
 
 
 class TrainingError(RuntimeError):
@@ -45,7 +45,7 @@ def fit(params: Params, train: pd.DataFrame) -> Any:
 def run_train(params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True) -> dict[str, Any]:
     import joblib
 
-    from . import tracking
+    from ..adapters import tracking
 
     train = pd.read_parquet(train_path)
     model = fit(params, train)

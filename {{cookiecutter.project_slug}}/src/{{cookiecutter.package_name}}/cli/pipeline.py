@@ -1,31 +1,23 @@
-"""The project's one entry point. DVC stages, workflows, tests and people call it.
+"""Pipeline commands: ingest, validate, split, train, evaluate (the DVC stages) and advance.
 
-Every subcommand imports what it needs when it runs: ``--help`` and the fast
-paths never pay for pandas, scikit-learn or MLflow they do not use.
-Exit codes: 0 success, 1 a check or gate said no, 2 bad input or configuration.
+Exit codes follow cli/__init__.py: 0 success, 1 a check said no, 2 bad input or configuration.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from . import decisions_cli, github_cli
-from .cliargs import date_arg as _date
-from .cliargs import params_of as _load
+from .args import Add, CommandError
+from .args import date_arg as _date
+from .args import params_of as _load
 
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class CommandError(Exception):
-    """A failure the user can act on; printed as one line, exit code 2."""
+EXIT_OK, EXIT_REFUSED = 0, 1
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest, write_summary
-    from .paths import INGEST_SUMMARY
+    from ..jobs.ingest import ingest, write_summary
+    from ..paths import INGEST_SUMMARY
 
     params = _load(args)
     result = ingest(params, args.root, args.start, args.end)
@@ -45,15 +37,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .checks import run_checks
-    from .paths import DATA_CHECKS_JSON, DATA_CHECKS_MD
-    from .split import load_window
+    from ..adapters.files import write_report
+    from ..core.checks import run_checks
+    from ..jobs.split import load_window
+    from ..paths import DATA_CHECKS_JSON, DATA_CHECKS_MD
 
     params = _load(args)
     frame = load_window(params, args.root)
     subject = f"{params.data.start_date}..{params.data.end_date}"
     report = run_checks(frame, params.checks, params.project, subject=subject)
-    report.write(args.root / DATA_CHECKS_JSON, args.root / DATA_CHECKS_MD)
+    write_report(args.root / DATA_CHECKS_JSON, args.root / DATA_CHECKS_MD, report.to_dict(), report.to_markdown())
     print(f"validate: {len(report.results)} checks on {report.rows} rows, {len(report.failures)} failed")
     for failure in report.failures:
         print(f"  - {failure.sentence()}", file=sys.stderr)
@@ -61,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from .split import run_split
+    from ..jobs.split import run_split
 
     params = _load(args)
     info = run_split(params, args.root, args.root / "data/processed")
@@ -73,8 +66,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from . import paths
-    from .train import run_train
+    from .. import paths
+    from ..jobs.train import run_train
 
     params = _load(args)
     info = run_train(
@@ -95,8 +88,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from . import paths
-    from .evaluate import run_evaluate
+    from .. import paths
+    from ..jobs.evaluate import run_evaluate
 
     params = _load(args)
     root = args.root
@@ -119,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_advance(args: argparse.Namespace) -> int:
-    from .params_edit import set_end_date
+    from ..adapters.params_edit import set_end_date
 
     params = _load(args)
     if args.to < params.data.start_date:
@@ -129,20 +122,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-Handler = Callable[[argparse.Namespace], int]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
-    parser.add_argument("--params", default="params.yaml", help="parameters file, relative to --root")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
-
+def register(add: Add) -> None:
     p = add("ingest", cmd_ingest, "fetch missing days of the window, check each batch, admit or quarantine it")
     p.add_argument("--start", type=_date, help="first day (default: data.start_date)")
     p.add_argument("--end", type=_date, help="last day (default: data.end_date)")
@@ -154,28 +134,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-track", action="store_true", help="skip MLflow logging")
     p = add("advance", cmd_advance, "move data.end_date in params.yaml (the window the pipeline covers)")
     p.add_argument("--to", type=_date, required=True, help="new data.end_date")
-    decisions_cli.register(add)  # decide, drift, gate, report, demo (decisions_cli.py)
-    github_cli.register(add)  # the commands the GitHub workflows call (github_cli.py)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.root = args.root.resolve()
-    from .config import ConfigError
-
-    try:
-        return int(args.handler(args))
-    except (ConfigError, CommandError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        # Domain errors (bad data, missing inputs, unfetchable champion) carry
-        # messages written for people; show them without a traceback.
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,14 +8,12 @@ one is a failure, never a skip.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .config import ChecksParams, ColumnRule, ProjectParams
+from ..config import ChecksParams, ColumnRule, ProjectParams
 
 
 @dataclass(frozen=True)
@@ -67,12 +65,6 @@ class CheckReport:
         else:
             lines.append(f"All {len(self.results)} checks passed.")
         return "\n".join(lines) + "\n"
-
-    def write(self, json_path: Path, md_path: Path | None = None) -> None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        if md_path is not None:
-            md_path.write_text(self.to_markdown())
 
 
 def _plain(value: Any) -> Any:

@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import run_checks
-from .config import Params
-from .dataset import days, list_partitions, partition_path, write_partition
+from ..adapters.dataset import days, list_partitions, partition_path, write_partition
+from ..adapters.files import write_report
+from ..config import Params
+from ..core.checks import run_checks
 
 
 @dataclass
@@ -44,7 +45,7 @@ class IngestResult:
 
 
 def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.date | None = None) -> IngestResult:
-    from .sources import make_source
+    from ..adapters.sources import make_source
 
     start = start or params.data.start_date
     end = end or params.data.end_date
@@ -73,7 +74,7 @@ def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.dat
         else:
             write_partition(batch, held)
             report_path = held.with_suffix(".checks.json")
-            report.write(report_path, held.with_suffix(".checks.md"))
+            write_report(report_path, held.with_suffix(".checks.md"), report.to_dict(), report.to_markdown())
             result.quarantined.append(day)
             result.reports[day.isoformat()] = "\n".join(f.sentence() for f in report.failures)
     return result

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..config import Params
+    from ...config import Params
 
 
 class Source(Protocol):

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .config import Params
+from .. import paths
+from ..config import Params
 
 GITHUB_BODY_LIMIT = 65_536
 BUDGET = 60_000  # headroom for what a workflow may append
@@ -64,7 +64,7 @@ def _metrics_section(gate: dict[str, Any] | None) -> list[str]:
     if gate is None or not gate.get("metrics"):
         reasons = (gate or {}).get("reasons") or ["reports/gate.json is missing"]
         return ["## Metrics", "", *[f"- {_cell(r, 400)}" for r in reasons[:TOP_FAILURES]], ""]
-    from .gate import to_markdown
+    from ..core.gate import to_markdown
 
     body = to_markdown(gate).splitlines()[1:]  # the gate's own table, without its title
     return ["## Metrics (holdout, candidate vs champion)", *body, ""]
@@ -82,7 +82,7 @@ def _trigger_section(decision: dict[str, Any] | None) -> list[str]:
 def _drift_section(drift: dict[str, Any] | None) -> list[str]:
     if drift is None:
         return ["## Drift", "", "No drift summary (reports/drift/drift_summary.json): run `drift`.", ""]
-    from .drift import top_drifted
+    from ..core.drift import top_drifted
 
     cols = drift.get("columns", {})
     verdict = "dataset drift" if drift.get("dataset_drift") else "no dataset drift"
@@ -122,7 +122,7 @@ def _checks_section(checks: dict[str, Any] | None) -> list[str]:
 
 
 def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> list[str]:
-    from .tracking import dvc_locked_md5
+    from ..adapters.tracking import dvc_locked_md5
 
     md5 = dvc_locked_md5(root, params.data.raw_dir) or "not locked (run `dvc repro`)"
     lines = ["## Data version", "", f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
@@ -136,7 +136,7 @@ def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> l
 
 
 def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
-    from .history import head_sha
+    from ..adapters.history import head_sha
 
     sha = head_sha(root) or "<commit>"
     lines = ["## Reproduce", "", "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]

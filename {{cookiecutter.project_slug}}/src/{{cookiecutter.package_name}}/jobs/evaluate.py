@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import champion as champion_mod
-from .config import Params
-from .features import input_columns, predict_scores
-from .metrics import compute
+from ..adapters import champion as champion_mod
+from ..config import Params
+from ..core.features import input_columns, predict_scores
+from ..core.metrics import compute
 
 
 def _round(metrics: dict[str, float]) -> dict[str, float | None]:
@@ -101,7 +101,7 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
     write_plots(params, y, candidate_scores, out["plots"])
 
     if track and model_info.get("run_id"):
-        from .tracking import log_evaluation
+        from ..adapters.tracking import log_evaluation
 
         log_evaluation(params, root, model_info["run_id"], candidate_metrics)
     return evaluation

@@ -24,15 +24,13 @@ With no champion yet only the floors apply.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import Params
+from ..config import Params
 from .metrics import get_metric
 
 REQUIRED_COLUMNS = ("row_id", "y_true", "candidate", "champion")
@@ -298,26 +296,3 @@ def to_markdown(result: dict[str, Any]) -> str:
                      f"{result['bootstrap']['resamples']} resamples, seed {result['bootstrap']['seed']}.")
         lines.append("")
     return "\n".join(lines)
-
-
-def run_gate(params: Params, root: Path) -> dict[str, Any]:
-    import pandas as pd
-
-    from . import champion as champion_mod
-    from . import paths
-
-    eval_path, pred_path = root / paths.EVALUATION, root / paths.PREDICTIONS
-    evaluation = None
-    if eval_path.exists():
-        try:
-            evaluation = json.loads(eval_path.read_text())
-        except ValueError as exc:
-            raise ValueError(f"{paths.EVALUATION} is not valid JSON: {exc}") from exc
-    predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
-    current = champion_mod.resolve(root, params.evaluate.champion_ref).to_dict()
-    result = judge(evaluation, predictions, params, current).to_dict()
-    out = root / "reports"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (out / "gate.md").write_text(to_markdown(result))
-    return result

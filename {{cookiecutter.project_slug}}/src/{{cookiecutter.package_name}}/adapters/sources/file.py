@@ -12,7 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from ..config import FileSourceParams
+from ...config import FileSourceParams
 
 
 class SourceError(RuntimeError):

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .config import AgeTrigger, DecayTrigger, VolumeTrigger
+from ..config import AgeTrigger, DecayTrigger, VolumeTrigger
 from .metrics import Metric
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .config import Params
+from ..config import Params
 
 
 class DaysBefore(TransformerMixin, BaseEstimator):  # type: ignore[misc]

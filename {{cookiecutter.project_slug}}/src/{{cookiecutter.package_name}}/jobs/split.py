@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Params
-from .dataset import list_partitions, load_partitions
+from ..adapters.dataset import list_partitions, load_partitions
+from ..config import Params
 
 
 class SplitError(RuntimeError):

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..config import DemoSourceParams
+from ...config import DemoSourceParams
 
 PLANS = ("basic", "standard", "premium")
 CONTRACTS = ("month-to-month", "one-year", "two-year")

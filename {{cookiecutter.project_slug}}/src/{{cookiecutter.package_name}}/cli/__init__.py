@@ -1,0 +1,60 @@
+"""The project's one entry point. DVC stages, workflows, tests and people call it.
+
+Every subcommand imports what it needs when it runs: ``--help`` and the fast
+paths never pay for pandas, scikit-learn or MLflow they do not use.
+Exit codes: 0 success, 1 a check or gate said no, 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import decisions, pipeline, workflow
+from .args import CommandError, Handler
+
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+__all__ = ["CommandError", "build_parser", "main"]
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
+    parser.add_argument("--params", default="params.yaml", help="parameters file, relative to --root")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    pipeline.register(add)  # ingest, validate, split, train, evaluate, advance
+    decisions.register(add)  # decide, drift, gate, report, demo
+    workflow.register(add)  # what the GitHub workflows call
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    args.main = main  # for commands that run other commands (see args.Main)
+    from ..config import ConfigError
+
+    try:
+        return int(args.handler(args))
+    except (ConfigError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        # Domain errors (bad data, missing inputs, unfetchable champion) carry
+        # messages written for people; show them without a traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
