@@ -116,3 +116,52 @@ def test_report_renders_json_and_markdown(batch: pd.DataFrame, params: Params, t
     write_report(tmp_path / "r.json", tmp_path / "r.md", report.to_dict(), report.to_markdown())
     assert '"passed": false' in (tmp_path / "r.json").read_text()
     assert "| `region` | allowed categories |" in (tmp_path / "r.md").read_text()
+
+
+def _days(params: Params, n: int) -> list[pd.DataFrame]:
+    source = make_source(params)
+    return [source.fetch(dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(n)]
+
+
+def _spoil(parts: list[pd.DataFrame], seed: int) -> list[pd.DataFrame]:
+    """Nulls, out-of-range values, unknown categories and duplicates scattered over the days."""
+    rng = np.random.default_rng(seed)
+    spoilt = []
+    for original in parts:
+        part = original.copy()
+        rows = rng.choice(len(part), size=3, replace=False)
+        part.loc[rows[0], "usage_hours"] = np.nan
+        part.loc[rows[1], "monthly_charges"] = float(rng.choice([-5.0, 2000.0, 50.0]))
+        part.loc[rows[2], "plan"] = str(rng.choice(["basic", "gold", "platinum"]))
+        if rng.random() < 0.3:
+            part = pd.concat([part, part.iloc[:2]], ignore_index=True)
+        spoilt.append(part)
+    return spoilt
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_window_from_day_summaries_equals_the_window_reread(params: Params, seed: int) -> None:
+    """Merging per-day summaries gives the very report the concatenated window gives."""
+    from {{ cookiecutter.package_name }}.core.checks import merge_summaries, report_from_summary, summarize
+
+    parts = _spoil(_days(params, 6), seed) if seed else _days(params, 6)
+    merged = merge_summaries([summarize(p, params.checks, params.project) for p in parts], params.project)
+    assert merged is not None
+    from_summaries = report_from_summary(merged, params.checks, params.project, subject="window")
+    reread = check(pd.concat(parts, ignore_index=True), params).to_dict()
+    reread["subject"] = "window"
+    assert from_summaries.to_dict() == reread
+
+
+def test_summaries_that_cannot_be_merged_say_so(params: Params) -> None:
+    """A dtype change between days, or duplicates that may span days, need the data itself."""
+    from {{ cookiecutter.package_name }}.core.checks import merge_summaries, summarize
+
+    a, b = _days(params, 2)
+    b = b.assign(age=b["age"].astype(float) + 0.5)
+    assert merge_summaries([summarize(a, params.checks, params.project),
+                            summarize(b, params.checks, params.project)], params.project) is None
+    no_date = params.checks.model_copy(update={"duplicate_subset": ("customer_id",)})
+    a, b = _days(params, 2)
+    assert merge_summaries([summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
+                           params.project) is None

@@ -38,14 +38,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..adapters.files import write_report
-    from ..core.checks import run_checks
-    from ..jobs.split import load_window
+    from ..jobs.ingest import validate_window
     from ..paths import DATA_CHECKS_JSON, DATA_CHECKS_MD
 
     params = _load(args)
-    frame = load_window(params, args.root)
-    subject = f"{params.data.start_date}..{params.data.end_date}"
-    report = run_checks(frame, params.checks, params.project, subject=subject)
+    report = validate_window(params, args.root)
     write_report(args.root / DATA_CHECKS_JSON, args.root / DATA_CHECKS_MD, report.to_dict(), report.to_markdown())
     print(f"validate: {len(report.results)} checks on {report.rows} rows, {len(report.failures)} failed")
     for failure in report.failures:
