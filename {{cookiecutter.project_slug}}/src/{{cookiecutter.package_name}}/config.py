@@ -228,6 +228,8 @@ class GateParams(Strict):
     min_holdout_rows: int = Field(default=200, ge=1)
     required_improvement: float = Field(default=0.0, description="lower CI bound of the primary metric's improvement")
     bootstrap: BootstrapParams = BootstrapParams()
+    # auto: closed-form paired interval where one exists (DeLong for roc_auc, ...), else the bootstrap
+    interval: Literal["auto", "bootstrap"] = "auto"
     metrics: dict[str, MetricRule] = Field(default_factory=dict)
 
 
