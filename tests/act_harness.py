@@ -371,6 +371,9 @@ class Harness:
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        # act keeps its host-mode workspaces under $XDG_CACHE_HOME/act: one per harness, so scenarios
+        # running at the same time (pytest-xdist workers) never share one.
+        env["XDG_CACHE_HOME"] = str(self.base / "xdg-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 
