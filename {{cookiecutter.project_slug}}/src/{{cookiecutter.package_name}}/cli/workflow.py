@@ -22,6 +22,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from .args import Add
@@ -64,7 +65,12 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
         return EXIT_OK
-    result = subprocess.run([*gitops.DVC, "pull"], cwd=args.root, check=False)
+    targets = _pinned(args.root, args.targets) if args.targets else []
+    if args.targets and not targets:
+        print(f"remote-pull: dvc.lock pins none of {' '.join(args.targets)}: nothing to pull")
+        gitops.set_output("remote-available", "true")
+        return EXIT_OK
+    result = subprocess.run([*gitops.DVC, "pull", *targets], cwd=args.root, check=False)
     if result.returncode != 0:
         gitops.summary(
             f"### `dvc pull` failed\n\nThe DVC remote `{remote.url}` is configured but the pull failed (exit "
@@ -75,6 +81,15 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
     gitops.set_output("remote-available", "true")
     print(f"remote-pull: pulled from {remote.name} ({remote.url})")
     return EXIT_OK
+
+
+def _pinned(root: Path, targets: list[str]) -> list[str]:
+    """The targets dvc.lock pins as outputs (an older lock may lack a newer output: skip it, not fail)."""
+    import yaml
+
+    lock = yaml.safe_load((root / "dvc.lock").read_text()) or {}
+    outs = {str(out.get("path")) for stage in (lock.get("stages") or {}).values() for out in stage.get("outs") or []}
+    return [t for t in targets if t.rstrip("/") in outs]
 
 
 def cmd_remote_push(args: argparse.Namespace) -> int:
@@ -288,7 +303,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def register(add: Add) -> None:
-    add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
+    p = add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
+    p.add_argument("targets", nargs="*", help="pull only these outputs (default: everything dvc.lock pins)")
     add("remote-push", cmd_remote_push, "dvc push, or explain in the job summary why the remote is not available")
     add("gate-step", cmd_gate_step, "run the gate for a workflow: output promote=true/false, fail only on errors")
     p = add("open-pr", cmd_open_pr, "commit the working tree to promote/<model>, push it, open or update its PR")
