@@ -300,13 +300,19 @@ def test_analytic_interval_agrees_with_the_bootstrap(metric: str, task: str) -> 
     assert abs(analytic[1] - high) < 0.1 * width, (analytic, (low, high))
 
 
-def test_delong_midranks_handle_ties_like_rankdata() -> None:
+def test_midranks_and_auc_handle_ties_like_scipy_and_sklearn() -> None:
     from scipy.stats import rankdata
+    from sklearn.metrics import roc_auc_score
 
-    from {{ cookiecutter.package_name }}.core.gate import midranks
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric, midranks
 
-    values = np.random.default_rng(0).integers(0, 7, 500).astype(float)
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 7, 500).astype(float)
     assert np.array_equal(midranks(values), rankdata(values))
+    y = rng.integers(0, 2, 500)
+    for scores in (values, rng.random(500)):  # heavy ties, none
+        assert get_metric("roc_auc")(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+    assert np.isnan(get_metric("roc_auc")(np.ones(5), rng.random(5)))
 
 
 def test_gate_records_its_interval_method() -> None:

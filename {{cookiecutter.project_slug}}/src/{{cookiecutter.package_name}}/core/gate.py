@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Params
-from .metrics import get_metric
+from .metrics import get_metric, midranks
 
 REQUIRED_COLUMNS = ("row_id", "y_true", "candidate", "champion")
 
@@ -141,21 +141,6 @@ def paired_bootstrap(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray,
 # the central limit theorem for means of per-row losses (mae, brier, log_loss, accuracy), the delta
 # method for rmse and r2. O(n log n) at most: 1M holdout rows take well under a second where 1,000
 # resamples took minutes. test_gate.py checks each against the bootstrap on the same rows.
-
-
-def midranks(x: np.ndarray) -> np.ndarray:
-    """1-based ranks with ties given their average rank (as scipy.stats.rankdata 'average')."""
-    order = np.argsort(x, kind="mergesort")
-    sorted_x = x[order]
-    n = len(x)
-    # start index of each run of equal values
-    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
-    ends = np.r_[starts[1:], n]
-    avg = (starts + ends + 1) / 2.0  # mean of ranks starts+1 .. ends
-    ranks_sorted = np.repeat(avg, ends - starts)
-    out = np.empty(n, dtype=float)
-    out[order] = ranks_sorted
-    return out
 
 
 def delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
