@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from ..config import SAFE_LOADER
+
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
@@ -34,7 +36,7 @@ def lock_model_md5(lock_text: str, model_path: str = "models/model.joblib") -> s
 
 def lock_out_md5(lock_text: str, path: str) -> str | None:
     """The md5 a dvc.lock pins for the output ``path`` (None: not an output there)."""
-    lock = yaml.safe_load(lock_text) or {}
+    lock = yaml.load(lock_text, Loader=SAFE_LOADER) or {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
             if out.get("path") == path and out.get("md5"):
