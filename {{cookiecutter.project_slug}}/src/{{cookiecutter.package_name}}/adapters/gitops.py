@@ -228,31 +228,48 @@ PLUGIN_HINT = (
     "requirements.lock must be resolved with the matching extra: "
     "`uv pip compile pyproject.toml --extra dev --extra {extra} --universal -o requirements.lock`"
 )
+PLUGIN_ADVICE = (
+    "This is not a credentials problem: the DVC plugin for the remote's protocol is not installed. A project "
+    "baked with that remote carries it in requirements.lock; otherwise re-resolve the lock with the extra named "
+    "above, commit it, and re-run the failed jobs."
+)
 
 
-def remote_problem(root: Path, remote: Remote | None, write: bool = True) -> str | None:
+@dataclass(frozen=True)
+class RemoteProblem:
+    message: str  # one line: what is wrong and where
+    advice: str  # what to do about it (job summary)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def remote_problem(root: Path, remote: Remote | None, write: bool = True) -> RemoteProblem | None:
     """Why data cannot be written to (or read from) ``remote`` on this machine; None when it can be tried.
 
     Named causes, in the order they are checked: no default remote; a local remote that is
-    missing, not a directory or not writable; a cloud remote whose DVC plugin (dvc-s3,
-    dvc-gs, ...) is not installed. Credentials and network are only known by trying.
+    missing, below a file, not a directory or not writable; a cloud remote whose DVC plugin
+    (dvc-s3, dvc-gs, ...) is not installed. Credentials and network are only known by trying.
     """
     if remote is None:
-        return "no default DVC remote is configured (`dvc remote add -d storage <url>`, then commit .dvc/config)"
+        return RemoteProblem("no default DVC remote is configured (`dvc remote add -d storage <url>`, then commit "
+                             ".dvc/config)", REMOTE_ADVICE)
     where = f"DVC remote '{remote.name}' ({remote.url})"
     if remote.local_path is not None:
         path = remote.local_path
+        message = None
         if not path.exists():
             blocker = next((p for p in path.parents if p.exists()), None)
             if blocker is not None and not blocker.is_dir():
-                return f"{where} resolves to {path}, below {blocker}, which is a file, not a directory"
-            return (f"{where} resolves to {path}, a local directory that does not exist on this machine "
-                    "(a local remote lives only where the project was baked: set a shared remote)")
-        if not path.is_dir():
-            return f"{where} resolves to {path}, which is a file, not a directory"
-        if write and not os.access(path, os.W_OK | os.X_OK):
-            return f"{where} resolves to {path}, which this user cannot write to"
-        return None
+                message = f"{where} resolves to {path}, below {blocker}, which is a file, not a directory"
+            else:
+                message = (f"{where} resolves to {path}, a local directory that does not exist on this machine "
+                           "(a local remote lives only where the project was baked: set a shared remote)")
+        elif not path.is_dir():
+            message = f"{where} resolves to {path}, which is a file, not a directory"
+        elif write and not os.access(path, os.W_OK | os.X_OK):
+            message = f"{where} resolves to {path}, which this user cannot write to"
+        return RemoteProblem(message, REMOTE_ADVICE) if message else None
     from dvc.fs import get_cloud_fs
     from dvc.repo import Repo
 
@@ -261,9 +278,9 @@ def remote_problem(root: Path, remote: Remote | None, write: bool = True) -> str
             get_cloud_fs(repo.config, name=remote.name)
     except ImportError as exc:
         scheme = remote.url.split("://", 1)[0]
-        return f"{where}: {exc} ({PLUGIN_HINT.format(extra=scheme)})"
+        return RemoteProblem(f"{where}: {exc} ({PLUGIN_HINT.format(extra=scheme)})", PLUGIN_ADVICE)
     except Exception as exc:  # DVC config errors: say which
-        return f"{where} cannot be used: {exc}"
+        return RemoteProblem(f"{where} cannot be used: {exc}", REMOTE_ADVICE)
     return None
 
 
@@ -275,11 +292,13 @@ def unreachable_message(remote: Remote | None, action: str) -> str:
         "only on the machine that created the project.\n\n"
         "- The **demo** data source is rebuilt deterministically by `ingest` (same days, same rows), "
         "so checks, drift and retraining still run.\n"
-        "- Models and data produced here cannot be shared with other runs until a real remote is set: "
-        "`dvc remote modify storage url s3://bucket/path` (or gs://, azure://, ssh://) and commit "
-        "`.dvc/config`, then store credentials in the repository secret `DVC_REMOTE_CONFIG` "
-        "(content of `.dvc/config.local`, see README, *Set up on GitHub*).\n"
+        "- A retrain fails at `remote-push` until a real remote is set (data and a model stored nowhere are "
+        "never proposed): `dvc remote modify storage url s3://bucket/path` (or gs://, azure://, ssh://) and "
+        "commit `.dvc/config`, then store credentials in the secret `DVC_REMOTE_CONFIG` of the "
+        "`model-promotion` environment (content of `.dvc/config.local`, see README, *Set up on GitHub*).\n"
     )
+
+
 REMOTE_ADVICE = (
     "Data and model must be stored before they are proposed, so the job fails and no pull request is opened. "
     "Set a shared remote (`dvc remote modify storage url s3://bucket/path`, or gs://, azure://, ssh://; commit "

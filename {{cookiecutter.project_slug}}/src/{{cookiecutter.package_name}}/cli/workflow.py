@@ -70,9 +70,9 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         return EXIT_OK
     problem = gitops.remote_problem(args.root, remote, write=False)
     if problem:  # configured but unusable here (e.g. its DVC plugin is not installed): not a credentials problem
-        print(f"remote-pull: {gitops.log_safe(problem)}", file=sys.stderr)
-        gitops.annotate("error", f"remote-pull: {problem}")
-        gitops.summary(f"### `dvc pull` impossible\n\n{problem}\n")
+        print(f"remote-pull: {gitops.log_safe(problem.message)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {problem.message}")
+        gitops.summary(f"### `dvc pull` impossible\n\n{problem.message}\n\n{problem.advice}\n")
         return EXIT_BAD_INPUT
     if not (args.root / "dvc.lock").exists():
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
@@ -102,7 +102,7 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
     remote = gitops.default_remote(args.root)
     problem = gitops.remote_problem(args.root, remote, write=True)
     if problem:
-        return _remote_failure(gitops, "remote-push", problem, gitops.REMOTE_ADVICE, EXIT_BAD_INPUT)
+        return _remote_failure(gitops, "remote-push", problem.message, problem.advice, EXIT_BAD_INPUT)
     assert remote is not None
     result = gitops.run_dvc(args.root, "push")
     if result.returncode != 0:
