@@ -70,13 +70,13 @@ def commit_to_branch(root: Path, branch: str, message: str, base: str = "HEAD",
     in the same workspace honest: the branch committed by an earlier, interrupted run is still
     a proposal, not "nothing to propose".
     """
-    start = git(root, "rev-parse", "--verify", f"{base}^{{commit}}").stdout.strip()
+    start = git(root, "rev-parse", "--verify", base + "^{commit}").stdout.strip()
     git(root, "switch", "-q", "-C", branch, base) if base != "HEAD" else git(root, "switch", "-q", "-C", branch)
     git(root, "add", "-A")
     if git(root, "diff", "--cached", "--quiet", check=False).returncode != 0:
         git(root, *identity(root), "commit", "-q", "--no-verify", "-m", message)
     head = git(root, "rev-parse", "HEAD").stdout.strip()
-    reference = git(root, "rev-parse", "--verify", f"{against or start}^{{tree}}").stdout.strip()
+    reference = git(root, "rev-parse", "--verify", (against or start) + "^{tree}").stdout.strip()
     if git(root, "rev-parse", "HEAD^{tree}").stdout.strip() == reference:
         return None
     return head
