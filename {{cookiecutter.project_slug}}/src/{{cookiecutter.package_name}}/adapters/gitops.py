@@ -316,7 +316,9 @@ def run_dvc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def dvc_error(result: subprocess.CompletedProcess[str]) -> str:
-    """DVC's own one-line reason (its last ``ERROR:`` line), else its last line, else the exit code."""
+    """DVC's own reason on one line: its first and last ``ERROR:`` lines (the cause and the outcome)."""
     lines = [line.strip() for line in (result.stderr + "\n" + result.stdout).splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
-    return (errors or lines or [f"exit {result.returncode}"])[-1]
+    if not errors:
+        return lines[-1] if lines else f"exit {result.returncode}"
+    return errors[0] if len(errors) == 1 else f"{errors[0]}; {errors[-1]}"
