@@ -377,6 +377,9 @@ class Harness:
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        # act's host mode works in <cache>/act/<hash>/hostexecutor, a path that is the same for the
+        # same workflow and job: runs of other scenarios (or other checkouts) would share it.
+        env["XDG_CACHE_HOME"] = str(self.base / "act-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 

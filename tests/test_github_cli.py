@@ -217,7 +217,7 @@ def test_remote_push_fails_when_the_remote_is_missing_and_a_rerun_recovers(proje
     assert code != 0, out
     (line,) = [x for x in out.splitlines() if x.startswith("remote-push:")]
     assert "does not exist on this machine" in line and str(remote) in line
-    assert "::error::" in out and "nothing was stored" in summary and "DVC_REMOTE_CONFIG" in summary
+    assert "::error::" in out and "not stored, nothing is proposed" in summary and "DVC_REMOTE_CONFIG" in summary
     assert not remote.exists(), "nothing was created or stored"
     remote.mkdir()  # the remote is fixed: the same step again stores the data
     code, out, _, _ = cli(project, "remote-push")

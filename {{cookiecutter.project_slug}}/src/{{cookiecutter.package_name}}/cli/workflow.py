@@ -55,7 +55,7 @@ def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -
     """One line on stderr and in an error annotation, the details in the job summary; a non-zero exit."""
     print(f"{step}: {gitops.log_safe(line)}", file=sys.stderr)
     gitops.annotate("error", f"{step}: {line}")
-    gitops.summary(f"### `{step}` failed: nothing was stored\n\n{line}\n\n{advice}")
+    gitops.summary(f"### `{step}` failed: data and model are not stored, nothing is proposed\n\n{line}\n\n{advice}")
     return code
 
 
