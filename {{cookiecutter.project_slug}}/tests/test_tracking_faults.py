@@ -66,7 +66,8 @@ def test_dead_port_fails_in_seconds_and_keeps_the_model(
         port = probe.getsockname()[1]
     code, elapsed, errors = train_against(split_project, f"http://127.0.0.1:{port}", monkeypatch, capsys)
     assert code == 2
-    assert len(errors) == 1 and f"MLflow tracking server http://127.0.0.1:{port} is unreachable" in errors[0], errors
+    assert len(errors) == 1, errors
+    assert f"MLflow tracking server http://127.0.0.1:{port} is unreachable" in errors[0]
     assert "nothing was trained or written" in errors[0]
     assert elapsed < 20, elapsed
     assert_previous_model_kept(split_project)
@@ -81,8 +82,10 @@ def test_server_that_accepts_and_never_answers_times_out(
         uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
         code, elapsed, errors = train_against(split_project, uri, monkeypatch, capsys)
     assert code == 2
-    assert len(errors) == 1 and "no answer within the timeout" in errors[0], errors
-    assert "2 attempt(s)" in errors[0] and "timeout 2 s each" in errors[0]
+    assert len(errors) == 1, errors
+    assert "no answer within the timeout" in errors[0]
+    assert "2 attempt(s)" in errors[0]
+    assert "timeout 2 s each" in errors[0]
     assert elapsed < 20, elapsed  # 2 attempts x 2 s, not MLflow's minutes
     assert_previous_model_kept(split_project)
 
@@ -93,7 +96,7 @@ class _Unavailable(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    do_GET = do_POST = _refuse  # noqa: N815
+    do_GET = do_POST = _refuse
 
     def log_message(self, *args: object) -> None:
         pass
@@ -117,7 +120,8 @@ def test_server_failing_after_the_check_keeps_the_model(
     """It answers (so the check passes) but every MLflow call fails: the fitted model is not put in place."""
     code, elapsed, errors = train_against(split_project, answering_503, monkeypatch, capsys)
     assert code == 2
-    assert len(errors) == 1 and errors[0].startswith(f"error: logging the run to MLflow ({answering_503}) failed"), errors
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"error: logging the run to MLflow ({answering_503}) failed")
     assert "model.joblib was not replaced" in errors[0]
     assert elapsed < 60, elapsed
     assert_previous_model_kept(split_project)
@@ -200,7 +204,8 @@ def test_a_store_broken_by_an_earlier_kill_is_kept_aside_with_one_line(
     assert warning is not None
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [warning], lines
-    assert "a schema migration was interrupted" in warning and "kept as mlflow.db.broken-" in warning
+    assert "a schema migration was interrupted" in warning
+    assert "kept as mlflow.db.broken-" in warning
     aside = next(tmp_path.glob("mlflow.db.broken-*"))
     assert hashlib.sha256(aside.read_bytes()).hexdigest() == broken, "the old store is kept byte for byte"
     assert mlflow_opens(db)

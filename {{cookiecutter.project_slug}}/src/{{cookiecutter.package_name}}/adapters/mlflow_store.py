@@ -65,7 +65,7 @@ def check_server(uri: str, timeout: int, max_retries: int, backoff_factor: int) 
     problem = ""
     for attempt in range(attempts):
         try:
-            with urllib.request.urlopen(probe, timeout=timeout):  # noqa: S310 (http(s) only, checked by the caller)
+            with urllib.request.urlopen(probe, timeout=timeout):  # http(s) only: the caller checks the scheme
                 return
         except urllib.error.HTTPError:
             return  # it answered (401, 404, 503 ...): reachable; MLflow reports what it said

@@ -68,7 +68,7 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
     id_col, date_col = params.project.id_column, params.project.date_column
     out = pd.DataFrame({
         id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
-        date_col: frame[date_col] if date_col in frame else day,
+        date_col: frame.get(date_col, day),
         "score": scores,
         "model_md5": ref.md5,
         "model_commit": ref.commit,
