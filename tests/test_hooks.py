@@ -240,14 +240,27 @@ def test_emoji_quotes_and_a_plus_address_bake_a_buildable_project(cookies: Any, 
     assert "Fresh models 🚀" in metadata
 
 
-def _top_level_modules(site_packages: Path) -> set[str]:
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lockfile_modules(site_packages: Path, lockfile: Path) -> set[str]:
+    """Top-level module names installed by the distributions requirements.lock pins (from their RECORD)."""
+    pinned = {_canonical(m.group(1)) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lockfile.read_text(), re.M)}
     names = set()
-    for entry in site_packages.iterdir():
-        if entry.name.endswith((".dist-info", ".pth", ".egg-link", ".egg-info")):
+    for info in site_packages.glob("*.dist-info"):
+        distribution = _canonical(info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+        if distribution not in pinned or not (info / "RECORD").exists():
             continue
-        stem = entry.name.split(".")[0] if entry.is_file() and entry.suffix in (".py", ".so") else entry.name
-        if entry.is_dir() or entry.suffix in (".py", ".so"):
-            names.add(stem)
+        for row in (info / "RECORD").read_text().splitlines():
+            path = row.split(",")[0]
+            first = path.split("/")[0]
+            if first.startswith("..") or first.endswith((".dist-info", ".data", ".pth")):
+                continue
+            if "/" in path and first.isidentifier():  # a package folder (not e.g. pillow.libs/)
+                names.add(first)
+            elif "/" not in path and first.endswith((".py", ".so")):  # a single-file module
+                names.add(first.split(".")[0])
     return {n for n in names if re.fullmatch(r"[a-z][a-z0-9_]*", n)}
 
 
@@ -261,5 +274,8 @@ def test_reserved_package_names_cover_every_module_the_lockfile_installs() -> No
     assert spec and spec.loader
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
-    missing = sorted(_top_level_modules(found[0]) - hook.DEPENDENCY_MODULES - hook.RESERVED)
+    lockfile = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
+    modules = _lockfile_modules(found[0], lockfile)
+    assert {"numpy", "sklearn", "yaml", "joblib", "mlflow"} <= modules, "the venv does not hold the lockfile's packages"
+    missing = sorted(modules - hook.DEPENDENCY_MODULES - hook.RESERVED)
     assert not missing, f"add to DEPENDENCY_MODULES in hooks/pre_gen_project.py: {' '.join(missing)}"
