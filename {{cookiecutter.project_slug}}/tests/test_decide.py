@@ -205,7 +205,7 @@ def test_as_of_day_measures_cooldown_and_age_on_the_data_timeline(champion_repo:
     assert decision["reason"].startswith("no trigger fired"), decision["reason"]
     # inside the cooldown on the data's timeline, the line names data days, not wall-clock ones
     blocked = decide(root, "--now", "2026-01-23")
-    assert blocked["reason"].startswith("cooldown: the model main last pinned was made from data up to 2026-01-20")
+    assert blocked["reason"].startswith("cooldown: dvc.lock on main last changed with data up to 2026-01-20")
     assert "blocked until 2026-01-27" in blocked["reason"]
     # without --now the wall clock applies: the commit of a moment ago holds the cooldown
     live = decide(root)

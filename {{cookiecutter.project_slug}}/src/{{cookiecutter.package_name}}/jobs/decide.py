@@ -111,7 +111,7 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name, clock), now)
     blocked = cooldown.active and not force
     if clock == "data":
-        blocked_why = (f"cooldown: the model {ref_name} last pinned was made from data up to "
+        blocked_why = (f"cooldown: dvc.lock on {ref_name} last changed with data up to "
                        f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
                        f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)") if blocked else ""
     else:
