@@ -46,9 +46,12 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
     import joblib
 
     from ..adapters import tracking
+    from ..adapters.compute import engine
 
     train = pd.read_parquet(train_path)
-    model = fit(params, train)
+    # compute.engine: dask fits joblib-parallel estimators (n_jobs) on the cluster; local fits here.
+    with engine(params.compute) as compute, compute.training():
+        model = fit(params, train)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_path)
 
