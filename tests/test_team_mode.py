@@ -117,13 +117,16 @@ c = MlflowClient()
 mv = c.get_model_version_by_alias({name!r}, "challenger")
 run = c.get_run(mv.run_id)
 print(json.dumps({{"version": mv.version, "run_id": mv.run_id, "tags": run.data.tags,
-                  "artifact_uri": run.info.artifact_uri}}))
+                  "artifact_uri": run.info.artifact_uri, "model_id": getattr(mv, "model_id", None),
+                  "source": mv.source}}))
 """)
     assert seen["run_id"] == info["run_id"]
     assert str(seen["version"]) == str(info["version"])
     assert seen["artifact_uri"].startswith("mlflow-artifacts:"), "artifacts go through the server's proxy"
+    # MLflow 3 stores a logged model under models/<model id>/ (not under the run): find its MLmodel in the bucket.
+    model_id = seen["model_id"] or seen["source"].rsplit("/", 1)[-1]
     keys = team.s3.keys(team.mlflow.artifact_bucket)
-    assert any(info["run_id"] in key and key.endswith("MLmodel") for key in keys), keys[:20]
+    assert any(model_id in key and key.endswith("/MLmodel") for key in keys), (model_id, keys[:20])
 
     # Merged to main: promote registers main's model and moves `champion` on the server.
     run(["git", "add", "-A"], cwd=project, env=e)
