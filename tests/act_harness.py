@@ -333,6 +333,7 @@ class Harness:
         variables: dict[str, str] | None = None,
         job: str | None = None,
         timeout: float = 900,
+        secrets: dict[str, str] | None = None,
     ) -> ActResult:
         binary = act_binary()
         assert binary is not None
@@ -358,10 +359,15 @@ class Harness:
             "GITHUB_SERVER_URL=https://github.example",
             "--env",
             f"UV_CACHE_DIR={os.environ.get('UV_CACHE_DIR') or Path.home() / '.cache' / 'uv'}",
-            "-s",
-            "GITHUB_TOKEN=test-token",
-            "-s",
-            f"DVC_REMOTE_CONFIG={self.dvc_config_local}",
+            *[
+                flag
+                for name, value in {
+                    "GITHUB_TOKEN": "test-token",
+                    "DVC_REMOTE_CONFIG": self.dvc_config_local,
+                    **(secrets or {}),
+                }.items()
+                for flag in ("-s", f"{name}={value}")
+            ],
             "--var",
             f"MLFLOW_TRACKING_URI={self.tracking_uri}",
             *self.local_repository_flags(),
