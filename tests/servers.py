@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(check, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
+def wait_for(
+    check: Callable[[], bool], what: str, timeout: float = 60.0,
+    proc: subprocess.Popen[bytes] | None = None, log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -69,7 +72,7 @@ def port_open(port: int) -> bool:
 
 
 def http_ok(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+    with urllib.request.urlopen(url, timeout=2) as response:
         return 200 <= response.status < 500
 
 
@@ -77,9 +80,9 @@ def http_ok(url: str) -> bool:
 class Process:
     """A started server process in its own process group, with its log file."""
 
-    proc: subprocess.Popen  # type: ignore[type-arg]
+    proc: subprocess.Popen[bytes]
     log: Path
-    watchdog: subprocess.Popen | None = None  # type: ignore[type-arg]
+    watchdog: subprocess.Popen[bytes] | None = None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -127,7 +130,7 @@ def pg_bindir() -> Path:
 class Postgres:
     port: int
     user: str = "retrain"
-    password: str = "retrain-pw"  # noqa: S105 (a throwaway loopback cluster)
+    password: str = "retrain-pw"
     process: Process | None = None
     databases: list[str] = field(default_factory=list)
 
@@ -253,7 +256,7 @@ class Mlflow:
 
 @contextlib.contextmanager
 def mlflow_server(workdir: Path, bindir: Path, pg: Postgres, store: S3, bucket: str = "mlflow-artifacts",
-                  username: str = "admin", password: str = "team-secret-1") -> Iterator[Mlflow]:  # noqa: S107
+                  username: str = "admin", password: str = "team-secret-1") -> Iterator[Mlflow]:
     """``mlflow server`` with basic-auth, PostgreSQL backend store and artifacts proxied to S3."""
     exe = bindir / "mlflow"
     if not exe.exists():
