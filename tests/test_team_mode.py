@@ -106,7 +106,8 @@ def team_project(cookies_session: Any, baked_env: BakedEnv, team: Team) -> Path:
 def test_retrain_and_promote_land_on_the_tracking_server(team_project: Path, baked_env: BakedEnv, team: Team) -> None:
     project, name = team_project, team_project.name
     e = baked_env.env(**team.mlflow.env())
-    run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
+    summary = project.parent / f"{name}-summary.md"
+    run(["dvc", "repro"], cwd=project, env={**e, "GITHUB_STEP_SUMMARY": str(summary)}, timeout=1800)
     assert not (project / "mlflow.db").exists(), "with a tracking server nothing is written to a local sqlite file"
     info = json.loads((project / "models/model_info.json").read_text())
 
@@ -127,6 +128,12 @@ print(json.dumps({{"version": mv.version, "run_id": mv.run_id, "tags": run.data.
     model_id = seen["model_id"] or seen["source"].rsplit("/", 1)[-1]
     keys = team.s3.keys(team.mlflow.artifact_bucket)
     assert any(model_id in key and key.endswith("/MLmodel") for key in keys), (model_id, keys[:20])
+
+    # The PR body links the run on the server, and so did the job summary of `train`.
+    run([baked_env.python, "-m", project.name.replace("-", "_"), "report"], cwd=project, env=e)
+    link = f"{team.mlflow.url}/#/experiments/{info['experiment_id']}/runs/{info['run_id']}"
+    assert link in (project / "reports/promotion.md").read_text()
+    assert link in summary.read_text()
 
     # Merged to main: promote registers main's model and moves `champion` on the server.
     run(["git", "add", "-A"], cwd=project, env=e)
