@@ -59,7 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     cache = PartitionCache()  # the newest partitions and the drift reference, read once for triggers and report
     decision = decide(params, args.root, now, force=args.force, reason=args.reason,
-                      all_triggers=args.all_triggers, cache=cache)
+                      all_triggers=args.all_triggers, clock="commit" if args.now is None else "data", cache=cache)
     json_path, _ = write_outputs(decision, args.root)
     print_decision(decision, json_path, args.root)
     if decision["champion"].get("model_md5") is None:
