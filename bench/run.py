@@ -461,13 +461,14 @@ def check_champion(b: Baked, cfg: Config, history: int, per_day: int) -> tuple[P
     return project, champion_end + dt.timedelta(days=8)  # past the 7-day cooldown
 
 
-def bench_check(cfg: Config, b: Baked) -> dict[str, Any]:
+def bench_check(cfg: Config, b: Baked, progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     builds: list[tuple[str, Baked]] = [("new", b)]
     baseline_sha = None
     if cfg.baseline:
         base, baseline_sha = bake_baseline(cfg)
         builds.append((baseline_sha, base))
     results: dict[str, Any] = {"baseline": baseline_sha, "cases": {}}
+    history_per_day_first = cfg.check_cases[0]
     for history, per_day in cfg.check_cases:
         key = f"{history}d x {per_day}"
         case: dict[str, Any] = {"history_days": history, "rows_per_day": per_day}
@@ -476,6 +477,8 @@ def bench_check(cfg: Config, b: Baked) -> dict[str, Any]:
             champion, as_of = check_champion(build, cfg, history, per_day)
             case["steps_" + ("new" if who == "new" else "baseline")] = [n for n, _, _ in check_job(champion, as_of)]
             for compiled in (True, False):
+                if who != "new" and not compiled and history_per_day_first != (history, per_day):
+                    continue  # the baseline without bytecode: the first case only (minutes per run)
                 reps = cfg.reps if who == "new" else cfg.heavy_reps
                 runs = []
                 for rep in range(reps):
@@ -488,6 +491,8 @@ def bench_check(cfg: Config, b: Baked) -> dict[str, Any]:
             if not cfg.keep:
                 shutil.rmtree(champion, ignore_errors=True)
         results["cases"][key] = case
+        if progress is not None:
+            progress(results)  # an interrupted run still reports the cases it finished
     return results
 
 
@@ -1132,9 +1137,13 @@ def main(argv: list[str] | None = None) -> int:
     jobs: dict[str, Callable[[Config, Baked], dict[str, Any]]] = {
         "check": bench_check, "noop": bench_noop, "loop": bench_loop, "drift": bench_drift, "install": bench_install}
     failed = False
+    def check_progress(partial: dict[str, Any]) -> None:
+        results["check"] = partial
+        write_outputs(cfg, b, results, load_start, started)
+
     for name in cfg.sections:
         try:
-            results[name] = jobs[name](cfg, b)
+            results[name] = bench_check(cfg, b, check_progress) if name == "check" else jobs[name](cfg, b)
         except Exception as exc:  # keep measuring the rest; say exactly what is missing
             failed = True
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
