@@ -325,8 +325,9 @@ def test_gate_records_its_interval_method() -> None:
     """auto: DeLong for roc_auc; `gate.interval: bootstrap` keeps the resampling."""
     from {{ cookiecutter.package_name }}.core.gate import improvement_interval
 
-    y, cand, champ = _paired(3000, 5)["classification"]
-    auto = params().gate
+    y, cand, champ = _paired(600, 5)["classification"]
+    default = params().gate
+    auto = default.model_copy(update={"bootstrap": default.bootstrap.model_copy(update={"resamples": 100})})
     low, high, method, used = improvement_interval(y, cand, champ, "roc_auc", threshold=0.5, gate=auto)
     assert method.startswith("DeLong")
     assert used is None
@@ -335,8 +336,11 @@ def test_gate_records_its_interval_method() -> None:
     *_, method, used = improvement_interval(y, cand, champ, "roc_auc", threshold=0.5, gate=forced)
     assert method.startswith("paired bootstrap")
     assert used == forced.bootstrap.resamples
-    *_, method, _ = improvement_interval(y, cand, champ, "f1", threshold=0.5, gate=auto)
-    assert method.startswith("paired bootstrap")  # no closed form for f1
+    from {{ cookiecutter.package_name }}.core.gate import analytic_interval
+
+    # no closed form for f1 or average_precision: improvement_interval falls back to the bootstrap
+    assert analytic_interval("f1", y, cand, champ, threshold=0.5, confidence=0.95) is None
+    assert analytic_interval("average_precision", y, cand, champ, threshold=0.5, confidence=0.95) is None
 
 
 def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,
