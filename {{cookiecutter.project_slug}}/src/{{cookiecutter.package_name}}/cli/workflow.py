@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -51,6 +50,14 @@ def _run_url() -> str:
 
 # --- DVC remote -------------------------------------------------------------------------
 
+def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -> int:
+    """One line on stderr and in an error annotation, the details in the job summary; a non-zero exit."""
+    print(f"{step}: {gitops.log_safe(line)}", file=sys.stderr)
+    gitops.annotate("error", f"{step}: {line}")
+    gitops.summary(f"### `{step}` failed: data and model are not stored, nothing is proposed\n\n{line}\n\n{advice}")
+    return code
+
+
 def cmd_remote_pull(args: argparse.Namespace) -> int:
     from ..adapters import gitops
 
@@ -60,16 +67,26 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         gitops.annotate("warning", "DVC remote not available on this runner: data is rebuilt, see the job summary")
         gitops.set_output("remote-available", "false")
         return EXIT_OK
+    problem = gitops.remote_problem(args.root, remote, write=False)
+    if problem:  # configured but unusable here (e.g. its DVC plugin is not installed): not a credentials problem
+        print(f"remote-pull: {gitops.log_safe(problem.message)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {problem.message}")
+        gitops.summary(f"### `dvc pull` impossible\n\n{problem.message}\n\n{problem.advice}\n")
+        return EXIT_BAD_INPUT
     if not (args.root / "dvc.lock").exists():
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
         return EXIT_OK
-    result = subprocess.run([*gitops.DVC, "pull"], cwd=args.root, check=False)
+    result = gitops.run_dvc(args.root, "pull")
     if result.returncode != 0:
+        cause = gitops.dvc_error(result)
+        line = f"dvc pull from DVC remote '{remote.name}' ({remote.url}) failed: {cause}"
+        print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {line}")
         gitops.summary(
-            f"### `dvc pull` failed\n\nThe DVC remote `{remote.url}` is configured but the pull failed (exit "
-            f"{result.returncode}). Check the `DVC_REMOTE_CONFIG` secret (credentials) and that the data pinned by "
-            "`dvc.lock` was pushed (`dvc push`)."
+            f"### `dvc pull` failed\n\n{line}\n\nIf the cause is access, check the `DVC_REMOTE_CONFIG` secret of the "
+            "`model-promotion` environment (credentials); if objects are missing, the data pinned by `dvc.lock` was "
+            "never pushed (`dvc push`)."
         )
         return EXIT_REFUSED
     gitops.set_output("remote-available", "true")
@@ -78,18 +95,21 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_remote_push(args: argparse.Namespace) -> int:
+    """dvc push, or fail the job: a model stored nowhere must never reach a promotion pull request."""
     from ..adapters import gitops
 
     remote = gitops.default_remote(args.root)
-    if remote is None or not remote.reachable:
-        gitops.summary(gitops.unreachable_message(remote, "`dvc push`"))
-        gitops.annotate("warning", "DVC remote not available: data and model were NOT pushed (see the job summary)")
-        return EXIT_OK
-    result = subprocess.run([*gitops.DVC, "push"], cwd=args.root, check=False)
+    problem = gitops.remote_problem(args.root, remote, write=True)
+    if problem:
+        return _remote_failure(gitops, "remote-push", problem.message, problem.advice, EXIT_BAD_INPUT)
+    assert remote is not None
+    result = gitops.run_dvc(args.root, "push")
     if result.returncode != 0:
-        gitops.summary(f"### `dvc push` to `{remote.url}` failed (exit {result.returncode})\n\n"
-                       "Check the `DVC_REMOTE_CONFIG` secret.")
-        return EXIT_REFUSED
+        line = f"dvc push to DVC remote '{remote.name}' ({remote.url}) failed: {gitops.dvc_error(result)}"
+        advice = ("Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
+                  "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
+                  "uploads what is missing.")
+        return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     print(f"remote-push: pushed to {remote.name} ({remote.url})")
     return EXIT_OK
 
@@ -123,8 +143,16 @@ def _token_notice(gitops: Any) -> None:
 
 
 def cmd_open_pr(args: argparse.Namespace) -> int:
+    """Commit to promote/<model>, push it and open or update its pull request.
+
+    The branch is pushed only after the API has answered (the open pull requests for the branch
+    are listed first, with retries), so a GitHub outage leaves no orphan branch behind. A re-run,
+    even in the same workspace, compares the branch's tree with the base: an earlier run that
+    committed but could not open the pull request is picked up, never "nothing to propose".
+    """
     from ..adapters import gitops
     from ..adapters.github import GitHub, upsert_pull
+    from ..jobs.report import CANDIDATE_COMMIT
 
     params = _params(args)
     name = params.mlflow.registered_model
@@ -137,16 +165,21 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
         body += f"\n\n<sub>Proposed by [this workflow run]({url}).</sub>\n"
     title = args.title or f"Promote {name}: model trained on data up to {params.data.end_date}"
     gh = GitHub.from_env()
-    if not gitops.commit_to_branch(args.root, branch, title):
+    commit = gitops.commit_to_branch(args.root, branch, title, against=args.base)
+    if commit is None:
         print(f"open-pr: the working tree equals {args.base}: nothing to propose")
         gitops.summary(f"Nothing to propose: the retrained outputs are identical to `{args.base}`.")
         return EXIT_OK
-    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    # "Reproduce" names the candidate: the commit that pins it, the head of the promotion branch.
+    body = body.replace(CANDIDATE_COMMIT, commit)
+    gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
+    gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
     verb = "opened" if result.created else "updated"
-    print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch}")
+    print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
-    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}`.")
+    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\n"
+                   f"Branch `{branch}` at `{commit}`.")
     _token_notice(gitops)
     return EXIT_OK
 
@@ -208,11 +241,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     branch = f"rollback/{args.tag}"
     title = f"Roll back {params.mlflow.registered_model} to {args.tag}"
     gh = GitHub.from_env()
-    if not gitops.commit_to_branch(args.root, branch, title):
+    commit = gitops.commit_to_branch(args.root, branch, title, against=args.base)
+    if commit is None:
         print(f"rollback: {args.base} already pins the model of {args.tag}: nothing to do")
         gitops.summary(f"`{args.base}` already pins the model of `{args.tag}`: no pull request needed.")
         return EXIT_OK
-    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
+    gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     old = gitops.git(args.root, "show", f"{args.base}:metrics.json", check=False).stdout.strip()
     new = (args.root / "metrics.json").read_text().strip() if (args.root / "metrics.json").exists() else ""
     body = (
