@@ -378,10 +378,11 @@ def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harnes
 
 
 def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
-    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, DVC-tracked."""
+    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, and nothing else changed."""
     h, _stub, _runs = promoted
     assert (h.workdir / ".github" / "workflows" / "batch-inference.yml").exists(), "the default bake includes it"
     remote_before = remote_files(h)
+    main_before = h.origin_git("rev-parse", "main")
     result = h.act(
         "workflow_dispatch",
         "batch-inference.yml",
@@ -391,11 +392,11 @@ def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness,
     assert result.returncode == 0, result.output[-8000:]
     import pandas as pd
 
-    scored = pd.read_parquet(h.artifact("predictions") / "predictions" / "2026-03-12.parquet")
+    scored = pd.read_parquet(h.artifact("predictions") / "2026-03-12.parquet")
     assert len(scored) == SMALL["data.demo.rows_per_day"]
     assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
     assert scored["score"].notna().all()
-    # stored relative to data/ (the paths' common ancestor), as upload-artifact v4 does
-    pointer = yaml.safe_load((h.artifact("predictions") / "predictions.dvc").read_text())
-    assert pointer["outs"][0]["path"] == "predictions"
-    assert remote_files(h) > remote_before, "the predictions were pushed to the DVC remote"
+    # batch inference is a reader: nothing pushed to the DVC remote, no DVC pointer, main untouched
+    assert not (h.artifact("predictions") / "predictions.dvc").exists()
+    assert remote_files(h) == remote_before, "predict must not push to the DVC remote"
+    assert h.origin_git("rev-parse", "main") == main_before

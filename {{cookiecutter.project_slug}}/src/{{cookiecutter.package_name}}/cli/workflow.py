@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -270,54 +269,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 # --- batch inference --------------------------------------------------------------------------
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from ..adapters import champion, gitops
-    from ..adapters.dataset import partition_path
-    from ..core.features import input_columns, predict_scores
-    from ..jobs.ingest import ingest
+    from ..adapters import gitops
+    from ..jobs.predict import run_predict
 
     params = _params(args)
-    day: dt.date = args.day
-    result = ingest(params, args.root, day, day)
+    result = run_predict(params, args.root, args.day, args.root / args.out_dir)
     if not result.ok:
-        print(f"predict: the batch of {day} failed its checks and was quarantined: not scored", file=sys.stderr)
+        print(f"predict: the batch of {result.day} from {result.origin} failed its checks: not scored", file=sys.stderr)
+        for failure in result.failures:
+            print(f"  - {failure}", file=sys.stderr)
         return EXIT_REFUSED
-    batch_path = partition_path(args.root / params.data.raw_dir, day)
-    if not batch_path.exists():
-        raise FileNotFoundError(f"no batch for {day}: the source returned no rows")
-    ref = champion.resolve(args.root, params.evaluate.champion_ref)
-    model = champion.load(args.root, ref)
-    if model is None:
-        raise RuntimeError(f"no champion to score with: {ref.reason}")
-    frame = pd.read_parquet(batch_path)
-    scores = predict_scores(model, frame[input_columns(params)], params.project.task)
-    id_col, date_col = params.project.id_column, params.project.date_column
-    out = pd.DataFrame({
-        id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
-        date_col: frame.get(date_col, day),
-        "score": scores,
-        "model_md5": ref.md5,
-        "model_commit": ref.commit,
-    })
-    out_dir = args.root / args.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{day.isoformat()}.parquet"
-    out.to_parquet(target, index=False)
-    tracked = subprocess.run([*gitops.DVC, "add", args.out_dir], cwd=args.root, capture_output=True, text=True,
-                             check=False)
-    if tracked.returncode != 0:
-        raise RuntimeError(f"dvc add {args.out_dir} failed: {tracked.stderr.strip()}")
-    remote = gitops.default_remote(args.root)
-    pushed = False
-    if remote is not None and remote.reachable:
-        pushed = subprocess.run([*gitops.DVC, "push", f"{args.out_dir}.dvc"], cwd=args.root,
-                                check=False).returncode == 0
-    else:
-        gitops.summary(gitops.unreachable_message(remote, "`dvc push` of the predictions"))
-    state = "pushed" if pushed else "not pushed"
-    line = (f"predict: {len(out)} rows of {day} scored with the champion (md5 {ref.md5}) -> "
-            f"{target.relative_to(args.root)}; DVC-tracked in {args.out_dir}.dvc, {state}")
+    assert result.target is not None
+    line = (f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
+            f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}")
     print(line)
     gitops.summary(f"### Batch inference\n\n{line}")
     return EXIT_OK
@@ -343,8 +307,8 @@ def register(add: Add) -> None:
     p = add("rollback", cmd_rollback, "restore the model of a model-v<N> tag on a branch and open a pull request")
     p.add_argument("--tag", required=True, help="model tag, e.g. model-v3")
     p.add_argument("--base", default="main", help="base branch (default main)")
-    p = add("predict", cmd_predict, "score one day's batch with the champion; DVC-tracked predictions")
+    p = add("predict", cmd_predict, "score one day's batch with the champion; writes only the predictions file")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
-    p.add_argument("--out-dir", default="data/predictions", help="output directory (DVC-tracked)")
+    p.add_argument("--out-dir", default="data/predictions", help="output directory (git-ignored; not DVC-tracked)")
 
 
