@@ -325,6 +325,19 @@ def test_config_mistake_after_history_loses_nothing(real: tuple[Path, Path], cap
     assert nothing_quarantined(root)
 
 
+def test_a_column_renamed_upstream_is_a_data_error(real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    root, folder = real
+    write_params(root, real_params(folder, **{"data.end_date": "2026-01-07"}))
+    assert run(root, "ingest") == 0
+    for path in sorted(folder.glob("*.csv"))[7:]:
+        pd.read_csv(path).rename(columns={"mean_texture": "texture_mean"}).to_csv(path, index=False)
+    write_params(root, real_params(folder))
+    assert run(root, "ingest") == 1  # the data changed, not the params: those days are held
+    assert "column 'mean_texture': required column present expected present, observed missing" in capsys.readouterr().err
+    assert len(raw_days(root)) == 7
+    assert len(list((root / "data/quarantine").glob("*.parquet"))) == 7
+
+
 def test_id_column_null_is_accepted(real: tuple[Path, Path]) -> None:
     root, folder = real
     write_params(root, real_params(folder, **{"project.id_column": None, "checks.duplicate_subset": []}))

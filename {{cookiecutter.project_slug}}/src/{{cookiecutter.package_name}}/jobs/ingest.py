@@ -92,31 +92,35 @@ def check_params_against(params: Params, columns: list[str]) -> None:
 
 
 class _Fetcher:
-    """Fetch batches; the first one that has columns settles the config check."""
+    """Fetch batches. The params are checked against the data's columns before the first batch is
+    judged: the columns the source declares, else the first fetched batch's, plus (when there is
+    history) the newest admitted partition's, so a column that appears only from today on counts."""
 
     def __init__(self, params: Params, raw_dir: Path):
         from ..adapters.sources import make_source
 
         self.params = params
         self.source: Any = make_source(params)
+        self.history = _newest_columns(raw_dir) or []
         self.checked = False
-        columns = _newest_columns(raw_dir)
-        if columns is None and hasattr(self.source, "columns"):
-            columns = self.source.columns()
-        if columns is not None:
-            check_params_against(params, columns)
-            self.checked = True
+        if hasattr(self.source, "columns"):
+            self._check(self.source.columns())
+
+    def _check(self, columns: list[str]) -> None:
+        if not columns:
+            return  # nothing readable yet: the first batch with columns settles it
+        check_params_against(self.params, list(dict.fromkeys([*self.history, *columns])))
+        self.checked = True
 
     def fetch(self, day: dt.date) -> tuple[pd.DataFrame | None, str | None]:
-        from ..adapters.sources.file import BatchError
+        from ..adapters.sources import BatchError
 
         try:
             batch = self.source.fetch(day)
         except BatchError as exc:
             return None, str(exc)
         if not self.checked and len(batch.columns):
-            check_params_against(self.params, [str(c) for c in batch.columns])
-            self.checked = True
+            self._check([str(c) for c in batch.columns])
         return batch, None
 
     def announced(self, day: dt.date) -> bool:
@@ -165,7 +169,8 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     quarantine = Quarantine(root / params.data.quarantine_dir)
     present = {p.name for p in list_partitions(raw_dir, start, end)}
     todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
-    result = IngestResult(existing=[d for d in days(start, end) if d not in set(todo)])
+    missing = set(todo)
+    result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
     if not todo:
         return result
     fetcher = _Fetcher(params, raw_dir)

@@ -16,11 +16,21 @@ if TYPE_CHECKING:
     from ...config import Params
 
 
+class BatchError(RuntimeError):
+    """One day's batch cannot be read (a broken file, ...): ingest quarantines that day, the others go on.
+
+    The message names what is broken (the file) and how to fix it."""
+
+
 class Source(Protocol):
+    """Optional extras ingest uses when a source has them: ``columns()`` (every column the source
+    holds, to check the params against before anything is judged) and ``announced(day)`` (a batch
+    for the day arrived even if it has no rows: an empty batch, not a date gap)."""
+
     name: str
 
     def fetch(self, day: dt.date) -> pd.DataFrame:
-        """Rows whose date column falls on ``day`` (possibly none)."""
+        """Rows whose date column falls on ``day`` (possibly none); raises BatchError when unreadable."""
         ...
 
 

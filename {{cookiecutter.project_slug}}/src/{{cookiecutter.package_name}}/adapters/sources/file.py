@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ...config import FileSourceParams
+from . import BatchError
 
 _DAY_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
 
@@ -34,8 +35,8 @@ class SourceError(RuntimeError):
     """The source as configured cannot be read at all (one line, names the key and path)."""
 
 
-class BatchError(RuntimeError):
-    """One day's batch cannot be read: that day is quarantined, the others go on."""
+class _NoDateColumn(ValueError):
+    pass
 
 
 def day_in_name(path: str) -> dt.date | None:
@@ -105,8 +106,8 @@ class FileSource:
 
     def _typed(self, frame: pd.DataFrame, path: str) -> pd.DataFrame:
         if self.date_column not in frame.columns:
-            raise SourceError(
-                f"data.file.path: column {self.date_column!r} (project.date_column) not found in {path}; "
+            raise _NoDateColumn(
+                f"file {path}: no column {self.date_column!r} (project.date_column); "
                 f"columns are {', '.join(map(str, frame.columns))}"
             )
         frame[self.date_column] = self._dates(frame[self.date_column], self.date_column)
@@ -154,53 +155,69 @@ class FileSource:
             raise ValueError(f"column {column!r} does not convert to {kind} (data.file.dtypes): {_short(exc)}") from None
 
     @cached_property
-    def _loaded(self) -> tuple[pd.DataFrame, dict[dt.date, str], set[dt.date]]:
-        """(rows of every readable file, unreadable files by the day in their name, days named by a file)."""
-        parts: list[pd.DataFrame] = []
+    def _loaded(self) -> tuple[dict[dt.date, list[pd.DataFrame]], dict[dt.date, str], dict[dt.date, list[str]]]:
+        """(each day's rows, per file they came from; unreadable files by the day in their name;
+        the columns of the files named after each day)."""
+        by_day: dict[dt.date, list[pd.DataFrame]] = {}
         broken: dict[dt.date, str] = {}
-        named: set[dt.date] = set()
+        named: dict[dt.date, list[str]] = {}
+        no_date: list[str] = []
+        read = 0
         for fs, path in self._files():
             day = day_in_name(path)
-            if day is not None:
-                named.add(day)
             try:
                 frame = self._read(fs, path)
-            except SourceError:
-                raise
+            except _NoDateColumn as exc:
+                no_date.append(path)
+                problem = str(exc)
             except UnicodeDecodeError as exc:
                 problem = (f"file {path}: not valid {self.params.csv.encoding} text at byte {exc.start} "
                            "(set data.file.csv.encoding)")
             except (ValueError, TypeError, OSError, pd.errors.ParserError) as exc:
-                kind = self._format(path)
-                problem = f"file {path}: cannot be read as {kind}: {_short(exc)}"
+                problem = f"file {path}: cannot be read as {self._format(path)}: {_short(exc)}"
             else:
-                parts.append(frame)
+                read += 1
+                if day is not None:
+                    named.setdefault(day, []).extend(str(c) for c in frame.columns)
+                dates = frame[self.date_column].dt.normalize()
+                for stamp, rows in frame.groupby(dates, sort=False):
+                    by_day.setdefault(pd.Timestamp(stamp).date(), []).append(rows)
                 continue
             if day is None:
                 raise SourceError(f"{problem}; its name holds no day, so no single batch can be quarantined: "
                                   "fix or remove the file")
             broken[day] = problem
-        if parts:
-            frame = pd.concat(parts, ignore_index=True)
-        else:
-            frame = pd.DataFrame({self.date_column: pd.Series([], dtype="datetime64[ns]")})
-        return frame, broken, named
+        if no_date and not read:  # no file has it: the setting is wrong, not the data
+            raise SourceError(f"project.date_column: column {self.date_column!r} is in none of the files "
+                              f"matching data.file.path (e.g. {no_date[0]})")
+        return by_day, broken, named
+
+    def columns(self) -> list[str]:
+        """Every column the readable files hold (for checking params against the data)."""
+        seen: dict[str, None] = {}
+        for parts in self._loaded[0].values():
+            for part in parts:
+                seen.update(dict.fromkeys(str(c) for c in part.columns))
+        for cols in self._loaded[2].values():
+            seen.update(dict.fromkeys(cols))
+        return list(seen)
 
     @property
     def frame(self) -> pd.DataFrame:
-        return self._loaded[0]
-
-    def columns(self) -> list[str]:
-        """Every column the files hold (for checking params against the data)."""
-        return [str(c) for c in self.frame.columns]
+        """Every readable row (tests, exploration)."""
+        parts = [p for day_parts in self._loaded[0].values() for p in day_parts]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def announced(self, day: dt.date) -> bool:
         """A file is named after ``day``: an empty result is an empty batch, not a gap."""
         return day in self._loaded[2]
 
     def fetch(self, day: dt.date) -> pd.DataFrame:
-        frame, broken, _ = self._loaded
+        """The day's rows with the columns of the files they came from (a column renamed upstream shows)."""
+        by_day, broken, named = self._loaded
         if day in broken:
             raise BatchError(broken[day])
-        mask = frame[self.date_column].dt.normalize() == pd.Timestamp(day)
-        return frame.loc[mask].reset_index(drop=True)
+        parts = by_day.get(day)
+        if parts:
+            return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=list(dict.fromkeys(named.get(day, []))))
