@@ -10,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Protocol
 
+from .errors import BatchError, SourceError
+
+__all__ = ["BatchError", "Source", "SourceError", "make_source"]
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from ...config import Params
-
-
-class BatchError(RuntimeError):
-    """One day's batch cannot be read (a broken file, ...): ingest quarantines that day, the others go on.
-
-    The message names what is broken (the file) and how to fix it."""
 
 
 class Source(Protocol):

@@ -26,13 +26,9 @@ from typing import Any
 import pandas as pd
 
 from ...config import FileSourceParams
-from . import BatchError
+from .errors import BatchError, SourceError
 
 _DAY_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
-
-
-class SourceError(RuntimeError):
-    """The source as configured cannot be read at all (one line, names the key and path)."""
 
 
 class _NoDateColumn(ValueError):
