@@ -301,6 +301,7 @@ def test_non_utf8_csv_names_the_file_and_the_fix(real: tuple[Path, Path], capsys
         ("checks.duplicate_subset", ["row_id", "event_day"], "checks.duplicate_subset: column 'event_day'"),
         ("features.numeric", ["mean_radius", "mean_textur"], "features.numeric: column 'mean_textur'"),
         ("checks.columns", {"mean_radios": {"dtype": "numeric"}}, "checks.columns.mean_radios: column 'mean_radios'"),
+        ("data.file.dtypes", {"sizeband": "category"}, "data.file.dtypes.sizeband: column 'sizeband'"),
     ],
 )
 def test_config_mistake_is_exit_2_one_line_nothing_quarantined(

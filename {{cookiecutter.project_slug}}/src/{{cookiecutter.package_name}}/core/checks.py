@@ -501,6 +501,9 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
     for name, rule in params.checks.columns.items():
         if rule.required and rule.enabled:
             need(f"checks.columns.{name}", name)
+    if params.data.source == "file":
+        for name in params.data.file.dtypes:
+            need(f"data.file.dtypes.{name}", name)
     return problems
 
 
