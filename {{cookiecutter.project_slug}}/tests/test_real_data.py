@@ -500,6 +500,19 @@ def test_csv_options_and_date_format(tmp_path: Path) -> None:
     assert batch["size_band"].map(type).eq(str).all()
 
 
+def test_integer_coded_category_without_a_type_is_named_before_training(
+    real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, folder = real
+    raw = real_params(folder)
+    raw["data"]["file"]["dtypes"] = {}
+    write_params(root, raw)
+    assert run(root, "ingest") == 0
+    assert run(root, "validate") == 2
+    assert "features.categorical: column 'size_band' holds numbers (int64); integer-coded categories must be read " \
+        "as text: set data.file.dtypes.size_band: category" in one_line_error(capsys)
+
+
 def test_integer_coded_category_trains(real: tuple[Path, Path]) -> None:
     root, _ = real
     assert run(root, "ingest") == 0

@@ -507,6 +507,19 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
     return problems
 
 
+def feature_type_problems(params: Params, summary: PartitionSummary) -> list[str]:
+    """Categorical features stored as numbers: the encoder needs text (training would fail)."""
+    problems = []
+    for name in params.features.categorical:
+        col = summary.columns.get(name)
+        if col is not None and col.kind in ("integer", "numeric", "bool"):
+            fix = (f"set data.file.dtypes.{name}: category" if params.data.source == "file"
+                   else "deliver it as text")
+            problems.append(f"features.categorical: column {name!r} holds numbers ({col.dtype}); integer-coded "
+                            f"categories must be read as text: {fix}")
+    return problems
+
+
 def holdout_problem(params: Params, rows_per_day: float) -> str | None:
     """gate.min_holdout_rows against the rows a holdout of split.holdout_days holds at the rate seen."""
     expected = rows_per_day * params.split.holdout_days

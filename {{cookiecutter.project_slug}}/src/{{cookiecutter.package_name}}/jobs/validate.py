@@ -12,7 +12,16 @@ from pathlib import Path
 
 from ..adapters.dataset import list_partitions
 from ..config import ConfigError, Params
-from ..core.checks import CheckReport, PartitionSummary, config_problems, rate_problems, summarize, window_report
+from ..core.checks import (
+    CheckReport,
+    PartitionSummary,
+    config_problems,
+    feature_type_problems,
+    merge_summaries,
+    rate_problems,
+    summarize,
+    window_report,
+)
 
 
 def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
@@ -30,7 +39,7 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
 def run_validate(params: Params, root: Path) -> CheckReport:
     summaries = partition_summaries(params, root)
     columns = list(dict.fromkeys(name for s in summaries for name in s.columns))
-    problems = config_problems(params, columns)
+    problems = config_problems(params, columns) or feature_type_problems(params, merge_summaries(summaries))
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(f"params.yaml: {problems[0]}{more}")
