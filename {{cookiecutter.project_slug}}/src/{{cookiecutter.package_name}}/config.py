@@ -198,10 +198,19 @@ class EvaluateParams(Strict):
         return self
 
 
+class MlflowHttpParams(Strict):
+    """Bounds on every request to a tracking server (MLflow's MLFLOW_HTTP_REQUEST_* variables win)."""
+
+    timeout: int = Field(10, ge=1)  # seconds per request
+    max_retries: int = Field(2, ge=0, le=10)  # MLflow refuses more than 10
+    backoff_factor: int = Field(1, ge=0, le=120)  # waits factor * 2**attempt seconds between tries
+
+
 class MlflowParams(Strict):
     tracking_uri: str = ""
     experiment: str
     registered_model: str
+    http: MlflowHttpParams = MlflowHttpParams()
 
     @field_validator("experiment", "registered_model")
     @classmethod
