@@ -300,6 +300,15 @@ class GateParams(Strict):
     metrics: dict[str, MetricRule] = Field(default_factory=dict)
 
 
+class ComputeParams(Strict):
+    """Where per-partition work runs. ``local`` imports no Dask; ``dask`` needs the ``dask`` extra."""
+
+    engine: Literal["local", "dask"] = "local"
+    # tcp://host:8786; the environment variable DASK_SCHEDULER_ADDRESS wins (a repository variable in CI).
+    scheduler_address: str = ""
+    connect_timeout_s: float = Field(default=30.0, gt=0)
+
+
 class Params(Strict):
     project: ProjectParams
     data: DataParams
@@ -312,6 +321,7 @@ class Params(Strict):
     drift: DriftParams = DriftParams()
     decide: DecideParams = DecideParams()
     gate: GateParams = GateParams()
+    compute: ComputeParams = ComputeParams()
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:

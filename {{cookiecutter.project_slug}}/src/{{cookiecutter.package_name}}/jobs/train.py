@@ -55,11 +55,14 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
     import joblib
 
     from ..adapters import files, tracking
+    from ..adapters.compute import engine
     from ..adapters.mlflow_store import TrackingUnavailable
 
     uri = tracking.prepare(params, root) if track else None
     train = pd.read_parquet(train_path)
-    model = fit(params, train)
+    # compute.engine: dask fits joblib-parallel estimators (n_jobs) on the cluster; local fits here.
+    with engine(params.compute) as compute, compute.training():
+        model = fit(params, train)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=model_path.parent, prefix=f".tmp-{model_path.name}-")
     os.close(fd)
