@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..adapters.dataset import days, list_partitions, partition_path, write_partition
+from ..adapters.dataset import days, list_partitions, partition_path, read_summary, write_partition
+from ..adapters.dataset import write_summary as write_partition_summary
 from ..adapters.files import write_json, write_report
 from ..adapters.locks import exclusive
 from ..adapters.quarantine import Quarantine, Record, actor, batch_fingerprint, params_fingerprint
 from ..config import ConfigError, Params
-from ..core.checks import config_problems, run_checks
+from ..core.checks import PartitionSummary, config_problems, run_checks, summarize, summary_signature
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,6 +83,24 @@ def _newest_columns(raw_dir: Path) -> list[str] | None:
     import pyarrow.parquet as pq
 
     return [str(n) for n in pq.read_schema(paths[-1]).names]
+
+
+def summarize_partition(params: Params, path: Path, *, write: bool) -> PartitionSummary:
+    """A partition's check summary, as stored (Parquet may hand back other dtypes); ``write``: keep it beside it."""
+    import pandas as pd
+
+    summary = summarize(pd.read_parquet(path), params.checks, params.project)
+    if write:
+        write_partition_summary(path, summary_signature(params.checks, params.project), summary.to_dict())
+    return summary
+
+
+def ensure_summaries(params: Params, paths: list[Path]) -> None:
+    """Rebuild the summaries ingest owns when missing or made under other rules."""
+    signature = summary_signature(params.checks, params.project)
+    for path in paths:
+        if read_summary(path, signature) is None:
+            summarize_partition(params, path, write=True)
 
 
 def check_params_against(params: Params, columns: list[str]) -> None:
@@ -171,6 +190,7 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
     missing = set(todo)
     result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
+    ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
     if not todo:
         return result
     fetcher = _Fetcher(params, raw_dir)
@@ -194,6 +214,7 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
         if passed:
             assert batch is not None
             write_partition(batch, partition_path(raw_dir, day))
+            summarize_partition(params, partition_path(raw_dir, day), write=True)
             if record is not None:
                 changed = _changed(record.fingerprint, fingerprint)
                 record.status = "admitted"

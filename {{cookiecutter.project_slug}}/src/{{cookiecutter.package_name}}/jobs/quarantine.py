@@ -10,7 +10,7 @@ from ..adapters.dataset import partition_path, write_partition
 from ..adapters.locks import exclusive
 from ..adapters.quarantine import Quarantine, actor, params_fingerprint
 from ..config import Params
-from .ingest import LOCK, ingest
+from .ingest import LOCK, ingest, summarize_partition
 
 
 class QuarantineError(ValueError):
@@ -76,6 +76,7 @@ def release(params: Params, root: Path, day: dt.date, why: str) -> str:
 
             target = partition_path(root / params.data.raw_dir, day)
             write_partition(pd.read_parquet(held), target)
+            summarize_partition(params, target, write=True)
             held.unlink()
             detail = f"admitted as it is to {params.data.raw_dir}/{target.name}"
         else:

@@ -82,7 +82,7 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     train.to_parquet(out_dir / "train.parquet", index=False)
     holdout.to_parquet(out_dir / "holdout.parquet", index=False)
-    info = {
+    info: dict[str, Any] = {
         "train": date_range(train, params.project.date_column),
         "holdout": date_range(holdout, params.project.date_column),
         "created": dt.date.today().isoformat(),
@@ -91,5 +91,11 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
     warnings = holdout_warnings(holdout, params)
     if warnings:
         info["warnings"] = warnings
+    # The drift reference travels with the model trained on this split: the fixed-size sample the
+    # daily check compares against, instead of rereading the whole training range (jobs/drift.py).
+    from .drift import write_reference
+
+    train_range = (dt.date.fromisoformat(info["train"]["start"]), dt.date.fromisoformat(info["train"]["end"]))
+    info["drift_reference"] = write_reference(params, root, train_range)
     (out_dir / "split.json").write_text(json.dumps(info, indent=2) + "\n")
     return info

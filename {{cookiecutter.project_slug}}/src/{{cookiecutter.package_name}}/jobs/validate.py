@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..adapters.dataset import list_partitions
+from ..adapters.dataset import list_partitions, read_summary
 from ..config import ConfigError, Params
 from ..core.checks import (
     CheckReport,
@@ -20,6 +20,7 @@ from ..core.checks import (
     merge_summaries,
     rate_problems,
     summarize,
+    summary_signature,
     window_report,
 )
 
@@ -33,7 +34,13 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
             f"no partitions in {params.data.raw_dir} between {params.data.start_date} and "
             f"{params.data.end_date}; run ingest first"
         )
-    return [summarize(pd.read_parquet(p), params.checks, params.project) for p in paths]
+    signature = summary_signature(params.checks, params.project)
+    summaries = []
+    for path in paths:  # the summary ingest wrote beside the partition, else read it (validate writes nothing)
+        cached = read_summary(path, signature)
+        summaries.append(PartitionSummary.from_dict(cached) if cached is not None
+                         else summarize(pd.read_parquet(path), params.checks, params.project))
+    return summaries
 
 
 def window_duplicates(params: Params, root: Path) -> int | None:
