@@ -94,12 +94,17 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
 {%- if cookiecutter.model_task == "classification" %}
 
 
-def test_label_balance(batch: pd.DataFrame, params: Params) -> None:
+def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch[target] = 0
     batch.loc[0, target] = 1
-    messages = failures(check(batch, params))
+    assert check(batch, params).passed  # one quiet day is not bad data
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    messages = failures(window)
     assert any("label balance (smallest class share) expected >= 0.02, observed 0.0083" in m for m in messages)
+    batch[target] = 0
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
 {%- else %}
 
 
@@ -142,26 +147,28 @@ def _spoil(parts: list[pd.DataFrame], seed: int) -> list[pd.DataFrame]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_window_from_day_summaries_equals_the_window_reread(params: Params, seed: int) -> None:
     """Merging per-day summaries gives the very report the concatenated window gives."""
-    from {{ cookiecutter.package_name }}.core.checks import merge_summaries, report_from_summary, summarize
+    from {{ cookiecutter.package_name }}.core.checks import PartitionSummary, check_summary, merge_summaries, summarize
 
     parts = _spoil(_days(params, 6), seed) if seed else _days(params, 6)
-    merged = merge_summaries([summarize(p, params.checks, params.project) for p in parts], params.project)
-    assert merged is not None
-    from_summaries = report_from_summary(merged, params.checks, params.project, subject="window")
-    reread = check(pd.concat(parts, ignore_index=True), params).to_dict()
-    reread["subject"] = "window"
-    assert from_summaries.to_dict() == reread
+    summaries = [PartitionSummary.from_dict(summarize(p, params.checks, params.project).to_dict()) for p in parts]
+    merged = merge_summaries(summaries)
+    from_summaries = check_summary(merged, params.checks, params.project, "window", scope="window")
+    reread = run_checks(pd.concat(parts, ignore_index=True), params.checks, params.project, "window", scope="window")
+    assert from_summaries.to_dict() == reread.to_dict()
 
 
-def test_summaries_that_cannot_be_merged_say_so(params: Params) -> None:
-    """A dtype change between days, or duplicates that may span days, need the data itself."""
-    from {{ cookiecutter.package_name }}.core.checks import merge_summaries, summarize
+def test_summaries_of_days_that_differ_still_judge_the_window(params: Params) -> None:
+    """A dtype change between days fails the window's dtype rule; duplicates across days need the exact count."""
+    from {{ cookiecutter.package_name }}.core.checks import check_summary, merge_summaries, summarize
 
     a, b = _days(params, 2)
     b = b.assign(age=b["age"].astype(float) + 0.5)
-    assert merge_summaries([summarize(a, params.checks, params.project),
-                            summarize(b, params.checks, params.project)], params.project) is None
+    merged = merge_summaries([summarize(a, params.checks, params.project), summarize(b, params.checks, params.project)])
+    report = check_summary(merged, params.checks, params.project, "window", scope="window")
+    assert "column 'age': dtype expected integer, observed int64|float64 with fractional values" in failures(report)
     no_date = params.checks.model_copy(update={"duplicate_subset": ("customer_id",)})
     a, b = _days(params, 2)
-    assert merge_summaries([summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
-                           params.project) is None
+    b = pd.concat([b, a.head(3)], ignore_index=True)
+    merged = merge_summaries([summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
+                             duplicates=int(pd.concat([a, b]).duplicated(subset=["customer_id"]).sum()))
+    assert merged.duplicates == 3
