@@ -48,6 +48,7 @@ SHADOWED = {
 METRICS = {
     "classification": {"roc_auc", "average_precision", "log_loss", "f1", "accuracy"},
     "regression": {"rmse", "mae", "r2"},
+    "multiclass": {"roc_auc_ovr", "log_loss", "f1_macro", "accuracy"},
 }
 REMOTE_SCHEMES = ("s3://", "gs://", "azure://", "ssh://")
 MAX_NAME = 64
@@ -154,7 +155,7 @@ def validate(a: dict[str, str]) -> list[str]:
         fail("target_column", "must be a plain column name: letters, digits and underscores, not starting with a digit")
     task = a["model_task"]
     if task not in METRICS:
-        fail("model_task", "must be classification or regression")
+        fail("model_task", "must be classification, regression or multiclass")
     elif a["primary_metric"] not in METRICS[task]:
         fail("primary_metric", f"must be one of {', '.join(sorted(METRICS[task]))} for a {task} model")
     problem = remote_error(a["dvc_remote_url"])

@@ -88,7 +88,7 @@ def push_event(h: Harness, before: str, after: str) -> dict[str, Any]:
 def locked_model_md5(text: str) -> str:
     for stage in (yaml.safe_load(text).get("stages") or {}).values():
         for out in stage.get("outs") or []:
-            if out["path"] == "models/model.joblib":
+            if out["path"] == "models/model.skops":
                 return str(out["md5"])
     raise AssertionError("dvc.lock pins no model")
 

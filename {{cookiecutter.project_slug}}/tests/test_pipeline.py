@@ -70,12 +70,12 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
     import hashlib
     import shutil
 
-    model = project / "models/model.joblib"
+    model = project / "models/model.skops"
     md5 = hashlib.md5(model.read_bytes(), usedforsecurity=False).hexdigest()
     cache = project / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
     cache.parent.mkdir(parents=True)
     shutil.copy(model, cache)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.joblib", "md5": md5}]}}}
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.skops", "md5": md5}]}}}
     (project / "dvc.lock").write_text(json.dumps(lock))
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin model"]):
@@ -91,7 +91,7 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
 
 def test_champion_that_cannot_be_fetched_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_pipeline(project)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.joblib", "md5": "0" * 32}]}}}
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.skops", "md5": "0" * 32}]}}}
     (project / "dvc.lock").write_text(json.dumps(lock))
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin"]):

@@ -28,7 +28,7 @@ def head_sha(root: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def lock_model_md5(lock_text: str, model_path: str = "models/model.joblib") -> str | None:
+def lock_model_md5(lock_text: str, model_path: str = "models/model.skops") -> str | None:
     lock = yaml.safe_load(lock_text) or {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:

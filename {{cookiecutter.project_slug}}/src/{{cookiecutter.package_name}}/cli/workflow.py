@@ -238,7 +238,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     from ..adapters import champion, gitops
     from ..adapters.dataset import partition_path
-    from ..core.features import input_columns, predict_scores
+    from ..core.features import input_columns, model_classes, predict_scores
     from ..jobs.ingest import ingest
 
     params = _params(args)
@@ -251,19 +251,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not batch_path.exists():
         raise FileNotFoundError(f"no batch for {day}: the source returned no rows")
     ref = champion.resolve(args.root, params.evaluate.champion_ref)
-    model = champion.load(args.root, ref)
+    model = champion.load(args.root, ref, params)
     if model is None:
         raise RuntimeError(f"no champion to score with: {ref.reason}")
     frame = pd.read_parquet(batch_path)
     scores = predict_scores(model, frame[input_columns(params)], params.project.task)
     id_col, date_col = params.project.id_column, params.project.date_column
-    out = pd.DataFrame({
+    columns: dict[str, object] = {
         id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
         date_col: frame.get(date_col, day),
-        "score": scores,
-        "model_md5": ref.md5,
-        "model_commit": ref.commit,
-    })
+    }
+    if scores.ndim == 2:  # multiclass: the most probable class and every class's probability
+        classes = model_classes(model)
+        columns["prediction"] = [str(classes[i]) for i in scores.argmax(axis=1)]
+        columns["score"] = scores.max(axis=1)
+        columns.update({f"proba_{c}": scores[:, j] for j, c in enumerate(classes)})
+    else:
+        columns["score"] = scores
+    out = pd.DataFrame({**columns, "model_md5": ref.md5, "model_commit": ref.commit})
     out_dir = args.root / args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{day.isoformat()}.parquet"

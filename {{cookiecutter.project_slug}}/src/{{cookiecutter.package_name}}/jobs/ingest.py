@@ -54,6 +54,12 @@ def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.dat
     source = make_source(params)
     result = IngestResult()
     present = {p.name for p in list_partitions(raw_dir, start, end)}
+    if any(partition_path(raw_dir, d).name not in present for d in days(start, end)):
+        # A misspelt model.estimator / model.params is a config error (exit 2): caught here, before any
+        # day is fetched or quarantined, not at train. Skipped when nothing is to be fetched (no import cost).
+        from ..core.features import check_estimator
+
+        check_estimator(params)
     for day in days(start, end):
         target = partition_path(raw_dir, day)
         if target.name in present:

@@ -20,6 +20,11 @@ def labels(frame: pd.DataFrame, params: Params) -> np.ndarray:
     y = frame[params.project.target]
     if y.isna().any():
         raise TrainingError(f"label column {params.project.target!r} has {int(y.isna().sum())} missing values")
+    if params.project.task == "multiclass":
+        classes = pd.unique(y)
+        if len(classes) < 2:
+            raise TrainingError(f"label column {params.project.target!r} has a single class in the training data")
+        return y.to_numpy()
     if params.project.task == "classification":
         values = set(pd.unique(y))
         if not values <= {0, 1}:  # True/False compare equal to 1/0
@@ -37,20 +42,17 @@ def fit(params: Params, train: pd.DataFrame) -> Any:
     missing = [c for c in input_columns(params) if c not in train.columns]
     if missing:
         raise TrainingError(f"training data lacks feature column(s) {', '.join(missing)} listed in params.yaml features")
-    model = build_pipeline(params)
+    model = build_pipeline(params)  # raises ModelConfigError (exit 2) for a bad model.estimator / model.params
     model.fit(train[input_columns(params)], labels(train, params))
     return model
 
 
 def run_train(params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True) -> dict[str, Any]:
-    import joblib
-
-    from ..adapters import tracking
+    from ..adapters import model_store, tracking
 
     train = pd.read_parquet(train_path)
     model = fit(params, train)
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_path)
+    model_store.save(model, model_path, params)
 
     date_col = params.project.date_column
     tags = {
