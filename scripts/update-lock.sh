@@ -9,6 +9,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cookiecutter --no-input --output-dir "$work" "$here" >/dev/null
 project=$(find "$work" -mindepth 1 -maxdepth 1 -type d ! -name '*-dvc-remote' | head -n 1)
-uv pip compile "$project/pyproject.toml" --extra dev --universal --python-version 3.11 \
+uv pip compile "$project/pyproject.toml" --extra dev --extra lightgbm --universal --python-version 3.11 \
   --no-header --no-annotate --quiet -o "$here/{{cookiecutter.project_slug}}/requirements.lock"
 echo "updated {{cookiecutter.project_slug}}/requirements.lock"

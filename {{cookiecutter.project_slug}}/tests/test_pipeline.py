@@ -101,12 +101,14 @@ def test_champion_that_cannot_be_fetched_is_an_error(project: Path, capsys: pyte
 
 
 def test_bad_model_params_name_the_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt model param is a config error caught before ingest fetches anything, not at train."""
     from .conftest import small_params, write_params
 
     raw = small_params()
     raw["model"]["params"] = {"no_such_knob": 3}
     write_params(project, raw)
-    for stage in ["ingest", "validate", "split"]:
-        assert main(["--root", str(project), stage]) == 0
-    assert main(["--root", str(project), "train", "--no-track"]) == 2
-    assert "model.params: unknown parameter(s) no_such_knob" in capsys.readouterr().err
+    assert main(["--root", str(project), "ingest"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "model.params: unknown parameter(s) no_such_knob" in err
+    assert not (project / "data").exists(), "nothing fetched, nothing quarantined"
