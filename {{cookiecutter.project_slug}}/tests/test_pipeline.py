@@ -33,14 +33,18 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     assert evaluation["champion"] is None  # not a git repository: no champion yet
     assert "no champion yet" in evaluation["champion_ref"]["reason"]
     assert evaluation["holdout"] == {"rows": 5 * 120, "start": "2026-01-16", "end": "2026-01-20"}
-{%- if cookiecutter.model_task == "classification" %}
+{%- if cookiecutter.model_task == "multiclass" %}
+    assert metrics["roc_auc_ovr"] > 0.6  # the demo's signal is learnable
+    assert evaluation["classes"] == ["churned", "downgraded", "stayed"]
+{%- elif cookiecutter.model_task == "classification" %}
     assert metrics["roc_auc"] > 0.6  # the demo's signal is learnable
 {%- else %}
     assert metrics["r2"] > 0.5  # the demo's signal is learnable
 {%- endif %}
 
     predictions = pd.read_parquet(project / "reports/predictions.parquet")
-    assert list(predictions.columns) == ["row_id", "date", "y_true", "candidate", "champion"]
+    probabilities = [f"{who}_p{j}" for j in range(len(evaluation.get("classes", []))) for who in ("candidate", "champion")]
+    assert list(predictions.columns) == ["row_id", "date", "y_true", "candidate", "champion", *probabilities]
     assert len(predictions) == 600
     assert predictions["champion"].isna().all()
 
@@ -56,10 +60,11 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     # The registered challenger loads back and predicts the same as the file DVC tracks.
     model = mlflow.sklearn.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     holdout = pd.read_parquet(project / "data/processed/holdout.parquet")
-    from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
+    from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
+    from {{ cookiecutter.package_name }}.core.gate import scores_of
 
-    scores = predict_scores(model, holdout[input_columns(params)], params.project.task)
-    assert scores == pytest.approx(predictions["candidate"].to_numpy())
+    _, scores = truth_and_scores(model, holdout[input_columns(params)], holdout[params.project.target], params.project.task)
+    assert scores == pytest.approx(scores_of(predictions, "candidate", evaluation))
     pyfunc = mlflow.pyfunc.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     assert len(pyfunc.predict(holdout[input_columns(params)])) == len(holdout)
 

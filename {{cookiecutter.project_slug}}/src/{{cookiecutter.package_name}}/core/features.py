@@ -74,6 +74,39 @@ def load_estimator_class(task: str, estimator: str) -> type:
     return obj
 
 
+def _takes_kwargs(cls: type) -> bool:
+    import inspect
+
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+
+
+def _lightgbm_params() -> set[str]:
+    from lightgbm.basic import _ConfigAliases  # the library's own parameter table (names and aliases)
+
+    table = _ConfigAliases._get_all_param_aliases()
+    return {name for key, aliases in table.items() for name in (key, *aliases)}
+
+
+# Libraries whose estimators forward extra keyword arguments, and where their catalogue of valid
+# names comes from. A forwarded name outside the catalogue is refused like any misspelt param; a
+# library without a catalogue here gets no forwarded names (only what get_params lists).
+PARAM_CATALOGUES = {"lightgbm": _lightgbm_params}
+
+
+def forwarded_params(cls: type) -> set[str]:
+    catalogue = PARAM_CATALOGUES.get(cls.__module__.split(".")[0])
+    if catalogue is None:
+        return set()
+    try:
+        return catalogue()
+    except (ImportError, AttributeError, TypeError):  # the library moved its table: stay strict
+        return set()
+
+
 def make_estimator(task: str, name: str, params: dict[str, Any], seed: int) -> BaseEstimator:
     """Instantiate ``model.estimator`` with ``model.params``; unknown or invalid params name the key."""
     cls = load_estimator_class(task, name)
@@ -83,6 +116,9 @@ def make_estimator(task: str, name: str, params: dict[str, Any], seed: int) -> B
         raise ModelConfigError(f"model.estimator: {name!r} cannot be built without arguments: {exc}") from None
     valid = estimator.get_params()
     unknown = sorted(set(params) - set(valid))
+    if unknown and _takes_kwargs(cls):  # e.g. LightGBM: extra keyword arguments go to the library itself
+        known = forwarded_params(cls)
+        unknown = [name for name in unknown if name not in known]
     if unknown:
         raise ModelConfigError(
             f"model.params: unknown parameter(s) {', '.join(unknown)} for {cls.__name__} "
@@ -189,6 +225,14 @@ def encode_labels(y: Any, classes: list[Any]) -> np.ndarray:
     if missing:
         raise ValueError(f"label value(s) {', '.join(missing[:5])} are not among the classes {classes}")
     return np.array([index[str(v)] for v in values], dtype="int64")
+
+
+def truth_and_scores(model: Any, frame: pd.DataFrame, y: Any, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """What a metric takes for one model: labels and scores (multiclass: class positions and the aligned matrix)."""
+    if task == "multiclass":
+        _, encoded, (scores,) = multiclass_scores([model], frame, y)
+        return encoded, scores
+    return np.asarray(y), predict_scores(model, frame, task)
 
 
 def multiclass_scores(models: list[Any], frame: pd.DataFrame, y: Any) -> tuple[list[Any], np.ndarray, list[np.ndarray]]:

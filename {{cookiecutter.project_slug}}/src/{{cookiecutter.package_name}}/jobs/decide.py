@@ -58,7 +58,7 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) ->
     """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
     import pandas as pd
 
-    from ..core.features import input_columns, multiclass_scores, predict_scores
+    from ..core.features import input_columns, truth_and_scores
     from ..core.metrics import compute
 
     cfg = params.decide.triggers.decay
@@ -78,11 +78,8 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) ->
         rows = 0 if frame is None else len(frame)
         value = None
         if frame is not None and rows >= cfg.min_rows:
-            y = frame[params.project.target].to_numpy()
-            if params.project.task == "multiclass":
-                _, y, (scores,) = multiclass_scores([model], frame[input_columns(params)], y)
-            else:
-                scores = predict_scores(model, frame[input_columns(params)], params.project.task)
+            y, scores = truth_and_scores(model, frame[input_columns(params)], frame[params.project.target].to_numpy(),
+                                         params.project.task)
             value = compute([metric], y, scores, params.evaluate.threshold)[metric]
             if math.isnan(value):  # NaN, e.g. a single class in the window
                 value = None
