@@ -105,6 +105,9 @@ class LabelRule(Strict):
     min_class_share: float = Field(0.0, ge=0.0, le=0.5)
     # classification / multiclass: the label values a batch may hold (null = any); a class outside is a failure
     classes: tuple[str, ...] | None = None
+    # regression: plausible range of the label
+    min: float | None = None
+    max: float | None = None
 
     @field_validator("classes", mode="before")
     @classmethod
@@ -112,9 +115,6 @@ class LabelRule(Strict):
         if isinstance(value, (list, tuple)):
             return tuple(str(v) for v in value)  # YAML [0, 1, 2] and ["a", "b"] alike
         return value
-    # regression: plausible range of the label
-    min: float | None = None
-    max: float | None = None
 
 
 class ChecksParams(Strict):

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import ChecksParams, ColumnRule, ProjectParams
+from ..config import CLASSIFIER_TASKS, ChecksParams, ColumnRule, ProjectParams
+from .metrics import class_key
 
 
 @dataclass(frozen=True)
@@ -156,14 +157,14 @@ def _check_label(report: CheckReport, label: pd.Series, checks: ChecksParams, pr
     if not len(values):
         report.add(name, "label present", False, "no labelled rows", "at least one")
         return
-    if project.task in ("classification", "multiclass"):
+    if project.task in CLASSIFIER_TASKS:
         classes = values.value_counts(normalize=True)
         report.add(name, "label classes", len(classes) >= 2, len(classes), ">= 2")
         smallest = float(classes.min())
         report.add(name, "label balance (smallest class share)", smallest >= rule.min_class_share, round(smallest, 4),
                    f">= {rule.min_class_share}")
         if rule.classes is not None:
-            seen = {_label_text(v) for v in classes.index}
+            seen = {class_key(v) for v in classes.index}
             unknown = sorted(seen - set(rule.classes))
             report.add(name, "label classes allowed", not unknown, unknown or "none outside", f"one of {list(rule.classes)}")
     else:
@@ -174,12 +175,3 @@ def _check_label(report: CheckReport, label: pd.Series, checks: ChecksParams, pr
             report.add(name, "label minimum", float(values.min()) >= rule.min, float(values.min()), f">= {rule.min}")
         if rule.max is not None:
             report.add(name, "label maximum", float(values.max()) <= rule.max, float(values.max()), f"<= {rule.max}")
-
-
-def _label_text(value: Any) -> str:
-    """A label as text, integral floats without ".0" (a batch with missing labels turns 1 into 1.0)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import Params
+from .metrics import class_key
 
 
 class DaysBefore(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -192,6 +193,7 @@ def predict_scores(model: Any, frame: pd.DataFrame, task: str) -> np.ndarray:
 def sort_classes(values: Any) -> list[Any]:
     """Class labels in a stable order: natural order when comparable (1 < 2 < 10), else by text."""
     plain = [v.item() if hasattr(v, "item") else v for v in values]
+    plain = [int(v) if isinstance(v, float) and v.is_integer() else v for v in plain]
     unique = list(dict.fromkeys(plain))
     try:
         return sorted(unique)
@@ -208,10 +210,10 @@ def model_classes(model: Any) -> list[Any]:
 
 def align_proba(proba: np.ndarray, from_classes: list[Any], to_classes: list[Any]) -> np.ndarray:
     """Reorder probability columns to ``to_classes``; a class the model never saw gets probability 0."""
-    index = {str(c): i for i, c in enumerate(from_classes)}
+    index = {class_key(c): i for i, c in enumerate(from_classes)}
     out = np.zeros((proba.shape[0], len(to_classes)), dtype=float)
     for j, c in enumerate(to_classes):
-        i = index.get(str(c))
+        i = index.get(class_key(c))
         if i is not None:
             out[:, j] = proba[:, i]
     return out
@@ -219,12 +221,12 @@ def align_proba(proba: np.ndarray, from_classes: list[Any], to_classes: list[Any
 
 def encode_labels(y: Any, classes: list[Any]) -> np.ndarray:
     """Each label's position in ``classes`` (labels compared as text, so 1 and "1" are one class)."""
-    index = {str(c): i for i, c in enumerate(classes)}
-    values = [v.item() if hasattr(v, "item") else v for v in np.asarray(y, dtype=object)]
-    missing = sorted({str(v) for v in values if str(v) not in index})
+    index = {class_key(c): i for i, c in enumerate(classes)}
+    keys = [class_key(v) for v in np.asarray(y, dtype=object)]
+    missing = sorted({k for k in keys if k not in index})
     if missing:
         raise ValueError(f"label value(s) {', '.join(missing[:5])} are not among the classes {classes}")
-    return np.array([index[str(v)] for v in values], dtype="int64")
+    return np.array([index[k] for k in keys], dtype="int64")
 
 
 def truth_and_scores(model: Any, frame: pd.DataFrame, y: Any, task: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -125,6 +126,15 @@ METRICS: dict[str, Metric] = {
         Metric("f1_macro", True, _f1_macro),
     )
 }
+
+
+def class_key(value: Any) -> str:
+    """A class label as text; integral floats lose their ".0" (a label column with gaps reads 1 as 1.0)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def get_metric(name: str) -> Metric:
