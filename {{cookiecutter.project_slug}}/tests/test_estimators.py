@@ -131,6 +131,7 @@ def test_untrusted_types_are_refused_and_named(tmp_path: Path) -> None:
     assert model_store.load(target, trusted).hook_ is os.system
 
 
+@pytest.mark.slow
 def test_lightgbm_end_to_end(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A library outside scikit-learn: params checked before ingest, trained, tracked (skops), evaluated as champion."""
     pytest.importorskip("lightgbm")
