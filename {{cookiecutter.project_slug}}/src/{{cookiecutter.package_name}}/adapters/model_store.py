@@ -82,8 +82,8 @@ def model_types(model: Any) -> list[str]:
     return list(sio.get_untrusted_types(data=dumps(model)))
 
 
-def save(model: Any, path: Path, params: Params) -> None:
-    """Write ``model`` as a skops file; refuse (before writing) a model that could not be loaded back."""
+def to_bytes(model: Any, params: Params) -> bytes:
+    """``model`` as a skops file's bytes; refused (nothing written) when the loader would not accept it back."""
     data = dumps(model)
     import skops.io as sio
 
@@ -93,6 +93,12 @@ def save(model: Any, path: Path, params: Params) -> None:
             f"the trained model holds type(s) {', '.join(refused)} that the loader would refuse: list them in "
             "params.yaml model.trusted_types if you trust them"
         )
+    return data
+
+
+def save(model: Any, path: Path, params: Params) -> None:
+    """Write ``model`` as a skops file (atomically); refuse a model that could not be loaded back."""
+    data = to_bytes(model, params)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
