@@ -70,8 +70,8 @@ def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any]
 def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path],
                  track: bool = True) -> dict[str, Any]:
     from ..adapters import model_store
-    from ..core.features import multiclass_scores
     from ..adapters.inputs import fingerprint
+    from ..core.features import multiclass_scores
     from .train import labels
 
     inputs = fingerprint(params, root)  # what this evaluation is computed from; gate and report check it
