@@ -56,6 +56,8 @@ PYTHON_KEYWORDS = {
 # the same name shadows them (or is shadowed) and the CLI dies on import. The template's
 # tests check this list against a venv built from the lockfile (tests/test_hooks.py).
 DEPENDENCY_MODULES = frozenset("""
+    lightgbm
+    dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
     aiohappyeyeballs aiohttp aiohttp_retry aiosignal alembic amqp annotated_doc annotated_types antlr4
     anyio appdirs ast_serialize asyncssh attr attrs billiard blinker cachetools celery certifi cffi
     charset_normalizer click click_didyoumean click_plugins click_repl cloudpickle colorama configobj
