@@ -37,6 +37,7 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     # a standard-library module and a dependency's module: either bakes a CLI that dies on import
     "package-stdlib-logging": ({"package_name": "logging"}, "package_name: must not shadow a module"),
     "package-dependency-joblib": ({"package_name": "joblib"}, "package_name: must not shadow a module"),
+    "package-remote-plugin-botocore": ({"package_name": "botocore"}, "package_name: must not shadow a module"),
     "email": ({"author_email": "not-an-email"}, "author_email: must look like name@domain.tld"),
     # hatchling cannot build the metadata of a quoted local part: the baked project would not install
     "email-quote": ({"author_email": 'a"b@example.com'}, "author_email: must look like name@domain.tld"),

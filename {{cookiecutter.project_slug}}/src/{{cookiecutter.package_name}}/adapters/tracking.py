@@ -19,6 +19,8 @@ from typing import Any
 
 from ..config import Params
 
+# The whole package travels with a logged model (its custom transformers live in core/).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CHALLENGER = "challenger"
 CHAMPION = "champion"
 PREVIOUS = "previous"
@@ -167,7 +169,7 @@ def log_sklearn_model(params: Params, model: Any) -> Any:
         pip_requirements=pip_requirements(params),
         serialization_format="skops",
         skops_trusted_types=types,
-        code_paths=[str(Path(__file__).parent)],
+        code_paths=[str(PACKAGE_DIR)],
     )
 
 
