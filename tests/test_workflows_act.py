@@ -262,7 +262,7 @@ def test_e_worse_model_pr_fails_the_gate_and_comments_why(tmp_path: Path, baked_
     h.git("switch", "-q", "-c", "worse-model")
     params = yaml.safe_load((h.workdir / "params.yaml").read_text())
     task = params["project"]["task"]
-    params["model"]["params"] = {"C": 1e-9, "max_iter": 1} if task == "classification" else {"alpha": 1e9}
+    params["model"]["params"] = {"C": 1e-9, "max_iter": 1} if task != "regression" else {"alpha": 1e9}
     (h.workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     h.git("commit", "-q", "-am", "Much stronger regularisation")
     h.git("push", "-q", "origin", "worse-model")

@@ -309,7 +309,7 @@ def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path
     assert main([*root, "report"]) == 0
     values = json.loads(json.dumps(small_params()))
     task = values["project"]["task"]
-    values["model"]["params"] = {"C": 0.01, "max_iter": 1000} if task == "classification" else {"alpha": 25.0}
+    values["model"]["params"] = {"C": 0.01, "max_iter": 1000} if task != "regression" else {"alpha": 25.0}
     from .conftest import write_params
 
     write_params(project, values)
