@@ -243,6 +243,42 @@ def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
     assert md5(clone / "models/model.skops") == md5(project / "models/model.skops")
 
 
+def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, baked_env: BakedEnv,
+                                                          tmp_path: Path, team: Team) -> None:
+    """`predict` with compute.engine: dask, against `dask scheduler` + `dask worker` processes on loopback."""
+    import pandas as pd
+    import yaml
+
+    project = team_project
+    package = project.name.replace("-", "_")
+    e = baked_env.env(**team.mlflow.env())
+    if "models/model.joblib" not in run(["git", "show", "main:dvc.lock"], cwd=project, env=e, check=False).stdout:
+        run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
+        run(["git", "add", "-A"], cwd=project, env=e)
+        run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
+    day = str(yaml.safe_load((project / "params.yaml").read_text())["data"]["end_date"])
+    local = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir", "predictions-local"],
+                cwd=project, env=e)
+    assert "scored with the champion" in local.stdout
+    params_text = (project / "params.yaml").read_text()
+    try:
+        (project / "params.yaml").write_text(params_text.replace("engine: local", "engine: dask", 1))
+        try:
+            with servers.dask_cluster(tmp_path, Path(baked_env.root) / "bin", env=e) as cluster:
+                dask_env = {**e, "DASK_SCHEDULER_ADDRESS": cluster.address}
+                on_cluster = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir",
+                                  "predictions-dask"], cwd=project, env=dask_env)
+                log = cluster.workers.log.read_text(errors="replace")
+        except servers.ServerUnavailable as exc:
+            unavailable(str(exc))
+    finally:
+        (project / "params.yaml").write_text(params_text)
+    assert "scored with the champion" in on_cluster.stdout
+    pd.testing.assert_frame_equal(pd.read_parquet(project / "predictions-local" / f"{day}.parquet"),
+                                  pd.read_parquet(project / "predictions-dask" / f"{day}.parquet"))
+    assert "Start worker" in log or "Starting worker" in log, log[-2000:]
+
+
 # --- the workflows themselves, with act, against the tracking server ----------------------------------
 
 
