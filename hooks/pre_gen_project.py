@@ -58,7 +58,6 @@ PYTHON_KEYWORDS = {
 # last lines are what the remote plugins' locks (locks/requirements-<extra>.lock) add.
 DEPENDENCY_MODULES = frozenset("""
     lightgbm
-    dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
     aiohappyeyeballs aiohttp aiohttp_retry aiosignal alembic amqp annotated_doc annotated_types antlr4
     anyio appdirs ast_serialize asyncssh attr attrs billiard blinker cachetools celery certifi cffi
     charset_normalizer click click_didyoumean click_plugins click_repl cloudpickle colorama configobj
