@@ -952,7 +952,7 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
         if ml:
             x = ml["mlflow_log"]
             lines += ["", f"MLflow, on the {fmt_rows(ml['rows'])}-row model, sqlite store: "
-                      f"`tracking.log_training_run` (explicit `pip_requirements`, cloudpickle, register + alias "
+                      f"`tracking.log_training_run` (explicit `pip_requirements`, skops, register + alias "
                       f"`challenger`), first call in a fresh process (what the train stage pays) "
                       f"**{fmt_s(x['log_and_register'])}**; the same call again in that process "
                       f"{fmt_s(x['log_and_register_warm'])}, without registering {fmt_s(x['log_only_warm'])}; "

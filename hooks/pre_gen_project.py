@@ -57,6 +57,7 @@ PYTHON_KEYWORDS = {
 # tests check this list against a venv built from the lockfile (tests/test_hooks.py); the
 # last lines are what the remote plugins' locks (locks/requirements-<extra>.lock) add.
 DEPENDENCY_MODULES = frozenset("""
+    lightgbm
     aiohappyeyeballs aiohttp aiohttp_retry aiosignal alembic amqp annotated_doc annotated_types antlr4
     anyio appdirs ast_serialize asyncssh attr attrs billiard blinker cachetools celery certifi cffi
     charset_normalizer click click_didyoumean click_plugins click_repl cloudpickle colorama configobj
@@ -86,6 +87,7 @@ RESERVED = frozenset({"test", "tests", "src", "site", "conftest"})
 METRICS = {
     "classification": {"roc_auc", "average_precision", "log_loss", "f1", "accuracy"},
     "regression": {"rmse", "mae", "r2"},
+    "multiclass": {"roc_auc_ovr", "log_loss", "f1_macro", "accuracy"},
 }
 REMOTE_SCHEMES = ("s3://", "gs://", "azure://", "ssh://")
 MAX_NAME = 64
@@ -214,7 +216,7 @@ def field_errors(a: dict[str, str]) -> list[tuple[str, str]]:
         fail("target_column", "must be a plain column name: letters, digits and underscores, not starting with a digit")
     task = a["model_task"]
     if task not in METRICS:
-        fail("model_task", "must be classification or regression")
+        fail("model_task", "must be classification, regression or multiclass")
     elif a["primary_metric"] not in METRICS[task]:
         fail("primary_metric", f"must be one of {', '.join(sorted(METRICS[task]))} for a {task} model")
     fail("dvc_remote_url", remote_error(a["dvc_remote_url"]))

@@ -22,7 +22,7 @@ project=$(find "$work" -mindepth 1 -maxdepth 1 -type d ! -name '*-dvc-remote' | 
 compile() {  # compile OUTPUT [--extra NAME]...
   local out=$1
   shift
-  uv pip compile "$project/pyproject.toml" --extra dev --extra dask "$@" --universal --python-version 3.11 \
+  uv pip compile "$project/pyproject.toml" --extra dev --extra dask --extra lightgbm "$@" --universal --python-version 3.11 \
     --no-header --no-annotate --quiet -o "$out"
 }
 compile "$dest/requirements.lock"

@@ -144,6 +144,97 @@ def test_regression_project_end_to_end(cookies_session: Any, baked_env: BakedEnv
     assert (project / "reports/plots/residuals.csv").exists()
 
 
+def test_multiclass_project_end_to_end(cookies_session: Any, baked_env: BakedEnv) -> None:
+    """The third task across the loop: bake, quality gates, dvc repro, then a champion, drift and the gate."""
+    project = bake_ok(cookies_session, project_name="Outcome Model", model_task="multiclass", license="MIT")
+    baked_env.install_project(project)
+    e = baked_env.env()
+    quality_gates(project, baked_env)
+    repro_twice(project, baked_env)
+    metrics = json.loads((project / "metrics.json").read_text())
+    assert set(metrics) == {"roc_auc_ovr", "log_loss", "f1_macro", "accuracy"}
+    assert metrics["roc_auc_ovr"] > 0.6
+    evaluation = json.loads((project / "reports/evaluation.json").read_text())
+    assert evaluation["classes"] == ["churned", "downgraded", "stayed"]
+    roc = json.loads((project / "reports/plots/roc.json").read_text())["roc"]
+    assert {point["class"] for point in roc} == set(evaluation["classes"])
+    assert (project / "reports/plots/confusion.csv").read_text().startswith("actual,predicted")
+    run(["git", "add", "-A"], cwd=project, env=e)
+    run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
+
+    # Past the demo's drift onset: decide scores the champion on multiclass windows, a retrain is gated
+    # against it with the paired bootstrap of the macro one-vs-rest AUC.
+    package = project.name.replace("-", "_")
+    run([package, "advance", "--to", "2026-04-20"], cwd=project, env=e)
+    run([package, "ingest"], cwd=project, env=e)
+    run([package, "decide", "--now", "2026-04-21", "--force", "--reason", "evaluate every trigger", "--all-triggers"],
+        cwd=project, env=e)
+    decision = json.loads((project / "reports/decision.json").read_text())
+    decay = next(t for t in decision["triggers"] if t["name"] == "decay")
+    assert decay["evaluated"] and decay["extra"]["windows"], decay
+    assert all(w["value"] is not None for w in decay["extra"]["windows"])
+    run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
+    gate = run([package, "gate"], cwd=project, env=e, check=False)
+    assert gate.returncode in (0, 1), gate.stderr
+    verdict = json.loads((project / "reports/gate.json").read_text())
+    primary = next(m for m in verdict["metrics"] if m["metric"] == "roc_auc_ovr")
+    assert primary["champion"] is not None and primary["interval"] is not None
+    assert primary["interval"][0] <= primary["improvement"] <= primary["interval"][1]
+
+
+def test_lightgbm_estimator_end_to_end(cookies_session: Any, baked_env: BakedEnv) -> None:
+    """model.estimator outside scikit-learn (LightGBM, locked as the `lightgbm` extra) through the real loop."""
+    import yaml
+
+    project = bake_ok(cookies_session, project_name="Boosted Churn")
+    baked_env.install_project(project)
+    e = baked_env.env()
+    package = project.name.replace("-", "_")
+    params_file = project / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    params["model"]["estimator"] = "lightgbm:LGBMClassifier"
+    params["model"]["params"] = {"n_estimators": 60, "learning_rate": 0.05, "num_leaves": 15, "verbose": -1}
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    repro_twice(project, baked_env)
+    first = json.loads((project / "metrics.json").read_text())
+    assert first["roc_auc"] > 0.6
+    run(["git", "add", "-A"], cwd=project, env=e)
+    run(["git", "commit", "-q", "-m", "LightGBM champion"], cwd=project, env=e)
+
+    # A misspelt LightGBM parameter is refused before anything runs, naming the key.
+    params["model"]["params"]["num_leave"] = 7
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    refused = run([package, "ingest", "--end", "2026-03-01"], cwd=project, env=e, check=False)
+    assert refused.returncode == 2
+    assert "model.params: unknown parameter(s) num_leave for LGBMClassifier" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (project / "data/raw/2026-03-01.parquet").exists()
+
+    # A real change: retrain, evaluate against the LightGBM champion (loaded from DVC under the trust rules), gate.
+    del params["model"]["params"]["num_leave"]
+    params["model"]["params"]["n_estimators"] = 120
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    changed = run(["dvc", "repro"], cwd=project, env=e, timeout=1800).stdout
+    assert "Running stage 'train'" in changed
+    evaluation = json.loads((project / "reports/evaluation.json").read_text())
+    assert evaluation["champion"] is not None
+    gate = run([package, "gate"], cwd=project, env=e, check=False)
+    assert gate.returncode in (0, 1), gate.stderr
+    verdict = json.loads((project / "reports/gate.json").read_text())
+    assert next(m for m in verdict["metrics"] if m["metric"] == "roc_auc")["interval"] is not None
+
+    check = f"""
+import json, mlflow
+mlflow.set_tracking_uri("sqlite:///{project}/mlflow.db")
+model = mlflow.sklearn.load_model("models:/{project.name}@challenger")
+print(json.dumps({{"type": type(model.named_steps["model"]).__module__}}))
+"""
+    out = json.loads(run([baked_env.python, "-c", check], cwd=project, env=e).stdout.strip().splitlines()[-1])
+    assert out["type"].startswith("lightgbm")
+    mlmodel = next((project / "mlartifacts").rglob("MLmodel")).read_text()
+    assert "serialization_format: skops" in mlmodel
+
+
 def test_lowest_declared_versions_pass_the_project_tests(
     cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -60,6 +60,10 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
         "primary_metric: must be one of mae, r2, rmse for a regression model",
     ),
     "metric-unknown": ({"primary_metric": "vibes"}, "primary_metric: must be one of"),
+    "metric-multiclass-binary-auc": (
+        {"model_task": "multiclass", "primary_metric": "roc_auc"},
+        "primary_metric: must be one of accuracy, f1_macro, log_loss, roc_auc_ovr for a multiclass model",
+    ),
     "remote-http": ({"dvc_remote_url": "http://example.com/dvc"}, "dvc_remote_url: scheme http:// is not supported"),
     "remote-ftp": ({"dvc_remote_url": "ftp://host/x"}, "dvc_remote_url: scheme ftp:// is not supported"),
     "remote-quote": ({"dvc_remote_url": "../a'b"}, "dvc_remote_url: must not contain whitespace"),

@@ -19,6 +19,13 @@ MATRIX: dict[str, dict[str, Any]] = {
     "regression-rmse": {"model_task": "regression"},
     "regression-r2-py312": {"model_task": "regression", "primary_metric": "r2", "python_version": "3.12"},
     "classification-average-precision-py313": {"primary_metric": "average_precision", "python_version": "3.13"},
+    "multiclass-roc-auc-ovr": {"model_task": "multiclass"},
+    "multiclass-f1-macro-py312-no-batch": {
+        "model_task": "multiclass",
+        "primary_metric": "f1_macro",
+        "python_version": "3.12",
+        "include_batch_inference": False,
+    },
     "s3-remote-tracking-server": {
         "dvc_remote_url": "s3://bucket/path",
         "mlflow_tracking_uri": "http://mlflow.internal:5000",
@@ -77,7 +84,8 @@ def test_answers_reach_the_project(baked: tuple[Path, dict[str, Any]]) -> None:
     task = context.get("model_task", "classification")
     params = yaml.safe_load((project / "params.yaml").read_text())
     assert params["project"]["task"] == task
-    metric = context.get("primary_metric", "roc_auc" if task == "classification" else "rmse")
+    default_metric = {"classification": "roc_auc", "multiclass": "roc_auc_ovr"}.get(task, "rmse")
+    metric = context.get("primary_metric", default_metric)
     assert params["evaluate"]["primary_metric"] == metric
     assert params["evaluate"]["metrics"][0] == metric
     assert params["mlflow"]["tracking_uri"] == context.get("mlflow_tracking_uri", "")

@@ -29,7 +29,8 @@ from . import servers
 from .conftest import TEMPLATE, BakedEnv, bake_ok, run
 
 # One xdist worker runs this module: the servers start once (session fixtures), not once per worker.
-pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("servers")]
+# It is the act scenarios' worker (group "act", see test_workflows_act.py): one scenario here runs act.
+pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("act")]
 
 SERVERS_REQUIREMENTS = TEMPLATE / "requirements-servers.txt"
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
@@ -157,9 +158,9 @@ def test_a_wrong_password_is_one_clear_line_and_keeps_the_model(
 ) -> None:
     project = team_project
     package = project.name.replace("-", "_")
-    if not (project / "models/model.joblib").exists():
+    if not (project / "models/model.skops").exists():
         run(["dvc", "repro"], cwd=project, env=baked_env.env(**team.mlflow.env()), timeout=1800)
-    before = md5(project / "models/model.joblib")
+    before = md5(project / "models/model.skops")
     e = baked_env.env(**{**team.mlflow.env(), "MLFLOW_TRACKING_PASSWORD": "not-the-password"})
     started = time.monotonic()
     result = run([baked_env.python, "-m", package, "train"], cwd=project, env=e, check=False, timeout=600)
@@ -169,14 +170,14 @@ def test_a_wrong_password_is_one_clear_line_and_keeps_the_model(
     assert line.startswith("error:") and team.mlflow.url in line, result.stderr[-2000:]
     assert "401" in line or "credentials" in line.lower(), line
     assert "Traceback" not in result.stderr
-    assert md5(project / "models/model.joblib") == before, "a refused login must not overwrite the model"
+    assert md5(project / "models/model.skops") == before, "a refused login must not overwrite the model"
     assert elapsed < 120, f"took {elapsed:.0f} s"
 
 
 def test_a_dead_tracking_server_fails_fast_and_keeps_the_model(team_project: Path, baked_env: BakedEnv) -> None:
     project = team_project
     package = project.name.replace("-", "_")
-    before = md5(project / "models/model.joblib")
+    before = md5(project / "models/model.skops")
     dead = f"http://127.0.0.1:{servers.free_port()}"
     e = baked_env.env(MLFLOW_TRACKING_URI=dead, MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD="x")
     started = time.monotonic()
@@ -186,7 +187,7 @@ def test_a_dead_tracking_server_fails_fast_and_keeps_the_model(team_project: Pat
     line = failure_line(result)
     assert line.startswith("error:") and dead in line, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
-    assert md5(project / "models/model.joblib") == before
+    assert md5(project / "models/model.skops") == before
     assert elapsed < 120, f"took {elapsed:.0f} s"
 
 
@@ -227,7 +228,7 @@ def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
     missing = run([s3_env.python, "-m", package, "remote-push"], cwd=project, env=e, check=False)
     assert missing.returncode != 0
     assert bucket in failure_line(missing) or bucket in missing.stdout, missing.stderr[-2000:]
-    assert (project / "models/model.joblib").exists()
+    assert (project / "models/model.skops").exists()
 
     # Created: a re-run recovers and pushes data and model.
     team.s3.create_bucket(bucket)
@@ -239,20 +240,19 @@ def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(project), str(clone)], cwd=tmp_path, env=e)
     configure_s3_remote(clone, e, team)
-    run(["dvc", "pull", "models/model.joblib"], cwd=clone, env=e, timeout=600)
-    assert md5(clone / "models/model.joblib") == md5(project / "models/model.joblib")
+    run(["dvc", "pull", "models/model.skops"], cwd=clone, env=e, timeout=600)
+    assert md5(clone / "models/model.skops") == md5(project / "models/model.skops")
 
 
 def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, baked_env: BakedEnv,
                                                           tmp_path: Path, team: Team) -> None:
     """`predict` with compute.engine: dask, against `dask scheduler` + `dask worker` processes on loopback."""
-    import pandas as pd
     import yaml
 
     project = team_project
     package = project.name.replace("-", "_")
     e = baked_env.env(**team.mlflow.env())
-    if "models/model.joblib" not in run(["git", "show", "main:dvc.lock"], cwd=project, env=e, check=False).stdout:
+    if "models/model.skops" not in run(["git", "show", "main:dvc.lock"], cwd=project, env=e, check=False).stdout:
         run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
         run(["git", "add", "-A"], cwd=project, env=e)
         run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
@@ -274,8 +274,11 @@ def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, bak
     finally:
         (project / "params.yaml").write_text(params_text)
     assert "scored with the champion" in on_cluster.stdout
-    pd.testing.assert_frame_equal(pd.read_parquet(project / "predictions-local" / f"{day}.parquet"),
-                                  pd.read_parquet(project / "predictions-dask" / f"{day}.parquet"))
+    compare = ("import pandas as pd, sys; pd.testing.assert_frame_equal("
+               "pd.read_parquet(sys.argv[1]), pd.read_parquet(sys.argv[2])); print('same')")
+    same = run([baked_env.python, "-c", compare, f"predictions-local/{day}.parquet",
+                f"predictions-dask/{day}.parquet"], cwd=project, env=e)
+    assert same.stdout.strip() == "same"
     assert "Start worker" in log or "Starting worker" in log, log[-2000:]
 
 
@@ -301,8 +304,8 @@ def test_act_retrain_then_promote_register_on_the_tracking_server(
         h = make_harness(tmp_path, Path(baked_env.root), stub)
         h.train_champion(CHAMPION_END)  # main's first model (tracked in the harness's own sqlite store)
         before = h.origin_git("rev-parse", "main")
-        retrain = h.act("workflow_dispatch", "retrain.yml", h.fresh_clone(),
-                        payload={"inputs": {"force": True, "reason": "team mode", "as_of": AFTER_ONSET}},
+        # As scenario b: the schedule after the drift onset retrains and opens the promotion PR.
+        retrain = h.act("schedule", "retrain.yml", h.fresh_clone(),
                         variables={**team_vars, "RETRAIN_AS_OF": AFTER_ONSET}, secrets=team_secrets)
         assert retrain.returncode == 0, retrain.output[-8000:]
         assert retrain.job_succeeded("retrain"), retrain.output[-8000:]

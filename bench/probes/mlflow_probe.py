@@ -2,8 +2,8 @@
 
     python mlflow_probe.py PACKAGE PROJECT_ROOT
 
-Calls ``tracking.log_training_run`` (explicit pip_requirements, cloudpickle, then
-register + alias) on models/model.joblib, against the project's sqlite store.
+Calls ``tracking.log_training_run`` (explicit pip_requirements, skops, then
+register + alias) on models/model.skops, against the project's sqlite store.
 ``import mlflow`` is timed separately: the train stage pays it once per process.
 """
 
@@ -19,10 +19,10 @@ package, root = sys.argv[1], Path(sys.argv[2])
 tracking, _ = timed_import(f"{package}.adapters.tracking")
 _, mlflow_import_s = timed_import("mlflow")
 timed_import("mlflow.sklearn")
-import joblib  # noqa: E402
+model_store, _ = timed_import(f"{package}.adapters.model_store")
 
 params = load_params(package, root)
-model = joblib.load(root / "models/model.joblib")
+model = model_store.load(root / "models/model.skops", params)
 start = time.perf_counter()  # first call in a fresh process: what the train stage pays
 info = tracking.log_training_run(params, root, model, {"bench": "mlflow_probe"}, metrics={"bench": 1.0})
 log_s = time.perf_counter() - start

@@ -80,7 +80,7 @@ def test_minimum_rows(batch: pd.DataFrame, params: Params) -> None:
 
 def test_label_missing_values(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
-    batch[target] = batch[target].astype(float)
+    batch[target] = batch[target].astype(object)
     batch.loc[:9, target] = np.nan
     assert any(m.startswith(f"column '{target}': label null share") for m in failures(check(batch, params)))
 
@@ -91,7 +91,7 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
     assert f"column '{target}': required column present expected present, observed missing" in failures(report)
 
 
-{%- if cookiecutter.model_task == "classification" %}
+{%- if cookiecutter.model_task in ("classification", "multiclass") %}
 
 
 def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
@@ -105,6 +105,18 @@ def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> 
     batch[target] = 0
     window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
     assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
+
+
+def test_label_rules_count_any_number_of_classes(batch: pd.DataFrame, params: Params) -> None:
+    """Label rules are generic over n classes: three balanced classes pass, a class outside checks.label.classes fails."""
+    target = params.project.target
+    batch[target] = np.resize(np.array(["a", "b", "c"], dtype=object), len(batch))
+    q = params.model_copy(update={"checks": params.checks.model_copy(
+        update={"label": params.checks.label.model_copy(update={"classes": ("a", "b", "c")})})})
+    assert not [m for m in failures(check(batch, q)) if "label" in m]
+    batch.loc[0, target] = "d"
+    assert f"column '{target}': label values expected one of ['a', 'b', 'c'], observed ['d']" in failures(
+        check(batch, q))
 {%- else %}
 
 

@@ -54,10 +54,10 @@ def test_remote_pull_targets_keep_only_what_dvc_lock_pins(tmp_path: Path) -> Non
     from {{ cookiecutter.package_name }}.cli.workflow import _pinned
 
     lock = {"schema": "2.0", "stages": {"ingest": {"outs": [{"path": "data/raw", "md5": "a.dir"}]},
-                                        "train": {"outs": [{"path": "models/model.joblib", "md5": "b"}]}}}
+                                        "train": {"outs": [{"path": "models/model.skops", "md5": "b"}]}}}
     (tmp_path / "dvc.lock").write_text(json.dumps(lock))
-    wanted = ["data/raw", "models/model.joblib", "data/processed/drift_reference.parquet"]
-    assert _pinned(tmp_path, wanted) == ["data/raw", "models/model.joblib"]
+    wanted = ["data/raw", "models/model.skops", "data/processed/drift_reference.parquet"]
+    assert _pinned(tmp_path, wanted) == ["data/raw", "models/model.skops"]
 
 
 COMMAND_STARTS = ("::", "##[")

@@ -37,7 +37,7 @@ def champion_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         extra = ["--no-track"] if stage in ("train", "evaluate") else []
         assert main(["--root", str(root), stage, *extra]) == 0, stage
     outs = []
-    for path in ("models/model.joblib", "data/processed/drift_reference.parquet"):  # as `dvc commit` would
+    for path in ("models/model.skops", "data/processed/drift_reference.parquet"):  # as `dvc commit` would
         md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
         cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
         cache.parent.mkdir(parents=True, exist_ok=True)

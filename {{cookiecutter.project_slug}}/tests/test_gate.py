@@ -13,7 +13,7 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap
+from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of
 from {{ cookiecutter.package_name }}.core.metrics import compute
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
@@ -27,17 +27,42 @@ def params(**overrides: Any) -> Params:
     return parse_params(small_params(**overrides))
 
 
+CLASSES = ["a", "b", "c"]  # multiclass: y_true holds positions in this list
+
+
 def truth(task: str, n: int, rng: np.random.Generator) -> np.ndarray:
     if task == "classification":
         return (rng.random(n) < 0.3).astype("int64")
+    if task == "multiclass":
+        return rng.choice(len(CLASSES), size=n, p=[0.5, 0.3, 0.2]).astype("int64")
     return rng.normal(50, 10, n)
 
 
 def scores(task: str, y: np.ndarray, quality: float, rng: np.random.Generator) -> np.ndarray:
-    """Predictions whose quality grows with ``quality`` (0: no signal)."""
+    """Predictions whose quality grows with ``quality`` (0: no signal); multiclass: a probability matrix."""
     if task == "classification":
         return 1 / (1 + np.exp(-(quality * (2 * y - 1) - 0.8 + rng.normal(0, 1, len(y)))))
+    if task == "multiclass":
+        logits = 1.5 * quality * np.eye(len(CLASSES))[y] + rng.normal(0, 1, (len(y), len(CLASSES)))
+        weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return weights / weights.sum(axis=1, keepdims=True)
     return y + rng.normal(0, 5 / max(quality, 1e-3), len(y))
+
+
+def pack(y: np.ndarray, cand: np.ndarray, champ: np.ndarray | None) -> pd.DataFrame:
+    """predictions.parquet as evaluate writes it (multiclass: the predicted position plus one column per class)."""
+    n = len(y)
+    columns: dict[str, Any] = {"row_id": [f"r{i}" for i in range(n)], "date": pd.Timestamp("2026-01-20"), "y_true": y}
+    if cand.ndim == 2:
+        columns["candidate"] = cand.argmax(axis=1).astype(float)
+        columns["champion"] = champ.argmax(axis=1).astype(float) if champ is not None else np.nan
+        for j in range(cand.shape[1]):
+            columns[f"candidate_p{j}"] = cand[:, j]
+            columns[f"champion_p{j}"] = champ[:, j] if champ is not None else np.nan
+    else:
+        columns["candidate"] = cand
+        columns["champion"] = champ if champ is not None else np.full(n, np.nan)
+    return pd.DataFrame(columns)
 
 
 def frame(p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000,
@@ -47,30 +72,23 @@ def frame(p: Params, candidate_quality: float, champion_quality: float | None, n
     y = truth(task, n, rng)
     # Same noise for both: the two models make correlated errors, as real ones do (a paired comparison).
     cand = scores(task, y, candidate_quality, np.random.default_rng(seed + 1))
-    if champion_quality is None:
-        champ = np.full(n, np.nan)
-    else:
-        champ = scores(task, y, champion_quality, np.random.default_rng(seed + 1))
-    return pd.DataFrame({
-        "row_id": [f"r{i}" for i in range(n)],
-        "date": pd.Timestamp("2026-01-20"),
-        "y_true": y,
-        "candidate": cand,
-        "champion": champ,
-    })
+    champ = None if champion_quality is None else scores(task, y, champion_quality, np.random.default_rng(seed + 1))
+    return pack(y, cand, champ)
 
 
 def evaluation(p: Params, preds: pd.DataFrame, champion_md5: str | None = MD5) -> dict[str, Any]:
     y = preds["y_true"].to_numpy()
     ev = p.evaluate
-    cand = compute(ev.metrics, y, preds["candidate"].to_numpy(), ev.threshold)
+    shape = {"classes": CLASSES} if p.project.task == "multiclass" else {}
+    cand = compute(ev.metrics, y, scores_of(preds, "candidate", shape), ev.threshold)
     has_champion = preds["champion"].notna().all()
     ref = {"ref": "main", "commit": "c0ffee", "model_md5": champion_md5 if has_champion else None, "reason": "x"}
-    champ = compute(ev.metrics, y, preds["champion"].to_numpy(), ev.threshold) if has_champion else None
+    champ = compute(ev.metrics, y, scores_of(preds, "champion", shape), ev.threshold) if has_champion else None
     return {
         "task": p.project.task,
         "primary_metric": ev.primary_metric,
         "threshold": ev.threshold,
+        **shape,
         "holdout": {"rows": len(preds), "start": "2026-01-16", "end": "2026-01-20"},
         "candidate": {"metrics": cand, "model_md5": "b" * 32, "mlflow_run_id": None},
         "champion": ({"metrics": champ, **ref} if champ is not None else None),
@@ -110,13 +128,8 @@ def test_marginal_improvement_inside_bootstrap_noise_is_not_promoted() -> None:
     seed, n = 2, 800
     rng = np.random.default_rng(seed)
     y = truth(p.project.task, n, rng)
-    preds = pd.DataFrame({
-        "row_id": [f"r{i}" for i in range(n)],
-        "date": pd.Timestamp("2026-01-20"),
-        "y_true": y,
-        "candidate": scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
-        "champion": scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
-    })
+    preds = pack(y, scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
+                 scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)))
     result = gate(p, preds)
     primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
     assert primary["improvement"] > 0  # better point estimate...
@@ -137,8 +150,12 @@ def test_vectorised_bootstrap_metrics_match_the_plain_ones() -> None:
     s = np.round(rng.random(n) * 0.5 + 0.3 * y, 2)  # rounded: ties exercise the AUC tie rule
     yr = rng.normal(50, 10, n)
     sr = yr + rng.normal(0, 5, n)
+    ym = rng.integers(0, 3, n)
+    sm = np.round(rng.dirichlet([1.0, 1.0, 1.0], n) + 0.4 * np.eye(3)[ym], 2)
+    sm /= sm.sum(axis=1, keepdims=True)
     for name, truth_, pred in [("roc_auc", y, s), ("log_loss", y, s), ("accuracy", y, s), ("brier", y, s),
-                               ("rmse", yr, sr), ("mae", yr, sr), ("r2", yr, sr)]:
+                               ("rmse", yr, sr), ("mae", yr, sr), ("r2", yr, sr),
+                               ("roc_auc_ovr", ym, sm), ("log_loss", ym, sm), ("accuracy", ym, sm), ("f1_macro", ym, sm)]:
         vectorised = _weighted_metric(name, truth_, pred, counts, 0.5)
         assert vectorised is not None
         plain = [get_metric(name)(truth_[r], pred[r], 0.5) for r in idx]
@@ -155,7 +172,8 @@ def test_required_improvement_raises_the_bar() -> None:
 def test_bootstrap_is_seeded() -> None:
     p = params()
     preds = frame(p, candidate_quality=1.2, champion_quality=1.0, n=500)
-    args = (preds["y_true"].to_numpy(), preds["candidate"].to_numpy(), preds["champion"].to_numpy(),
+    ev = evaluation(p, preds)
+    args = (preds["y_true"].to_numpy(), scores_of(preds, "candidate", ev), scores_of(preds, "champion", ev),
             p.evaluate.primary_metric)
     a = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
     b = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
@@ -219,7 +237,8 @@ def test_missing_inputs_are_rejected_with_the_reason() -> None:
     assert any("mismatched rows" in r for r in result.reasons)
 
     shuffled = preds.copy()
-    shuffled["candidate"] = shuffled["candidate"].sample(frac=1, random_state=0).to_numpy()
+    candidate_columns = [c for c in shuffled.columns if c == "candidate" or c.startswith("candidate_p")]
+    shuffled[candidate_columns] = shuffled[candidate_columns].sample(frac=1, random_state=0).to_numpy()
     result = judge(ev, shuffled, p, CURRENT)
     assert not result.promote
     assert any("recomputed from predictions.parquet" in r for r in result.reasons)
@@ -355,7 +374,7 @@ def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path
     assert main([*root, "report"]) == 0
     values = json.loads(json.dumps(small_params()))
     task = values["project"]["task"]
-    values["model"]["params"] = {"C": 0.01, "max_iter": 1000} if task == "classification" else {"alpha": 25.0}
+    values["model"]["params"] = {"C": 0.01, "max_iter": 1000} if task != "regression" else {"alpha": 25.0}
     from .conftest import write_params
 
     write_params(project, values)

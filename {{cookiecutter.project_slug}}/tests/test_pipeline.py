@@ -33,14 +33,18 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     assert evaluation["champion"] is None  # not a git repository: no champion yet
     assert "no champion yet" in evaluation["champion_ref"]["reason"]
     assert evaluation["holdout"] == {"rows": 5 * 120, "start": "2026-01-16", "end": "2026-01-20"}
-{%- if cookiecutter.model_task == "classification" %}
+{%- if cookiecutter.model_task == "multiclass" %}
+    assert metrics["roc_auc_ovr"] > 0.6  # the demo's signal is learnable
+    assert evaluation["classes"] == ["churned", "downgraded", "stayed"]
+{%- elif cookiecutter.model_task == "classification" %}
     assert metrics["roc_auc"] > 0.6  # the demo's signal is learnable
 {%- else %}
     assert metrics["r2"] > 0.5  # the demo's signal is learnable
 {%- endif %}
 
     predictions = pd.read_parquet(project / "reports/predictions.parquet")
-    assert list(predictions.columns) == ["row_id", "date", "y_true", "candidate", "champion"]
+    probabilities = [f"{who}_p{j}" for j in range(len(evaluation.get("classes", []))) for who in ("candidate", "champion")]
+    assert list(predictions.columns) == ["row_id", "date", "y_true", "candidate", "champion", *probabilities]
     assert len(predictions) == 600
     assert predictions["champion"].isna().all()
 
@@ -56,10 +60,11 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     # The registered challenger loads back and predicts the same as the file DVC tracks.
     model = mlflow.sklearn.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     holdout = pd.read_parquet(project / "data/processed/holdout.parquet")
-    from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
+    from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
+    from {{ cookiecutter.package_name }}.core.gate import scores_of
 
-    scores = predict_scores(model, holdout[input_columns(params)], params.project.task)
-    assert scores == pytest.approx(predictions["candidate"].to_numpy())
+    _, scores = truth_and_scores(model, holdout[input_columns(params)], holdout[params.project.target], params.project.task)
+    assert scores == pytest.approx(scores_of(predictions, "candidate", evaluation))
     pyfunc = mlflow.pyfunc.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     assert len(pyfunc.predict(holdout[input_columns(params)])) == len(holdout)
 
@@ -70,12 +75,12 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
     import hashlib
     import shutil
 
-    model = project / "models/model.joblib"
+    model = project / "models/model.skops"
     md5 = hashlib.md5(model.read_bytes(), usedforsecurity=False).hexdigest()
     cache = project / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
     cache.parent.mkdir(parents=True)
     shutil.copy(model, cache)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.joblib", "md5": md5}]}}}
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.skops", "md5": md5}]}}}
     (project / "dvc.lock").write_text(json.dumps(lock))
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin model"]):
@@ -91,7 +96,7 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
 
 def test_champion_that_cannot_be_fetched_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_pipeline(project)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.joblib", "md5": "0" * 32}]}}}
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.skops", "md5": "0" * 32}]}}}
     (project / "dvc.lock").write_text(json.dumps(lock))
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin"]):
@@ -101,12 +106,14 @@ def test_champion_that_cannot_be_fetched_is_an_error(project: Path, capsys: pyte
 
 
 def test_bad_model_params_name_the_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt model param is a config error caught before ingest fetches anything, not at train."""
     from .conftest import small_params, write_params
 
     raw = small_params()
     raw["model"]["params"] = {"no_such_knob": 3}
     write_params(project, raw)
-    for stage in ["ingest", "validate", "split"]:
-        assert main(["--root", str(project), stage]) == 0
-    assert main(["--root", str(project), "train", "--no-track"]) == 2
-    assert "model.params: unknown parameter(s) no_such_knob" in capsys.readouterr().err
+    assert main(["--root", str(project), "ingest"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "model.params: unknown parameter(s) no_such_knob" in err
+    assert not (project / "data").exists(), "nothing fetched, nothing quarantined"

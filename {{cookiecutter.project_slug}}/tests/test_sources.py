@@ -9,7 +9,7 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.sources import make_source
 from {{ cookiecutter.package_name }}.adapters.sources.file import SourceError
 from {{ cookiecutter.package_name }}.config import parse_params
-from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
+from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.jobs.train import fit, labels
 
@@ -38,8 +38,8 @@ def test_demo_drift_changes_inputs_and_relationship() -> None:
     y_later = labels(later, params)
     old_model, new_model = fit(params, before), fit(params, after)
     cols = input_columns(params)
-    old_score = metric(y_later, predict_scores(old_model, later[cols], params.project.task))
-    new_score = metric(y_later, predict_scores(new_model, later[cols], params.project.task))
+    old_score = metric(*truth_and_scores(old_model, later[cols], y_later, params.project.task))
+    new_score = metric(*truth_and_scores(new_model, later[cols], y_later, params.project.task))
     assert metric.improvement(old_score, new_score) > 0.02, (old_score, new_score)
 
 

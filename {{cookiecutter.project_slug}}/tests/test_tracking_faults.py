@@ -32,7 +32,7 @@ def split_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for stage in ("ingest", "validate", "split"):
         assert main(["--root", str(project), stage]) == 0, stage
     (project / "models").mkdir()
-    (project / "models/model.joblib").write_bytes(PREVIOUS_MODEL)
+    (project / "models/model.skops").write_bytes(PREVIOUS_MODEL)
     (project / "models/model_info.json").write_text("{}\n")
     # Small bounds so each case takes seconds; the defaults are in params.yaml (mlflow.http).
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
@@ -42,7 +42,7 @@ def split_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def assert_previous_model_kept(project: Path) -> None:
-    assert (project / "models/model.joblib").read_bytes() == PREVIOUS_MODEL
+    assert (project / "models/model.skops").read_bytes() == PREVIOUS_MODEL
     assert (project / "models/model_info.json").read_text() == "{}\n"
     assert [p.name for p in (project / "models").iterdir() if p.name.startswith(".tmp-")] == []
 
@@ -162,7 +162,7 @@ def test_server_failing_after_the_check_keeps_the_model(
     assert code == 2
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"error: logging the run to MLflow ({answering_503}) failed")
-    assert "model.joblib was not replaced" in errors[0]
+    assert "model.skops was not replaced" in errors[0]
     assert elapsed < 60, elapsed
     assert_previous_model_kept(split_project)
 

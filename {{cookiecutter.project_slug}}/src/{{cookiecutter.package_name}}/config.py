@@ -14,10 +14,33 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "multiclass"]
 
 CLASSIFICATION_METRICS = ("roc_auc", "average_precision", "log_loss", "brier", "f1", "accuracy", "precision", "recall")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
+MULTICLASS_METRICS = ("roc_auc_ovr", "log_loss", "f1_macro", "accuracy")
+TASK_METRICS = {
+    "classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
+    "multiclass": MULTICLASS_METRICS,
+}
+CLASSIFIER_TASKS = ("classification", "multiclass")
+
+# model.estimator: a short name from this table, or an import path "module:Class" to any
+# scikit-learn-compatible estimator (lightgbm:LGBMClassifier, your_package.core.estimators:MyModel).
+BUILTIN_ESTIMATORS: dict[str, dict[str, str]] = {
+    "classification": {
+        "logistic_regression": "sklearn.linear_model:LogisticRegression",
+        "random_forest": "sklearn.ensemble:RandomForestClassifier",
+        "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingClassifier",
+    },
+    "regression": {
+        "ridge": "sklearn.linear_model:Ridge",
+        "random_forest": "sklearn.ensemble:RandomForestRegressor",
+        "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingRegressor",
+    },
+}
+BUILTIN_ESTIMATORS["multiclass"] = BUILTIN_ESTIMATORS["classification"]
 
 DEFAULT_PARAMS_FILE = "params.yaml"
 
@@ -184,9 +207,14 @@ class FeatureParams(Strict):
 
 
 class ModelParams(Strict):
-    estimator: str = "hist_gradient_boosting"
+    estimator: str = Field(
+        "hist_gradient_boosting", description="a built-in name or an import path module:Class of any estimator"
+    )
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 42
+    trusted_types: tuple[str, ...] = Field(
+        default=(), description="extra type names (or module prefixes) the model loader may construct"
+    )
 
 
 class EvaluateParams(Strict):
@@ -331,7 +359,7 @@ class Params(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
-        allowed = CLASSIFICATION_METRICS if self.project.task == "classification" else REGRESSION_METRICS
+        allowed = TASK_METRICS[self.project.task]
         for name in self.evaluate.metrics:
             if name not in allowed:
                 raise ValueError(
@@ -358,14 +386,54 @@ class Params(Strict):
                 f"checks.label.min_classes ({label.min_classes}) exceeds the {len(label.classes)} classes "
                 "listed in checks.label.classes"
             )
+        problem = estimator_spec_problem(self.project.task, self.model.estimator)
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+def estimator_path(task: str, estimator: str) -> str:
+    """The ``module:Class`` import path of ``model.estimator`` (a built-in name or already a path)."""
+    return BUILTIN_ESTIMATORS[task].get(estimator, estimator)
+
+
+def estimator_spec_problem(task: str, estimator: str) -> str | None:
+    """Why ``model.estimator`` cannot name an estimator, checked without importing it (cheap: every command loads params).
+
+    The full check (import it, instantiate it, validate ``model.params`` against its ``get_params``)
+    is ``features.make_estimator``; ``ingest`` and ``train`` run it before touching any data.
+    """
+    import importlib.util
+
+    builtin = BUILTIN_ESTIMATORS[task]
+    if estimator in builtin:
+        return None
+    module, sep, attr = estimator.partition(":")
+    if not sep:
+        return (f"model.estimator: {estimator!r} is neither a {task} estimator ({', '.join(builtin)}) "
+                "nor an import path module:Class")
+    if not all(part.isidentifier() for part in module.split(".")) or not all(
+        part.isidentifier() for part in attr.split(".")
+    ):
+        return f"model.estimator: {estimator!r} is not an import path module:Class"
+    top = module.split(".")[0]
+    try:
+        found = importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return (f"model.estimator: {estimator!r} cannot be imported: no module named {top!r} is installed "
+                f"(install the library, e.g. the project's optional extra)")
+    return None
 
 
 def _format_error(exc: ValidationError, source: str) -> str:
     lines = []
     for err in exc.errors():
         key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "value_error" and str(err.get("msg", "")).startswith("Value error, model."):
+            lines.append(f"{source}: {str(err['msg']).removeprefix('Value error, ')}")
+        elif err["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown key {key!r}")
         elif err["type"] == "missing":
             lines.append(f"{source}: missing key {key!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 TRAIN = "data/processed/train.parquet"
 HOLDOUT = "data/processed/holdout.parquet"
 SPLIT_INFO = "data/processed/split.json"
-MODEL = "models/model.joblib"
+MODEL = "models/model.skops"
 MODEL_INFO = "models/model_info.json"
 METRICS = "metrics.json"
 EVALUATION = "reports/evaluation.json"

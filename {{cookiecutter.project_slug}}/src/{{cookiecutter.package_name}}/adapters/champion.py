@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from ..config import SAFE_LOADER
+from ..config import SAFE_LOADER, Params
 
-MODEL_PATH = "models/model.joblib"
+MODEL_PATH = "models/model.skops"
 
 
 class ChampionError(RuntimeError):
@@ -61,22 +61,24 @@ def _cache_path(root: Path, md5: str) -> Path:
     return root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
 
 
-def load(root: Path, ref: ChampionRef, model_path: str = MODEL_PATH) -> Any:
-    """Load the champion's Pipeline, or None when there is no champion."""
-    import joblib
+def load(root: Path, ref: ChampionRef, params: Params, model_path: str = MODEL_PATH) -> Any:
+    """Load the champion's Pipeline (skops, trusted types only: see model_store), or None when there is no champion."""
+    from . import model_store
 
     if ref.md5 is None:
         return None
+    what = f"champion model {model_path} (md5 {ref.md5}, pinned by {ref.ref})"
     cached = _cache_path(root, ref.md5)
     if cached.exists():
-        return joblib.load(cached)
+        return model_store.load(cached, params, what)
     try:
         import dvc.api
 
         with dvc.api.open(model_path, repo=str(root), rev=ref.commit, mode="rb") as handle:
-            return joblib.load(handle)
+            data = handle.read()
     except Exception as exc:  # dvc raises many types; all mean "cannot get it"
         raise ChampionError(
             f"champion model {model_path} (md5 {ref.md5}) pinned by {ref.ref} is neither in the local DVC cache "
             f"nor fetchable from the DVC remote: {exc}. Run `dvc pull` or check the remote's credentials."
         ) from exc
+    return model_store.loads(data, params, what)

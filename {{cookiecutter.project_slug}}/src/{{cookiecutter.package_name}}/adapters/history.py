@@ -30,7 +30,7 @@ def head_sha(root: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def lock_model_md5(lock_text: str, model_path: str = "models/model.joblib") -> str | None:
+def lock_model_md5(lock_text: str, model_path: str = "models/model.skops") -> str | None:
     return lock_out_md5(lock_text, model_path)
 
 

@@ -96,7 +96,6 @@ def _alias(client: Any, name: str, alias: str) -> str | None:
 
 def register(params: Params, root: Path, md5: str, sha: str) -> tuple[str, str | None]:
     """Registered version for the model file with ``md5``; (version, previous champion)."""
-    import joblib
     import mlflow
     import mlflow.sklearn
     from mlflow import MlflowClient
@@ -114,16 +113,15 @@ def register(params: Params, root: Path, md5: str, sha: str) -> tuple[str, str |
                 f"{MODEL_PATH} with md5 {md5} (pinned by dvc.lock) is not in the workspace: `dvc pull` could not "
                 "fetch it. Configure the DVC remote (README, 'Set up on GitHub') and re-run this workflow."
             )
-        model = joblib.load(model_file)
+        from . import model_store
+
+        model = model_store.load(model_file, params, f"{MODEL_PATH} (md5 {md5})")
         with mlflow.start_run(run_name=f"promote {sha[:12]}"):
             mlflow.set_tags({MD5_TAG: md5, "git_sha": sha, "source": "promote.yml"})
             metrics = _metrics(root)
             if metrics:
                 mlflow.log_metrics(metrics)
-            logged = mlflow.sklearn.log_model(
-                model, name="model", pip_requirements=tracking.pip_requirements(),
-                serialization_format="cloudpickle", code_paths=[str(tracking.PACKAGE_DIR)],
-            )
+            logged = tracking.log_sklearn_model(params, model)
         mv = mlflow.register_model(logged.model_uri, name)
     version = str(mv.version)
     client.set_model_version_tag(name, version, MD5_TAG, md5)

@@ -27,7 +27,7 @@ PREVIOUS = "previous"
 
 # Libraries the saved Pipeline needs at load time. Listing them explicitly skips
 # MLflow's requirement inference, which costs several seconds per log_model call.
-MODEL_REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "scipy", "cloudpickle", "pyarrow")
+MODEL_REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "scipy", "skops", "pyarrow")
 
 
 def tracking_uri(params: Params, root: Path) -> str:
@@ -63,9 +63,16 @@ def configure(params: Params, root: Path) -> str:
     return uri
 
 
-def pip_requirements() -> list[str]:
+def pip_requirements(params: Params | None = None) -> list[str]:
+    """Pinned requirements of the saved model, the configured estimator's library included (e.g. lightgbm)."""
+    names = list(MODEL_REQUIREMENTS)
+    if params is not None:
+        from ..config import estimator_path
+
+        top = estimator_path(params.project.task, params.model.estimator).split(":")[0].split(".")[0]
+        names += [d for d in metadata.packages_distributions().get(top, []) if d not in names]
     reqs = []
-    for name in MODEL_REQUIREMENTS:
+    for name in names:
         try:
             reqs.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -124,13 +131,7 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         mlflow.set_tags(tags)
         if metrics:
             mlflow.log_metrics(metrics)
-        logged = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            pip_requirements=pip_requirements(),
-            serialization_format="cloudpickle",
-            code_paths=[str(PACKAGE_DIR)],
-        )
+        logged = log_sklearn_model(params, model)
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
     info: dict[str, Any] = {"run_id": run_id, "experiment_id": experiment_id, "tracking_uri": uri, "model_uri": logged.model_uri}
@@ -142,6 +143,34 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         info["registered_model"] = params.mlflow.registered_model
         info["version"] = str(version.version)
     return info
+
+
+def log_sklearn_model(params: Params, model: Any) -> Any:
+    """Log ``model`` with MLflow's sklearn flavour, serialised by skops (no pickle).
+
+    ``skops_trusted_types`` is the list of types this model holds, each already approved by
+    ``model_store``'s policy (params.yaml); the package's code travels with the model so its
+    own classes load anywhere.
+    """
+    import mlflow.sklearn
+
+    from . import model_store
+
+    types = model_store.model_types(model)
+    refused = model_store.refused_types(types, params)
+    if refused:
+        raise model_store.UntrustedModelError(
+            f"the model holds type(s) {', '.join(refused)} that are not trusted: list them in params.yaml "
+            "model.trusted_types if you trust them"
+        )
+    return mlflow.sklearn.log_model(
+        model,
+        name="model",
+        pip_requirements=pip_requirements(params),
+        serialization_format="skops",
+        skops_trusted_types=types,
+        code_paths=[str(PACKAGE_DIR)],
+    )
 
 
 def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, float]) -> None:

@@ -73,6 +73,8 @@ class GateResult:
 
 def _weighted_metric(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray, threshold: float) -> np.ndarray | None:
     """Metric for each row of resample counts ``w`` (shape resamples x rows), vectorised; None if not supported."""
+    if s.ndim == 2:
+        return _weighted_multiclass(name, y, s, w, threshold)
     total = w.sum(axis=1)
     if name in ("rmse", "mae", "brier"):
         err = np.abs(y - s) if name == "mae" else (y - s) ** 2
@@ -98,6 +100,38 @@ def _weighted_metric(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray, thr
         denominator = pos.sum(axis=1) * neg.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(denominator > 0, (pos * (below + 0.5 * neg)).sum(axis=1) / denominator, np.nan)
+    return None
+
+
+def _weighted_multiclass(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray, threshold: float) -> np.ndarray | None:
+    """Multiclass metrics (``y`` class positions, ``s`` the probability matrix) for each resample row of ``w``."""
+    k = y.astype(int)
+    total = w.sum(axis=1)
+    if name == "log_loss":
+        p = np.clip(s[np.arange(len(k)), k], 1e-15, 1.0)
+        return -(w * np.log(p)).sum(axis=1) / total
+    predicted = np.argmax(s, axis=1)
+    if name == "accuracy":
+        return (w * (predicted == k)).sum(axis=1) / total
+    if name == "f1_macro":
+        scores = []
+        for c in range(s.shape[1]):
+            tp = (w * ((predicted == c) & (k == c))).sum(axis=1)
+            fp = (w * ((predicted == c) & (k != c))).sum(axis=1)
+            fn = (w * ((predicted != c) & (k == c))).sum(axis=1)
+            denominator = 2 * tp + fp + fn
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scores.append(np.where(denominator > 0, 2 * tp / denominator, np.nan))
+        with np.errstate(all="ignore"):
+            stacked = np.vstack(scores)
+            counted = (~np.isnan(stacked)).sum(axis=0)
+            return np.where(counted > 0, np.nansum(stacked, axis=0) / np.maximum(counted, 1), np.nan)
+    if name == "roc_auc_ovr":
+        per_class = [_weighted_metric("roc_auc", (k == c).astype(float), s[:, c], w, threshold) for c in range(s.shape[1])]
+        stacked = np.vstack([v for v in per_class if v is not None])
+        counted = (~np.isnan(stacked)).sum(axis=0)
+        with np.errstate(all="ignore"):
+            return np.where(counted > 0, np.nansum(stacked, axis=0) / np.maximum(counted, 1), np.nan)
     return None
 
 
@@ -133,6 +167,14 @@ def paired_bootstrap(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray,
     alpha = (1 - confidence) / 2
     low, high = np.quantile(usable, [alpha, 1 - alpha])
     return float(low), float(high), len(usable)
+
+
+def scores_of(predictions: Any, who: str, evaluation: dict[str, Any]) -> np.ndarray:
+    """``who``'s scores from predictions.parquet: one column, or (multiclass) the ``<who>_p<j>`` probability matrix."""
+    classes = evaluation.get("classes")
+    if classes:
+        return predictions[[f"{who}_p{j}" for j in range(len(classes))]].to_numpy(dtype=float)
+    return predictions[who].to_numpy(dtype=float)
 
 
 # --- analytic paired intervals ---------------------------------------------------------------
@@ -234,7 +276,7 @@ def analytic_interval(name: str, y: np.ndarray, candidate: np.ndarray, champion:
 def improvement_interval(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *,
                          threshold: float, gate: Any) -> tuple[float, float, str, int | None]:
     """(low, high, method, usable resamples) of the improvement: analytic where a closed form applies."""
-    if gate.interval == "auto":
+    if gate.interval == "auto" and candidate.ndim == 1:  # multiclass probability matrices: bootstrap
         found = analytic_interval(metric_name, y, candidate, champion, threshold=threshold,
                                   confidence=gate.bootstrap.confidence)
         if found is not None:
@@ -308,7 +350,13 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     if was != now:
         problems.append(f"evaluation is stale: it compared against champion model {was or 'none'} but "
                         f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`")
-    cols = [c for c in REQUIRED_COLUMNS if c not in predictions.columns]
+    required = list(REQUIRED_COLUMNS)
+    if params.project.task == "multiclass":
+        classes = evaluation.get("classes") or []
+        if len(classes) < 2:
+            problems.append("evaluation.json lists no classes for a multiclass model: re-run evaluate")
+        required += [f"{who}_p{j}" for who in ("candidate", "champion") for j in range(len(classes))]
+    cols = [c for c in required if c not in predictions.columns]
     if cols:
         problems.append(f"predictions.parquet lacks column(s) {', '.join(cols)}")
         return problems
@@ -333,7 +381,7 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
         for who, block in (("candidate", evaluation["candidate"]), ("champion", recorded)):
             if block is None:
                 continue
-            scores = predictions[who].to_numpy(dtype=float)
+            scores = scores_of(predictions, who, evaluation)
             for name in names:
                 value = get_metric(name)(y, scores, params.evaluate.threshold)
                 if abs(value - float(block["metrics"][name])) > 1e-4 * max(1.0, abs(value)):
@@ -394,7 +442,7 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         if has_champion and improvement is not None:
             if name == params.evaluate.primary_metric:
                 low, high, method, used = improvement_interval(
-                    y, predictions["candidate"].to_numpy(dtype=float), predictions["champion"].to_numpy(dtype=float),
+                    y, scores_of(predictions, "candidate", evaluation), scores_of(predictions, "champion", evaluation),
                     name, threshold=params.evaluate.threshold, gate=gate)
                 check.interval = [round(low, 6), round(high, 6)]
                 info["interval_method"] = method

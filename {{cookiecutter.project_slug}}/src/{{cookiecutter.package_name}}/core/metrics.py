@@ -2,13 +2,16 @@
 
 Every metric knows its direction, so "better" is never guessed from a name. For
 classification, ``scores`` are the predicted probability of the positive class;
-label metrics cut them at ``threshold``.
+label metrics cut them at ``threshold``. For multiclass, ``y_true`` holds class
+positions (0..K-1) and ``scores`` the K-column probability matrix; label metrics
+take the most probable class, and ``log_loss`` / ``accuracy`` accept either shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +59,9 @@ def _average_precision(y: np.ndarray, s: np.ndarray, _: float) -> float:
 
 
 def _log_loss(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    if s.ndim == 2:  # multiclass: mean negative log-probability of the true class
+        p = np.clip(s[np.arange(len(y)), y.astype(int)], 1e-15, 1.0)
+        return float(-np.mean(np.log(p))) if len(y) else float("nan")
     from sklearn.metrics import log_loss
 
     return log_loss(y, np.clip(s, 1e-15, 1 - 1e-15), labels=[0, 1])
@@ -84,7 +90,25 @@ def _recall(y: np.ndarray, s: np.ndarray, t: float) -> float:
 
 
 def _accuracy(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    if s.ndim == 2:
+        return float(np.mean(np.argmax(s, axis=1) == y))
     return float(np.mean((s >= t).astype(int) == y))
+
+
+def _roc_auc_ovr(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    """Macro one-vs-rest ROC AUC over the classes present in ``y`` (each with positives and negatives)."""
+    from sklearn.metrics import roc_auc_score
+
+    y = y.astype(int)
+    values = [roc_auc_score(y == k, s[:, k]) for k in range(s.shape[1]) if 0 < np.sum(y == k) < len(y)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _f1_macro(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    """Unweighted mean of the per-class F1 over the classes in ``y`` or predicted (scikit-learn's macro F1)."""
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y.astype(int), np.argmax(s, axis=1), average="macro", zero_division=0))
 
 
 def _rmse(y: np.ndarray, s: np.ndarray, _: float) -> float:
@@ -114,8 +138,19 @@ METRICS: dict[str, Metric] = {
         Metric("rmse", False, _rmse),
         Metric("mae", False, _mae),
         Metric("r2", True, _r2),
+        Metric("roc_auc_ovr", True, _roc_auc_ovr),
+        Metric("f1_macro", True, _f1_macro),
     )
 }
+
+
+def class_key(value: Any) -> str:
+    """A class label as text; integral floats lose their ".0" (a label column with gaps reads 1 as 1.0)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def get_metric(name: str) -> Metric:

@@ -61,7 +61,7 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date,
     """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
     import pandas as pd
 
-    from ..core.features import input_columns, predict_scores
+    from ..core.features import input_columns, truth_and_scores
     from ..core.metrics import compute
 
     cfg = params.decide.triggers.decay
@@ -86,8 +86,8 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date,
         rows = 0 if frame is None else len(frame)
         value = None
         if frame is not None and rows >= cfg.min_rows:
-            y = frame[params.project.target].to_numpy()
-            scores = predict_scores(model, frame[input_columns(params)], params.project.task)
+            y, scores = truth_and_scores(model, frame[input_columns(params)], frame[params.project.target].to_numpy(),
+                                         params.project.task)
             value = compute([metric], y, scores, params.evaluate.threshold)[metric]
             if math.isnan(value):  # NaN, e.g. a single class in the window
                 value = None
@@ -166,7 +166,7 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
                 rows = count_rows(root, params, since, params.data.end_date)
                 results.append(volume_trigger(rows, span[1], cfg.triggers.volume))
             elif name == "decay":
-                model = champion_mod.load(root, champ)
+                model = champion_mod.load(root, champ, params)
                 windows = decay_windows(params, root, model, span[1], cache)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
             elif name == "drift":

@@ -25,9 +25,12 @@ def _round(metrics: dict[str, float]) -> dict[str, float | None]:
     return {k: (None if math.isnan(v) else round(v, 6)) for k, v in metrics.items()}
 
 
-def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path) -> None:
+def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path,
+                classes: list[Any] | None = None) -> None:
     plots_dir.mkdir(parents=True, exist_ok=True)
-    if params.project.task == "classification":
+    if params.project.task == "multiclass" and classes is not None:
+        write_multiclass_plots(y, scores, classes, plots_dir)
+    elif params.project.task == "classification":
         from sklearn.metrics import precision_recall_curve, roc_curve
 
         fpr, tpr, _ = roc_curve(y, scores)
@@ -47,11 +50,28 @@ def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Pa
         frame.to_csv(plots_dir / "residuals.csv", index=False)
 
 
+def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any], plots_dir: Path) -> None:
+    """One-vs-rest ROC per class (one file, a ``class`` field per point) and the confusion matrix by class name."""
+    from sklearn.metrics import roc_curve
+
+    points = []
+    for k, name in enumerate(classes):
+        if not 0 < int(np.sum(y == k)) < len(y):
+            continue  # a class absent from the holdout has no curve
+        fpr, tpr, _ = roc_curve(y == k, scores[:, k])
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 200)).astype(int))
+        points += [{"class": str(name), "fpr": round(float(fpr[i]), 5), "tpr": round(float(tpr[i]), 5)} for i in keep]
+    (plots_dir / "roc.json").write_text(json.dumps({"roc": points}, indent=1) + "\n")
+    names = np.array([str(c) for c in classes], dtype=object)
+    frame = pd.DataFrame({"actual": names[y], "predicted": names[np.argmax(scores, axis=1)]})
+    frame.to_csv(plots_dir / "confusion.csv", index=False)
+
+
 def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path],
                  track: bool = True) -> dict[str, Any]:
-    import joblib
-
+    from ..adapters import model_store
     from ..adapters.inputs import fingerprint
+    from ..core.features import multiclass_scores
     from .train import labels
 
     inputs = fingerprint(params, root)  # what this evaluation is computed from; gate and report check it
@@ -61,25 +81,39 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
     task = params.project.task
     ev = params.evaluate
 
-    candidate_model = joblib.load(model_path)
-    candidate_scores = predict_scores(candidate_model, features, task)
-    candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
-
+    candidate_model = model_store.load(model_path, params)
     ref = champion_mod.resolve(root, ev.champion_ref)
-    champion_model = champion_mod.load(root, ref)
-    champion_scores = predict_scores(champion_model, features, task) if champion_model is not None else None
+    champion_model = champion_mod.load(root, ref, params)
+    classes: list[Any] | None = None
+    champion_scores: np.ndarray | None
+    if task == "multiclass":
+        # One class list for both models (each may have seen different classes), labels as positions in it.
+        models = [candidate_model] + ([champion_model] if champion_model is not None else [])
+        classes, y, scored = multiclass_scores(models, features, y)
+        candidate_scores = scored[0]
+        champion_scores = scored[1] if champion_model is not None else None
+    else:
+        candidate_scores = predict_scores(candidate_model, features, task)
+        champion_scores = predict_scores(champion_model, features, task) if champion_model is not None else None
+    candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
     champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
 
     id_col, date_col = params.project.id_column, params.project.date_column
-    predictions = pd.DataFrame(
-        {
-            "row_id": holdout[id_col].astype(str) if id_col in holdout else holdout.index.astype(str),
-            "date": holdout[date_col],
-            "y_true": y,
-            "candidate": candidate_scores,
-            "champion": champion_scores if champion_scores is not None else np.nan,
-        }
-    )
+    columns: dict[str, Any] = {
+        "row_id": holdout[id_col].astype(str) if id_col in holdout else holdout.index.astype(str),
+        "date": holdout[date_col],
+        "y_true": y,
+    }
+    if classes is not None:  # multiclass: predicted class position, then each class's probability
+        columns["candidate"] = np.argmax(candidate_scores, axis=1).astype(float)
+        columns["champion"] = np.argmax(champion_scores, axis=1).astype(float) if champion_scores is not None else np.nan
+        for j in range(len(classes)):
+            columns[f"candidate_p{j}"] = candidate_scores[:, j]
+            columns[f"champion_p{j}"] = champion_scores[:, j] if champion_scores is not None else np.nan
+    else:
+        columns["candidate"] = candidate_scores
+        columns["champion"] = champion_scores if champion_scores is not None else np.nan
+    predictions = pd.DataFrame(columns)
     out["predictions"].parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out["predictions"], index=False)
 
@@ -88,6 +122,7 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
         "task": task,
         "primary_metric": ev.primary_metric,
         "threshold": ev.threshold,
+        **({"classes": [c if isinstance(c, (int, float, bool)) else str(c) for c in classes]} if classes else {}),
         "holdout": {
             "rows": len(holdout),
             "start": holdout[date_col].min().date().isoformat(),
@@ -101,7 +136,7 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
     }
     out["evaluation"].write_text(json.dumps(evaluation, indent=2) + "\n")
     out["metrics"].write_text(json.dumps(_round(candidate_metrics), indent=2) + "\n")
-    write_plots(params, y, candidate_scores, out["plots"])
+    write_plots(params, y, candidate_scores, out["plots"], classes)
 
     if track and model_info.get("run_id"):
         from ..adapters.tracking import log_evaluation

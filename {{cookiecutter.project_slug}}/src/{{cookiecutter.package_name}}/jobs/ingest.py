@@ -178,9 +178,19 @@ def refuse_future(params: Params, end: dt.date, today: dt.date | None = None) ->
 
 
 def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.date | None = None) -> IngestResult:
-    refuse_future(params, end or params.data.end_date)
+    start, end = start or params.data.start_date, end or params.data.end_date
+    refuse_future(params, end)
+    raw_dir = root / params.data.raw_dir
+    present = {p.name for p in list_partitions(raw_dir, start, end)}
+    if any(partition_path(raw_dir, d).name not in present for d in days(start, end)):
+        # A misspelt model.estimator / model.params is a config error (exit 2): caught here, before any
+        # day is fetched or quarantined (or a folder made), not at train. Skipped when nothing is to be
+        # fetched, so a no-op ingest pays no import.
+        from ..core.features import check_estimator
+
+        check_estimator(params)
     with exclusive(root / LOCK, "ingest"):
-        return _ingest(params, root, start or params.data.start_date, end or params.data.end_date)
+        return _ingest(params, root, start, end)
 
 
 def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestResult:

@@ -62,7 +62,7 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
             result.failures = [f.sentence() for f in report.failures]
             return result
     ref = champion.resolve(root, params.evaluate.champion_ref)
-    model = champion.load(root, ref)
+    model = champion.load(root, ref, params)
     if model is None:
         raise RuntimeError(f"no champion to score with: {ref.reason}")
     if frame is None:

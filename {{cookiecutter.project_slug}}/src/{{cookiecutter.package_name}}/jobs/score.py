@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..adapters.compute import Engine
 from ..config import Params
-from ..core.features import input_columns, predict_scores
+from ..core.features import input_columns, model_classes, predict_scores
 
 
 def score_partition(path: str, *, model: Any, columns: list[str], task: str, id_column: str | None,
@@ -34,11 +34,18 @@ def _score(frame: pd.DataFrame, model: Any, columns: list[str], task: str, id_co
            date_column: str) -> pd.DataFrame:
     scores = predict_scores(model, frame[columns], task)
     ids = frame[id_column].astype(str) if id_column and id_column in frame else frame.index.astype(str)
-    return pd.DataFrame({
+    out: dict[str, Any] = {
         id_column or "row": ids.to_numpy(),
         date_column: frame[date_column].to_numpy() if date_column in frame else pd.NaT,
-        "score": scores,
-    })
+    }
+    if scores.ndim == 2:  # multiclass: the most probable class, its probability, and every class's probability
+        classes = model_classes(model)
+        out["prediction"] = [str(classes[i]) for i in scores.argmax(axis=1)]
+        out["score"] = scores.max(axis=1)
+        out.update({f"proba_{c}": scores[:, j] for j, c in enumerate(classes)})
+    else:
+        out["score"] = scores
+    return pd.DataFrame(out)
 
 
 def score_partitions(params: Params, paths: list[Path], model: Any, engine: Engine) -> pd.DataFrame:

@@ -23,6 +23,11 @@ def labels(frame: pd.DataFrame, params: Params) -> np.ndarray:
     y = frame[params.project.target]
     if y.isna().any():
         raise TrainingError(f"label column {params.project.target!r} has {int(y.isna().sum())} missing values")
+    if params.project.task == "multiclass":
+        classes = pd.unique(y)
+        if len(classes) < 2:
+            raise TrainingError(f"label column {params.project.target!r} has a single class in the training data")
+        return y.to_numpy()
     if params.project.task == "classification":
         values = set(pd.unique(y))
         if not values <= {0, 1}:  # True/False compare equal to 1/0
@@ -40,7 +45,7 @@ def fit(params: Params, train: pd.DataFrame) -> Any:
     missing = [c for c in input_columns(params) if c not in train.columns]
     if missing:
         raise TrainingError(f"training data lacks feature column(s) {', '.join(missing)} listed in params.yaml features")
-    model = build_pipeline(params)
+    model = build_pipeline(params)  # raises ModelConfigError (exit 2) for a bad model.estimator / model.params
     model.fit(train[input_columns(params)], labels(train, params))
     return model
 
@@ -52,9 +57,7 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
     seconds, not minutes), and the model file is written to a temporary file that replaces
     ``model_path`` only after MLflow accepted the run: a failure leaves the previous model.
     """
-    import joblib
-
-    from ..adapters import files, tracking
+    from ..adapters import files, model_store, tracking
     from ..adapters.compute import engine
     from ..adapters.mlflow_store import TrackingUnavailable
 
@@ -68,7 +71,7 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
     os.close(fd)
     staged = Path(name)
     try:
-        joblib.dump(model, staged)
+        staged.write_bytes(model_store.to_bytes(model, params))  # skops, every type trusted (or refused here)
         date_col = params.project.date_column
         tags = {
             **tracking.git_state(root),

@@ -21,6 +21,7 @@ PLANS = ("basic", "standard", "premium")
 CONTRACTS = ("month-to-month", "one-year", "two-year")
 REGIONS = ("north", "south", "east", "west")
 PAYMENTS = ("card", "bank-transfer", "invoice")
+OUTCOMES = ("stayed", "downgraded", "churned")  # the multiclass label
 
 
 class DemoSource:
@@ -58,7 +59,7 @@ class DemoSource:
 
         m2m = (contract == 0).astype(float)
         tenure_years = tenure_days / 365.0
-        if self.task == "classification":
+        if self.task in ("classification", "multiclass"):
             logit = (
                 -1.6
                 + 1.4 * m2m
@@ -68,7 +69,23 @@ class DemoSource:
                 - 0.02 * np.nan_to_num(usage_hours, nan=40.0)
                 + 0.6 * s * (region == 1)
             )
-            label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
+            if self.task == "multiclass":
+                # stayed / downgraded / churned: churn keeps the binary task's logit; downgrading is driven by
+                # price, the premium plan and low usage, and after the drift onset also by region.
+                downgrade = (
+                    -1.2
+                    + (0.02 + 0.03 * s) * (monthly_charges - 55)
+                    + 0.9 * (plan == 2)
+                    - 0.03 * (np.nan_to_num(usage_hours, nan=40.0) - 40)
+                    + 0.7 * s * (region == 2)
+                )
+                logits = np.column_stack([np.zeros(n), downgrade, logit])
+                probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+                probs /= probs.sum(axis=1, keepdims=True)
+                pick = (rng.random(n)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
+                label = np.array(OUTCOMES)[np.minimum(pick, len(OUTCOMES) - 1)]
+            else:
+                label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
         else:
             label = (
                 monthly_charges * (1.0 + 0.1 * s)
@@ -108,6 +125,7 @@ def corrupt(frame: pd.DataFrame, rng: np.random.Generator, target: str) -> pd.Da
     idx = rng.choice(n, size=max(1, n // 5), replace=False)
     frame.loc[frame.index[idx], "age"] = -1
     frame.loc[frame.index[idx[: max(1, len(idx) // 2)]], "plan"] = "platinum-legacy"
-    frame[target] = frame[target].astype("float64")
+    if frame[target].dtype.kind in "biuf":
+        frame[target] = frame[target].astype("float64")
     frame.loc[frame.index[idx], target] = np.nan
     return frame

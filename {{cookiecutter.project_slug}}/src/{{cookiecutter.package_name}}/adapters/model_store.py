@@ -1,0 +1,129 @@
+"""Save and load the model file safely: skops, with an allow-list of the types it may construct.
+
+A model file is data that travels (DVC remote, MLflow artifact store, a pull request's
+branch). Pickle runs whatever code the bytes name, so a tampered file is code execution.
+skops stores the object graph instead and refuses to construct any type that is not
+trusted. What this project trusts, and why:
+
+* **classes** from ``sklearn``, from this project's own package and from the library of the
+  configured ``model.estimator`` (e.g. ``lightgbm``): the project imports and runs that
+  code anyway to train, so loading their objects adds no code the project did not choose;
+  skops rebuilds such objects from their state. Only classes are trusted this way, never
+  functions under those modules (a function in a model file could be called on load);
+* ``numpy.dtype`` and ``collections.OrderedDict``: plain data containers that fitted
+  estimators hold;
+* anything listed in ``model.trusted_types`` (exact names, or module prefixes): a person's
+  explicit, reviewed choice in ``params.yaml``.
+
+The list comes from ``params.yaml`` (reviewed in git), never from the model file itself
+(MLflow's skops flavour reads its list from the artifact it loads). A file holding any
+other type is refused with one line naming the types; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import importlib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ..config import Params, estimator_path
+
+ALWAYS_TRUSTED = ("numpy.dtype", "collections.OrderedDict")
+
+
+class UntrustedModelError(ValueError):
+    """The model file holds types nobody trusted, or is not a skops file: not loaded."""
+
+
+def _own_package() -> str:
+    return __name__.split(".")[0]
+
+
+def trusted_prefixes(params: Params) -> tuple[str, ...]:
+    """Modules whose classes are trusted: scikit-learn, this package, the configured estimator's library."""
+    module = estimator_path(params.project.task, params.model.estimator).partition(":")[0]
+    return tuple(dict.fromkeys(("sklearn", _own_package(), module.split(".")[0])))
+
+
+def _is_class(name: str) -> bool:
+    module_name, _, attr = name.rpartition(".")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        obj = getattr(obj, attr)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return isinstance(obj, type)
+
+
+def _matches(name: str, entries: tuple[str, ...]) -> bool:
+    return any(name == entry or name.startswith(entry + ".") for entry in entries)
+
+
+def refused_types(found: list[str], params: Params) -> list[str]:
+    """The types in ``found`` (skops' untrusted list for a file) that this project does not trust."""
+    explicit = (*ALWAYS_TRUSTED, *params.model.trusted_types)
+    prefixes = trusted_prefixes(params)
+    return sorted(
+        name for name in found if not _matches(name, explicit) and not (_matches(name, prefixes) and _is_class(name))
+    )
+
+
+def dumps(model: Any) -> bytes:
+    import skops.io as sio
+
+    return bytes(sio.dumps(model))
+
+
+def model_types(model: Any) -> list[str]:
+    """The types skops does not trust by default that saving ``model`` records (what a loader must allow)."""
+    import skops.io as sio
+
+    return list(sio.get_untrusted_types(data=dumps(model)))
+
+
+def to_bytes(model: Any, params: Params) -> bytes:
+    """``model`` as a skops file's bytes; refused (nothing written) when the loader would not accept it back."""
+    data = dumps(model)
+    import skops.io as sio
+
+    refused = refused_types(list(sio.get_untrusted_types(data=data)), params)
+    if refused:
+        raise UntrustedModelError(
+            f"the trained model holds type(s) {', '.join(refused)} that the loader would refuse: list them in "
+            "params.yaml model.trusted_types if you trust them"
+        )
+    return data
+
+
+def save(model: Any, path: Path, params: Params) -> None:
+    """Write ``model`` as a skops file (atomically); refuse a model that could not be loaded back."""
+    data = to_bytes(model, params)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def loads(data: bytes, params: Params, what: str) -> Any:
+    """Load a skops model from ``data`` if every type it holds is trusted; ``what`` names it in errors."""
+    import skops.io as sio
+
+    try:
+        found = list(sio.get_untrusted_types(data=data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UntrustedModelError(
+            f"{what} is not a skops model file ({exc}); it was not loaded (a model saved as a pickle by an older "
+            "version of this project must be retrained: pickles are never loaded)"
+        ) from None
+    refused = refused_types(found, params)
+    if refused:
+        raise UntrustedModelError(
+            f"{what} holds type(s) {', '.join(refused)} that are not trusted: not loaded. If you trust them, list "
+            "them in params.yaml model.trusted_types"
+        )
+    return sio.loads(data, trusted=found)
+
+
+def load(path: Path, params: Params, what: str | None = None) -> Any:
+    return loads(path.read_bytes(), params, what or str(path))
