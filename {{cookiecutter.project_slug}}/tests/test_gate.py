@@ -12,7 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap
+from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, to_markdown
 from {{ cookiecutter.package_name }}.core.metrics import compute
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
@@ -267,6 +267,25 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     out = json.loads((project / "reports/gate.json").read_text())
     assert out["verdict"] == "promote"
     md = (project / "reports/gate.md").read_text()
-    assert "| metric | champion | candidate | delta | interval | rule | result |" in md
+    assert "| metric | champion | candidate | improvement | interval of improvement | rule | result |" in md
     assert run_gate(p, project)["promote"] is True
     assert "gate: PROMOTE" in capsys.readouterr().out
+
+
+def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
+    """A better candidate shows a positive improvement on log_loss (lower is better) as on roc_auc."""
+    p = params()
+    result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
+    table = to_markdown(result)
+    rows = {line.split("|")[1].strip().split()[0]: [c.strip() for c in line.split("|")[1:-1]]
+            for line in table.splitlines() if line.startswith("| ") and ("↑" in line or "↓" in line)}
+    for name, cells in rows.items():
+        m = next(x for x in result["metrics"] if x["metric"] == name)
+        champion, candidate, improvement = float(cells[1]), float(cells[2]), float(cells[3])
+        assert (champion, candidate) == (round(m["champion"], 4), round(m["candidate"], 4)), "raw values beside it"
+        better = candidate > champion if "↑" in cells[0] else candidate < champion
+        assert (improvement > 0) == better, f"{name}: improvement {improvement} for {champion} -> {candidate}"
+        if m["interval"]:
+            assert m["interval"][0] <= m["improvement"] <= m["interval"][1]
+    assert rows["log_loss"][3].startswith("+"), "a lower log_loss is an improvement, shown positive"
+    assert "positive = candidate better, for every metric" in table

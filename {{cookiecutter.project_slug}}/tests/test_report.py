@@ -45,7 +45,7 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
     body = (project / "reports/promotion.md").read_text()
     assert len(body) < GITHUB_BODY_LIMIT
     assert body.splitlines()[2].startswith("**Promote**")
-    assert "| metric | champion | candidate | delta | interval | rule | result |" in body
+    assert "| metric | champion | candidate | improvement | interval of improvement | rule | result |" in body
     assert "feature_with_a_rather_long_name_0799" in body  # the most drifted column is listed first
     assert "790 more columns" in body
     assert "2985 more in reports/data_checks.json" in body
