@@ -91,7 +91,8 @@ def dvc_locked_md5(root: Path, path: str) -> str | None:
 
 
 def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float],
-                     register: bool = True) -> dict[str, Any]:
+                     register: bool = True, input_example: Any = None) -> dict[str, Any]:
+    """Log the fitted Pipeline; with ``input_example`` (a few input rows) also its signature and that example."""
     import mlflow
     import mlflow.sklearn
 
@@ -108,12 +109,20 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         mlflow.set_tags(tags)
         if metrics:
             mlflow.log_metrics(metrics)
+        signature = None
+        if input_example is not None:
+            from mlflow.models import infer_signature
+
+            # pyfunc serves the Pipeline's predict(): the signature says what goes in and comes out
+            signature = infer_signature(input_example, model.predict(input_example))
         logged = mlflow.sklearn.log_model(
             model,
             name="model",
             pip_requirements=pip_requirements(),
             serialization_format="cloudpickle",
-            code_paths=[str(Path(__file__).parent)],
+            code_paths=[str(Path(__file__).parents[1])],  # the whole package: the Pipeline's own transformers
+            signature=signature,
+            input_example=input_example,
         )
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
@@ -139,3 +148,22 @@ def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, f
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def log_report(params: Params, root: Path, run_id: str, files: list[Path]) -> str | None:
+    """Attach the promotion report, model card and figures to the candidate's MLflow run.
+
+    Returns None, or why it could not (an unreachable tracking server or an unknown run
+    must not stop the promotion report: the same files are committed with the PR).
+    """
+    import mlflow
+
+    try:
+        configure(params, root)
+        with mlflow.start_run(run_id=run_id):
+            for file in files:
+                folder = "report/figures" if file.suffix in (".png", ".svg") else "report"
+                mlflow.log_artifact(str(file), artifact_path=folder)
+    except Exception as exc:  # MLflow raises many types (MlflowException, OSError, HTTP errors)
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None

@@ -65,6 +65,7 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
     }
     info: dict[str, Any] = {"tags": tags}
     if track:
-        info.update(tracking.log_training_run(params, root, model, tags, metrics={}))
+        info.update(tracking.log_training_run(params, root, model, tags, metrics={},
+                                              input_example=train[input_columns(params)].head(5)))
     tracking.write_json(info_path, info)
     return info
