@@ -142,11 +142,20 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
         gitops.summary(f"Nothing to propose: the retrained outputs are identical to `{args.base}`.")
         return EXIT_OK
     gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    # The figures and the model card were committed with the model: pin their links to that commit.
+    from ..jobs.report import pin_links, section
+
+    sha = gitops.git(args.root, "rev-parse", "HEAD").stdout.strip()
+    server = os.environ.get("GITHUB_SERVER_URL") or "https://github.com"
+    body = pin_links(body, server=server, repository=gh.repository, sha=sha)
     result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
     verb = "opened" if result.created else "updated"
     print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch}")
     gitops.set_output("pr-number", str(result.number))
+    gitops.set_output("pr-url", result.url)
     gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}`.")
+    if pictures := section(body, "## Pictures"):
+        gitops.summary(pictures)
     _token_notice(gitops)
     return EXIT_OK
 

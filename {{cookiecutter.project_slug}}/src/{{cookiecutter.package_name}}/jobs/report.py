@@ -173,6 +173,17 @@ def pin_links(body: str, *, server: str, repository: str, sha: str, base: str = 
     return PINNABLE_RE.sub(pinned, body)
 
 
+def section(body: str, heading: str) -> str:
+    """The part of ``body`` from the line ``heading`` to the next heading of the same level ('' if absent)."""
+    lines = body.splitlines()
+    if heading not in lines:
+        return ""
+    start = lines.index(heading)
+    level = heading.split(" ", 1)[0] + " "
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(level)), len(lines))
+    return "\n".join(lines[start:end]).strip() + "\n"
+
+
 def _timeline(params: Params, root: Path, decision: dict[str, Any] | None,
               evaluation: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
     """Inputs of the metric-over-windows figure, and why it is missing when it is."""
