@@ -333,6 +333,7 @@ class Harness:
         variables: dict[str, str] | None = None,
         job: str | None = None,
         timeout: float = 900,
+        secrets: dict[str, str] | None = None,
     ) -> ActResult:
         binary = act_binary()
         assert binary is not None
@@ -368,6 +369,8 @@ class Harness:
         ]
         for key, value in (variables or {}).items():
             cmd += ["--var", f"{key}={value}"]
+        for key, value in (secrets or {}).items():
+            cmd += ["-s", f"{key}={value}"]
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}

@@ -162,9 +162,9 @@ class GitHubStub:
         if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
             return self.update_comment(int(m.group(1)), body) if method == "PATCH" else (405, {})
         if rest == "/issues":
-            return (
-                self.list_issues(query) if method == "GET" else self.create_issue(body) if method == "POST" else (405, {})
-            )
+            if method == "GET":
+                return self.list_issues(query)
+            return self.create_issue(body) if method == "POST" else (405, {})
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             return self.update_issue(int(m.group(1)), body) if method == "PATCH" else (405, {})
         if m := re.fullmatch(r"/actions/workflows/([^/]+)/enable", rest):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_github_cli are parameters here)
 """Issue 11: the model-health issue, the keepalive, chat alerts and pinned PR pictures, run as the workflows run them.
 
 The baked CLI in the shared venv, real git (a bare origin), the GitHub API stand-in

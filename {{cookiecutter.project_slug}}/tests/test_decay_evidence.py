@@ -59,13 +59,15 @@ def test_abrupt_switch_fires_on_the_first_bad_window_with_enough_rows(champion: 
     assert not decay_trigger(early, baseline, AUC, CFG).fired
     # ...a scored window with fewer than min_rows_at_once rows counts for N of M only, however bad it looks...
     thin = decay_trigger([*before, window(model, 3, 120, -1.0, seed=22)], baseline, AUC, CFG)
-    assert not thin.fired and thin.value == 1, thin.detail
+    assert not thin.fired, thin.detail
+    assert thin.value == 1, thin.detail
     # ...and the first window with enough rows fires at once: 1 bad window of 4, no second one needed.
     first_bad = [*before, window(model, 3, 200, -1.0, seed=21)]
     result = decay_trigger(first_bad, baseline, AUC, CFG)
     assert result.fired, result.detail
     assert result.value == 1, "only one bad window: N of M alone would have waited"
-    assert "fires at once" in result.detail and "whole 95% interval" in result.detail
+    assert "fires at once" in result.detail
+    assert "whole 95% interval" in result.detail
     assert result.extra["windows"][-1]["confident"] is True
 
 
@@ -85,13 +87,14 @@ def test_a_window_within_noise_does_not_fire(champion: tuple) -> None:
 
 def test_n_of_m_still_catches_a_slow_decline(champion: tuple) -> None:
     """Two moderately bad windows whose intervals each reach the limit: the N-of-M rule fires, not the at-once rule."""
-    model, baseline = champion
+    _model, baseline = champion
     limit = baseline * 0.95
     mild = Window(START, START + dt.timedelta(days=6), 80, limit - 0.01, (limit - 0.1, limit + 0.05))
     windows = [mild, Window(mild.start + dt.timedelta(days=7), mild.end + dt.timedelta(days=7), 80, limit - 0.02,
                             (limit - 0.11, limit + 0.04))]
     result = decay_trigger(windows, baseline, AUC, CFG)
-    assert result.fired and "fires at once" not in result.detail
+    assert result.fired
+    assert "fires at once" not in result.detail
     assert not decay_trigger(windows[:1], baseline, AUC, CFG).fired
 
 

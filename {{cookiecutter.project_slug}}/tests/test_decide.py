@@ -98,7 +98,8 @@ def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monke
     # Decay windows start after the champion's holdout (Jan 16..20): never its own training or holdout rows.
     assert decision["champion"]["decay_after"] == "2026-01-20"
     windows = t["decay"]["extra"]["windows"]
-    assert windows and min(w["start"] for w in windows) == "2026-01-21", windows
+    assert windows
+    assert min(w["start"] for w in windows) == "2026-01-21", windows
     assert all(w["interval"][0] <= w["value"] <= w["interval"][1] for w in windows), "each window has its evidence"
     assert out.read_text() == "retrain=false\n"
     assert "| trigger | value | threshold | fired | detail |" in summary.read_text()

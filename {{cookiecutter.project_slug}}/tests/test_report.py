@@ -102,7 +102,8 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
         assert is_image(figures / name), name
         assert f"](figures/{name})" in body, name
     assert "](model_card.md)" in body
-    assert "| feature | candidate | champion | change |" in body and "| age | +0.1000 ± 0.0100" in body
+    assert "| feature | candidate | champion | change |" in body
+    assert "| age | +0.1000 ± 0.0100" in body
     card = (project / "reports/model_card.md").read_text()
     for heading in ("## Data", "## Features", "## Estimator", "## Holdout metrics", "## Drift at training time",
                     "## Provenance", "## Known limits"):
@@ -119,7 +120,8 @@ def test_figures_skip_what_cannot_be_drawn(project: Path) -> None:
 
     p = parse_params(small_params())
     figures = {f.name: f for f in render_all(p, project)}
-    assert figures["model.png"].path is None and "missing" in figures["model.png"].note
+    assert figures["model.png"].path is None
+    assert "missing" in figures["model.png"].note
     assert figures["drift.png"].path is None
     # labels that are not binary 0/1 (e.g. a multiclass project): no binary curves, a reason instead
     import pandas as pd
@@ -128,7 +130,8 @@ def test_figures_skip_what_cannot_be_drawn(project: Path) -> None:
     pd.DataFrame({"y_true": [0, 1, 2, 1], "candidate": [0.1, 0.5, 0.9, 0.4], "champion": [0.2, 0.4, 0.8, 0.5]}) \
         .to_parquet(project / "reports/predictions.parquet")
     skipped = {f.name: f for f in render_all(p, project)}["model.png"]
-    assert skipped.path is None and "no candidate-vs-champion plot" in skipped.note
+    assert skipped.path is None
+    assert "no candidate-vs-champion plot" in skipped.note
 
 
 def test_regression_figure_is_a_valid_png(tmp_path: Path) -> None:
@@ -151,4 +154,5 @@ def test_pin_links_points_figures_and_card_at_the_commit() -> None:
     assert "![ROC](https://github.com/acme/churn/blob/abc123/reports/figures/roc_pr.png?raw=true)" in pinned
     assert "[card](https://github.com/acme/churn/blob/abc123/reports/model_card.md)" in pinned
     assert "[other](https://x/y.png)" in pinned
-    assert section(pinned, "## Pictures").count("\n") == 5 and "## Next" not in section(pinned, "## Pictures")
+    assert section(pinned, "## Pictures").count("\n") == 5
+    assert "## Next" not in section(pinned, "## Pictures")
