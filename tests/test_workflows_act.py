@@ -188,7 +188,8 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     assert "## What changed in the model" in pr["body"]
     # one health issue, one alert: the retrain proposed
     assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
-    assert len(hook.messages) == 1 and "proposed for review" in hook.texts[0] and "/pull/1" in hook.texts[0]
+    assert len(hook.messages) == 1, hook.texts
+    assert "proposed for review" in hook.texts[0] and f"/pull/{pr['number']}" in hook.texts[0]
     # c: the same run again updates the same PR: no second PR, no second branch
     second = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
                    secrets=secrets)
@@ -196,7 +197,7 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     # the health issue is edited in place, and links the open promotion PR
     assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
     assert len(stub.calls("PATCH", r".*/issues/\d+")) == 1
-    assert "**Open promotion pull request:** [#1]" in stub.issues[0]["body"]
+    assert f"**Open promotion pull request:** [#{pr['number']}]" in stub.issues[0]["body"]
     assert len(hook.messages) == 2 and "proposed for review" in hook.texts[1], hook.texts
     assert len(stub.pulls) == 1
     assert len(stub.calls("POST", r".*/pulls")) == 1
