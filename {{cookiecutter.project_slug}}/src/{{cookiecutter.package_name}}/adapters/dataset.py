@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the functions that read or write data: the paths stay light
+    import pandas as pd
 
 
 def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -46,6 +48,8 @@ def list_partitions(directory: Path, start: dt.date | None = None, end: dt.date 
 
 
 def load_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     if not paths:
         raise FileNotFoundError("no data partitions to read")
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True)
