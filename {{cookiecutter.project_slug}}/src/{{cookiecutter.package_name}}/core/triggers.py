@@ -77,7 +77,7 @@ def decay_limits(baseline: float | None, metric: Metric, cfg: DecayTrigger) -> l
     if cfg.max_relative_drop is not None and baseline is not None and baseline != 0:
         allowed = cfg.max_relative_drop * abs(baseline)
         limit = baseline - allowed if metric.higher_is_better else baseline + allowed
-        limits.append((f"promotion value {baseline:.4f} less the allowed {cfg.max_relative_drop:.0%}", limit))
+        limits.append((f"promotion value {baseline:.4f} made {cfg.max_relative_drop:.0%} worse", limit))
     return limits
 
 
