@@ -207,6 +207,22 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     assert h.origin_git("rev-parse", "main") == main_before
 
 
+def test_b2_gate_rejects_the_retrain_one_alert_no_pr(tmp_path: Path, baked_venv: Path, stub: GitHubStub,
+                                                     hook: WebhookReceiver) -> None:
+    """Issue 11: after the onset the retrain runs, but a demanding gate rejects it: one alert, no PR."""
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    set_params(h, "Demand a large improvement", {"gate.required_improvement": 0.5})
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                   secrets={"ALERT_WEBHOOK_URL": hook.url})
+    assert result.returncode == 0, result.output[-8000:]
+    assert result.job_succeeded("retrain"), result.output[-8000:]
+    assert "gate-step: candidate rejected" in result.output
+    assert stub.pulls == [] and h.origin_git("for-each-ref", "refs/heads/promote/") == ""
+    assert len(hook.messages) == 1, hook.texts
+    assert "rejected by the promotion gate" in hook.texts[0] and "lower bound below the required 0.5" in hook.texts[0]
+
+
 # --- d: a bad batch ------------------------------------------------------------------------------
 
 
