@@ -374,6 +374,10 @@ class Harness:
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        # act's host executor works in $XDG_CACHE_HOME/act/<hash of the job>/hostexecutor: the same
+        # folder for every run of the same job on this machine. One cache per harness keeps
+        # concurrent act runs (parallel tests, other checkouts) from copying over each other's tree.
+        env["XDG_CACHE_HOME"] = str(self.base / "xdg-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 
