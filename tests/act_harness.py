@@ -359,25 +359,27 @@ class Harness:
             "GITHUB_SERVER_URL=https://github.example",
             "--env",
             f"UV_CACHE_DIR={os.environ.get('UV_CACHE_DIR') or Path.home() / '.cache' / 'uv'}",
-            "-s",
-            "GITHUB_TOKEN=test-token",
-            "-s",
-            f"DVC_REMOTE_CONFIG={self.dvc_config_local}",
+            *[
+                flag
+                for name, value in {
+                    "GITHUB_TOKEN": "test-token",
+                    "DVC_REMOTE_CONFIG": self.dvc_config_local,
+                    **(secrets or {}),
+                }.items()
+                for flag in ("-s", f"{name}={value}")
+            ],
             "--var",
             f"MLFLOW_TRACKING_URI={self.tracking_uri}",
             *self.local_repository_flags(),
         ]
         for key, value in (variables or {}).items():
             cmd += ["--var", f"{key}={value}"]
-        for key, value in (secrets or {}).items():
-            cmd += ["-s", f"{key}={value}"]
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
-        # act's host executor works in $XDG_CACHE_HOME/act/<hash of the job>/hostexecutor: the same
-        # folder for every run of the same job on this machine. One cache per harness keeps
-        # concurrent act runs (parallel tests, other checkouts) from copying over each other's tree.
-        env["XDG_CACHE_HOME"] = str(self.base / "xdg-cache")
+        # act's host mode works in <cache>/act/<hash>/hostexecutor, a path that is the same for the
+        # same workflow and job: runs of other scenarios (or other checkouts) would share it.
+        env["XDG_CACHE_HOME"] = str(self.base / "act-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 
