@@ -83,7 +83,8 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
     preds.to_parquet(project / "reports/predictions.parquet", index=False)
     write(project / "reports/evaluation.json", evaluation(p, preds))
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
-    write(project / "reports/gate.json", judge(evaluation(p, preds), preds, p, current).to_dict())
+    write(project / "reports/gate.json", {**judge(evaluation(p, preds), preds, p, current).to_dict(),
+                                          "inputs": fingerprint(p, project)})
     write(project / "reports/drift/drift_summary.json", {
         "dataset_drift": True, "drifted_share": 0.5, "drift_share_threshold": 0.5, "drifted_columns": ["age"],
         "columns": {"age": {"method": "Wasserstein distance (normed)", "score": 0.4, "threshold": 0.1, "drifted": True},
