@@ -6,6 +6,10 @@ Implements the documented contract of:
   POST      /repos/{owner}/{repo}/issues/{number}/labels
   GET/POST  /repos/{owner}/{repo}/issues/{number}/comments
   PATCH     /repos/{owner}/{repo}/issues/comments/{id}
+  GET/POST  /repos/{owner}/{repo}/issues          (list with labels=a,b, state=open|closed|all, pull requests
+                                                   included with a "pull_request" key, newest first; create)
+  PATCH     /repos/{owner}/{repo}/issues/{number} (title, body, state)
+  PUT       /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable   (204 No Content)
 with per_page/page pagination, 401 without a token, 422 for a second open pull
 request on the same head/base and for bodies over 65,536 characters (GitHub's
 documented behaviour). Every request is recorded for the tests to assert on.
@@ -55,6 +59,8 @@ class Fault:
 class State:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    enabled_workflows: list[str] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     next_number: int = 1
     next_comment: int = 1000
@@ -103,6 +109,12 @@ class GitHubStub:
                 self._send(status, payload, fault.headers if fault is not None else None)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+                if status == 204:  # No Content: no body, no content type
+                    self.send_response(status)
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    return
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
@@ -123,6 +135,9 @@ class GitHubStub:
 
             def do_PATCH(self) -> None:
                 self._handle("PATCH")
+
+            def do_PUT(self) -> None:
+                self._handle("PUT")
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -166,6 +181,10 @@ class GitHubStub:
     def pulls(self) -> list[dict[str, Any]]:
         return [self.state.pulls[n] for n in sorted(self.state.pulls)]
 
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        return [self.state.issues[n] for n in sorted(self.state.issues)]
+
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         return [c for c in self.state.comments.values() if c["issue_number"] == number]
 
@@ -190,6 +209,14 @@ class GitHubStub:
             return self.create_comment(number, body) if method == "POST" else (405, {})
         if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
             return self.update_comment(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        if rest == "/issues":
+            if method == "GET":
+                return self.list_issues(query)
+            return self.create_issue(body) if method == "POST" else (405, {})
+        if m := re.fullmatch(r"/issues/(\d+)", rest):
+            return self.update_issue(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        if m := re.fullmatch(r"/actions/workflows/([^/]+)/enable", rest):
+            return self.enable_workflow(m.group(1)) if method == "PUT" else (405, {})
         return 404, {"message": "Not Found"}
 
     @staticmethod
@@ -288,3 +315,63 @@ class GitHubStub:
             return self._invalid("body is too long (maximum is 65536 characters)")
         comment["body"] = body["body"]
         return 200, comment
+
+    # --- issues (GitHub: issues and pull requests share one number sequence; GET /issues lists both) ---
+    def _issue_view(self, number: int) -> dict[str, Any]:
+        if number in self.state.pulls:
+            pr = self.state.pulls[number]
+            return {**pr, "pull_request": {"url": f"{self.url}/repos/{self.owner}/{self.repo}/pulls/{number}"}}
+        return self.state.issues[number]
+
+    def list_issues(self, query: dict[str, str]) -> tuple[int, Any]:
+        state = query.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            return self._invalid("state must be open, closed or all")
+        wanted = [name for name in query.get("labels", "").split(",") if name]
+        found = []
+        for number in sorted({*self.state.issues, *self.state.pulls}, reverse=True):  # default sort: newest first
+            item = self._issue_view(number)
+            if state != "all" and item["state"] != state:
+                continue
+            names = {lab["name"] for lab in item.get("labels", [])}
+            if any(name not in names for name in wanted):
+                continue
+            found.append(item)
+        return 200, self._page(found, query)
+
+    def create_issue(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict) or not body.get("title"):
+            return self._invalid("title is required")
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        number = self.state.next_number
+        self.state.next_number += 1
+        issue = {
+            "number": number,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "html_url": f"https://github.example/{self.owner}/{self.repo}/issues/{number}",
+            "labels": [{"name": str(name)} for name in body.get("labels") or []],
+        }
+        self.state.issues[number] = issue
+        return 201, issue
+
+    def update_issue(self, number: int, body: Any) -> tuple[int, Any]:
+        issue = self.state.issues.get(number)
+        if issue is None:
+            return 404, {"message": "Not Found"}
+        if self._too_long(body, "body"):
+            return self._invalid("body is too long (maximum is 65536 characters)")
+        if (body or {}).get("state") not in (None, "open", "closed"):
+            return self._invalid("state must be open or closed")
+        for key in ("title", "body", "state"):
+            if key in (body or {}):
+                issue[key] = body[key]
+        return 200, issue
+
+    def enable_workflow(self, workflow: str) -> tuple[int, Any]:
+        if not re.fullmatch(r"\d+|[\w.-]+\.ya?ml", workflow):
+            return 404, {"message": "Not Found"}
+        self.state.enabled_workflows.append(workflow)
+        return 204, None

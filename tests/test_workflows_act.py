@@ -13,6 +13,8 @@ import contextlib
 import functools
 import json
 import os
+import re
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from cookiecutter.main import cookiecutter
 sys.path.insert(0, str(Path(__file__).parent))
 from act_harness import REPOSITORY, Harness, act_binary, run
 from github_stub import GitHubStub
+from webhook_receiver import WebhookReceiver
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 SLUG, PACKAGE = "churn-retrain", "churn_retrain"
@@ -67,6 +70,27 @@ def stub() -> Iterator[GitHubStub]:
         yield server
 
 
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    """The ALERT_WEBHOOK_URL secret's receiver (Slack/Teams style), on 127.0.0.1."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def only_health_issue_calls(stub: GitHubStub) -> None:
+    """The check job's API calls are the health issue's: find it (and the open PR), create or edit it."""
+    allowed = {("GET", r".*/issues"), ("POST", r".*/issues"), ("PATCH", r".*/issues/\d+"), ("GET", r".*/pulls")}
+    stray = [(r.method, r.path) for r in stub.requests
+             if not any(r.method == m and re.fullmatch(pattern, r.path) for m, pattern in allowed)]
+    assert stray == [], stray
+
+
+def pinned_images(body: str) -> list[tuple[str, str]]:
+    """(commit, path) of every image the PR body embeds from this repository."""
+    prefix = re.escape(f"https://github.example/{REPOSITORY}/blob/")
+    return re.findall(rf"!\[[^\]]*\]\({prefix}([0-9a-f]{{40}})/([^)?]+)\?raw=true\)", body)
+
+
 def make_harness(base: Path, venv: Path, stub: GitHubStub, overrides: dict[str, Any] | None = None) -> Harness:
     bake = base / "bake"
     project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(bake)))
@@ -105,11 +129,13 @@ def locked_model_md5(text: str) -> str:
 # --- a, b, c: the scheduled retrain ---------------------------------------------------------
 
 
-def test_a_before_drift_onset_no_pr_and_summary_says_why(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+def test_a_before_drift_onset_no_pr_and_summary_says_why(tmp_path: Path, baked_venv: Path, stub: GitHubStub,
+                                                         hook: WebhookReceiver) -> None:
     h = make_harness(tmp_path, baked_venv, stub)
     h.train_champion(CHAMPION_END)
     main_before = h.origin_git("rev-parse", "main")
-    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": BEFORE_ONSET})
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": BEFORE_ONSET},
+                   secrets={"ALERT_WEBHOOK_URL": hook.url})
     assert result.returncode == 0, result.output[-6000:]
     assert result.job_succeeded("check")
     assert "retrain (dvc repro" not in result.output or not result.job_succeeded("retrain")
@@ -124,17 +150,24 @@ def test_a_before_drift_onset_no_pr_and_summary_says_why(tmp_path: Path, baked_v
     assert reasons.strip(), "the decision table must say why"
     first_row = next(line for line in reasons.splitlines() if line.strip())
     assert f"Summary - {first_row}" in result.output or first_row in result.output, "...and be in the job summary"
-    assert stub.requests == []
+    # the quiet day still updates the health issue (no PR, no other call) and sends no alert
+    only_health_issue_calls(stub)
+    (issue,) = stub.issues
+    assert "**Retraining decision**: **no retrain**" in issue["body"] and "| 2026-03-08 | no retrain |" in issue["body"]
+    assert hook.messages == [], "never an alert on a quiet day"
     assert h.origin_git("for-each-ref", "refs/heads/promote/") == ""
     assert h.origin_git("rev-parse", "main") == main_before
 
 
-def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, baked_venv: Path, stub: GitHubStub,
+                                                           hook: WebhookReceiver) -> None:
     h = make_harness(tmp_path, baked_venv, stub)
     h.train_champion(CHAMPION_END)
     main_before = h.origin_git("rev-parse", "main")
+    secrets = {"ALERT_WEBHOOK_URL": hook.url}
     # b: the first run after the onset opens exactly one PR whose body has the metrics table
-    first = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
+    first = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                  secrets=secrets)
     assert first.returncode == 0, first.output[-8000:]
     for job in ("check", "retrain", "promotion pull request"):  # act logs jobs by their name:
         assert first.job_succeeded(job), f"{job} did not succeed:\n{first.output[-12000:]}"
@@ -150,15 +183,53 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     assert locked_model_md5(pushed_lock) != locked_model_md5(h.origin_git("show", "main:dvc.lock"))
     assert h.origin_git("rev-parse", "main") == main_before, "a retrain never changes main"
     first_sha = h.origin_git("rev-parse", branch)
+    # b: the pictures are files of the pushed branch, embedded by commit-pinned URL, valid PNG/SVG
+    images = pinned_images(pr["body"])
+    names = {Path(path).name for _, path in images}
+    assert {"roc_pr.png", "calibration.png", "drift.png", "timeline.png", "importance.png"} <= names, pr["body"]
+    for sha, path in images:
+        assert sha == first_sha, "pinned to the commit the PR proposes"
+        data = subprocess.run(["git", "--git-dir", str(h.origin), "show", f"{sha}:{path}"], capture_output=True,
+                              check=True).stdout
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") or b"<svg" in data[:256], path
+    assert f"blob/{first_sha}/reports/model_card.md)" in pr["body"], "the model card is linked"
+    assert "## Known limits" in h.origin_git("show", f"{branch}:reports/model_card.md")
+    assert "## What changed in the model" in pr["body"]
+    # one health issue, one alert: the retrain proposed
+    assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
+    assert len(hook.messages) == 1, hook.texts
+    assert "proposed for review" in hook.texts[0] and f"/pull/{pr['number']}" in hook.texts[0]
     # c: the same run again updates the same PR: no second PR, no second branch
-    second = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
+    second = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                   secrets=secrets)
     assert second.returncode == 0, second.output[-8000:]
+    # the health issue is edited in place, and links the open promotion PR
+    assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
+    assert len(stub.calls("PATCH", r".*/issues/\d+")) == 1
+    assert f"**Open promotion pull request:** [#{pr['number']}]" in stub.issues[0]["body"]
+    assert len(hook.messages) == 2 and "proposed for review" in hook.texts[1], hook.texts
     assert len(stub.pulls) == 1
     assert len(stub.calls("POST", r".*/pulls")) == 1
     assert len(stub.calls("PATCH", r".*/pulls/\d+")) == 1
     assert h.origin_git("for-each-ref", "--format=%(refname)", "refs/heads/promote/") == f"refs/heads/{branch}"
     assert h.origin_git("rev-parse", branch) != first_sha
     assert h.origin_git("rev-parse", "main") == main_before
+
+
+def test_b2_gate_rejects_the_retrain_one_alert_no_pr(tmp_path: Path, baked_venv: Path, stub: GitHubStub,
+                                                     hook: WebhookReceiver) -> None:
+    """Issue 11: after the onset the retrain runs, but a demanding gate rejects it: one alert, no PR."""
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    set_params(h, "Demand a large improvement", {"gate.required_improvement": 0.5})
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                   secrets={"ALERT_WEBHOOK_URL": hook.url})
+    assert result.returncode == 0, result.output[-8000:]
+    assert result.job_succeeded("retrain"), result.output[-8000:]
+    assert "gate-step: candidate rejected" in result.output
+    assert stub.pulls == [] and h.origin_git("for-each-ref", "refs/heads/promote/") == ""
+    assert len(hook.messages) == 1, hook.texts
+    assert "rejected by the promotion gate" in hook.texts[0] and "lower bound below the required 0.5" in hook.texts[0]
 
 
 # --- issue 8: every write succeeds or the job fails; the GitHub API fails and recovers ---------------
@@ -205,7 +276,7 @@ def test_h_remote_unwritable_fails_the_retrain_job_no_pr_nothing_pushed(
     failed = [line for line in result.output.splitlines() if "remote-push: dvc push to DVC remote 'storage'" in line]
     assert failed and url in failed[0] and "501" in failed[0], result.output[-8000:]
     assert not result.job_succeeded("promotion pull request")
-    assert stub.requests == [], "no pull request for a model stored nowhere"
+    only_health_issue_calls(stub)  # no pull request for a model stored nowhere
     assert h.origin_git("for-each-ref", "refs/heads/promote/") == "", "no promotion branch"
     assert h.origin_git("rev-parse", "main") == main_before
     assert remote_files(h) == remote_before, "nothing pushed to the DVC remote"
@@ -237,14 +308,16 @@ def test_i_github_api_502_then_201_exactly_one_pr_with_its_labels(
 # --- d: a bad batch ------------------------------------------------------------------------------
 
 
-def test_d_bad_batch_fails_check_and_pushes_nothing(tmp_path: Path, baked_venv: Path, stub: GitHubStub) -> None:
+def test_d_bad_batch_fails_check_and_pushes_nothing(tmp_path: Path, baked_venv: Path, stub: GitHubStub,
+                                                    hook: WebhookReceiver) -> None:
     h = make_harness(tmp_path, baked_venv, stub)
     h.train_champion(CHAMPION_END)
     set_params(h, "The source delivers a corrupted batch on 2026-03-05", {"data.demo.bad_days": ["2026-03-05"]})
     main_before = h.origin_git("rev-parse", "main")
     model_before = locked_model_md5(h.origin_git("show", "main:dvc.lock"))
     remote_before = remote_files(h)
-    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": "2026-03-06"})
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": "2026-03-06"},
+                   secrets={"ALERT_WEBHOOK_URL": hook.url})
     assert result.returncode != 0
     assert result.job_failed("check"), result.output[-6000:]
     assert "quarantined" in result.output
@@ -255,7 +328,10 @@ def test_d_bad_batch_fails_check_and_pushes_nothing(tmp_path: Path, baked_venv: 
     assert locked_model_md5(h.origin_git("show", "main:dvc.lock")) == model_before
     assert h.origin_git("for-each-ref", "refs/heads/promote/") == ""
     assert remote_files(h) == remote_before, "nothing pushed to the DVC remote"
-    assert stub.requests == []
+    only_health_issue_calls(stub)
+    (issue,) = stub.issues
+    assert "check job failure; batch 2026-03-05 quarantined" in issue["body"], "the failure is in the health issue"
+    assert len(hook.messages) == 1 and "the scheduled check failed" in hook.texts[0], hook.texts
 
 
 # --- e: a pull request with a worse model --------------------------------------------------------

@@ -158,6 +158,7 @@ def test_write_permissions_only_where_needed(baked: Path) -> None:
             if granted:
                 writers[f"{path.stem}:{name}"] = granted
     assert writers == {
+        "retrain:check": {"issues", "actions"},  # the model-health issue and the keepalive
         "retrain:promote-pr": {"contents", "pull-requests"},
         "pr:comment": {"pull-requests"},
         "promote:register": {"contents"},

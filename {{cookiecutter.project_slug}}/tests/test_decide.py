@@ -97,6 +97,12 @@ def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monke
     assert t["age"]["value"] == pytest.approx(8.0)
     assert t["volume"]["value"] == 12 * 120  # Jan 16..27: everything after the training data
     assert decision["champion"]["train_range"] == ["2026-01-01", "2026-01-15"]
+    # Decay windows start after the champion's holdout (Jan 16..20): never its own training or holdout rows.
+    assert decision["champion"]["decay_after"] == "2026-01-20"
+    windows = t["decay"]["extra"]["windows"]
+    assert windows
+    assert min(w["start"] for w in windows) == "2026-01-21", windows
+    assert all(w["interval"][0] <= w["value"] <= w["interval"][1] for w in windows), "each window has its evidence"
     assert out.read_text() == "retrain=false\n"
     assert "| trigger | value | threshold | fired | detail |" in summary.read_text()
 

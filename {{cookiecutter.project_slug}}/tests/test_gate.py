@@ -13,7 +13,7 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of
+from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of, to_markdown
 from {{ cookiecutter.package_name }}.core.metrics import compute
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
@@ -292,7 +292,7 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     out = json.loads((project / "reports/gate.json").read_text())
     assert out["verdict"] == "promote"
     md = (project / "reports/gate.md").read_text()
-    assert "| metric | champion | candidate | delta | interval | rule | result |" in md
+    assert "| metric | champion | candidate | improvement | interval of improvement | rule | result |" in md
     assert run_gate(p, project)["promote"] is True
     assert "gate: PROMOTE" in capsys.readouterr().out
 
@@ -360,6 +360,25 @@ def test_gate_records_its_interval_method() -> None:
     # no closed form for f1 or average_precision: improvement_interval falls back to the bootstrap
     assert analytic_interval("f1", y, cand, champ, threshold=0.5, confidence=0.95) is None
     assert analytic_interval("average_precision", y, cand, champ, threshold=0.5, confidence=0.95) is None
+
+
+def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
+    """A better candidate shows a positive improvement on log_loss (lower is better) as on roc_auc."""
+    p = params()
+    result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
+    table = to_markdown(result)
+    rows = {line.split("|")[1].strip().split()[0]: [c.strip() for c in line.split("|")[1:-1]]
+            for line in table.splitlines() if line.startswith("| ") and ("↑" in line or "↓" in line)}
+    for name, cells in rows.items():
+        m = next(x for x in result["metrics"] if x["metric"] == name)
+        champion, candidate, improvement = float(cells[1]), float(cells[2]), float(cells[3])
+        assert (champion, candidate) == (round(m["champion"], 4), round(m["candidate"], 4)), "raw values beside it"
+        better = candidate > champion if "↑" in cells[0] else candidate < champion
+        assert (improvement > 0) == better, f"{name}: improvement {improvement} for {champion} -> {candidate}"
+        if m["interval"]:
+            assert m["interval"][0] <= m["improvement"] <= m["interval"][1]
+    assert rows["log_loss"][3].startswith("+"), "a lower log_loss is an improvement, shown positive"
+    assert "positive = candidate better, for every metric" in table
 
 
 def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,

@@ -47,7 +47,7 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
     body = (project / "reports/promotion.md").read_text()
     assert len(body) < GITHUB_BODY_LIMIT
     assert body.splitlines()[2].startswith("**Promote**")
-    assert "| metric | champion | candidate | delta | interval | rule | result |" in body
+    assert "| metric | champion | candidate | improvement | interval of improvement | rule | result |" in body
     assert "feature_with_a_rather_long_name_0799" in body  # the most drifted column is listed first
     assert "790 more columns" in body
     assert "2985 more in reports/data_checks.json" in body
@@ -69,6 +69,96 @@ def test_mlflow_link_only_for_a_tracking_server() -> None:
     assert mlflow_link({"run_id": "r", "experiment_id": "1", "tracking_uri": "http://h:5000"}) == \
         "http://h:5000/#/experiments/1/runs/r"
     assert mlflow_link(None) is None
+
+
+def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path) -> None:
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}.core.gate import judge
+    from {{ cookiecutter.package_name }}.jobs.figures import is_image
+
+    p = parse_params(small_params())
+    preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
+    (project / "reports").mkdir()
+    preds.to_parquet(project / "reports/predictions.parquet", index=False)
+    write(project / "reports/evaluation.json", evaluation(p, preds))
+    current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
+    write(project / "reports/gate.json", {**judge(evaluation(p, preds), preds, p, current).to_dict(),
+                                          "inputs": fingerprint(p, project)})
+    write(project / "reports/drift/drift_summary.json", {
+        "dataset_drift": True, "drifted_share": 0.5, "drift_share_threshold": 0.5, "drifted_columns": ["age"],
+        "columns": {"age": {"method": "Wasserstein distance (normed)", "score": 0.4, "threshold": 0.1, "drifted": True},
+                    "plan": {"method": "chi-square p_value", "score": 0.3, "threshold": 0.05, "drifted": False}},
+        "reference_range": ["2026-01-01", "2026-01-15"], "current_range": ["2026-01-14", "2026-01-20"]})
+    write(project / "reports/importance.json", {"metric": "roc_auc", "rows": 2000, "repeats": 5, "seed": 0,
+                                                "models": ["candidate", "champion"], "total_features": 2, "features": [
+        {"feature": "age", "candidate": {"mean": 0.1, "std": 0.01}, "champion": {"mean": 0.05, "std": 0.01}},
+        {"feature": "plan", "candidate": {"mean": 0.0, "std": 0.0}, "champion": {"mean": 0.02, "std": 0.01}}]})
+    write(project / "reports/decision.json", {"retrain": True, "reason": "decay fired", "triggers": [
+        {"name": "decay", "fired": True, "evaluated": True, "detail": "bad", "extra": {"windows": [
+            {"start": "2026-01-07", "end": "2026-01-13", "rows": 500, "value": 0.7, "interval": [0.66, 0.74]}]}}],
+        "champion": {"baseline": {"roc_auc": 0.8}, "promoted_at": "2026-01-06T08:00:00+00:00"}})
+    assert main(["--root", str(project), "report", "--no-track"]) == 0
+    body = (project / "reports/promotion.md").read_text()
+    figures = project / "reports/figures"
+    for name in ("roc_pr.png", "calibration.png", "drift.png", "timeline.png", "importance.png"):
+        assert is_image(figures / name), name
+        assert f"](figures/{name})" in body, name
+    assert "](model_card.md)" in body
+    assert "| feature | candidate | champion | change |" in body
+    assert "| age | +0.1000 ± 0.0100" in body
+    card = (project / "reports/model_card.md").read_text()
+    for heading in ("## Data", "## Features", "## Estimator", "## Holdout metrics", "## Drift at training time",
+                    "## Provenance", "## Known limits"):
+        assert heading in card, heading
+    row = next(line for line in card.splitlines() if line.startswith("| roc_auc"))
+    low, high = (float(x) for x in row.split("|")[3].strip(" []").split(","))
+    value = float(row.split("|")[2])
+    assert low <= value <= high, row
+    assert pd.read_parquet(project / "reports/predictions.parquet").shape[0] == 2000
+
+
+def test_figures_skip_what_cannot_be_drawn(project: Path) -> None:
+    from {{ cookiecutter.package_name }}.jobs.figures import render_all
+
+    p = parse_params(small_params())
+    figures = {f.name: f for f in render_all(p, project)}
+    assert figures["model.png"].path is None
+    assert "missing" in figures["model.png"].note
+    assert figures["drift.png"].path is None
+    # labels that are not binary 0/1 (e.g. a multiclass project): no binary curves, a reason instead
+    import pandas as pd
+
+    (project / "reports").mkdir()
+    pd.DataFrame({"y_true": [0, 1, 2, 1], "candidate": [0.1, 0.5, 0.9, 0.4], "champion": [0.2, 0.4, 0.8, 0.5]}) \
+        .to_parquet(project / "reports/predictions.parquet")
+    skipped = {f.name: f for f in render_all(p, project)}["model.png"]
+    assert skipped.path is None
+    assert "no candidate-vs-champion plot" in skipped.note
+
+
+def test_regression_figure_is_a_valid_png(tmp_path: Path) -> None:
+    import numpy as np
+
+    from {{ cookiecutter.package_name }}.jobs.figures import is_image, regression_errors
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(50, 10, 500)
+    path = regression_errors(y, {"candidate": y + rng.normal(0, 3, 500), "champion": y + rng.normal(0, 5, 500)},
+                             tmp_path / "errors.png")
+    assert is_image(path)
+
+
+def test_pin_links_points_figures_and_card_at_the_commit() -> None:
+    from {{ cookiecutter.package_name }}.jobs.report import pin_links, section
+
+    body = "## Pictures\n\n[card](model_card.md)\n\n![ROC](figures/roc_pr.png)\n\n## Next\n\n[other](https://x/y.png)\n"
+    pinned = pin_links(body, server="https://github.com/", repository="acme/churn", sha="abc123")
+    assert "![ROC](https://github.com/acme/churn/blob/abc123/reports/figures/roc_pr.png?raw=true)" in pinned
+    assert "[card](https://github.com/acme/churn/blob/abc123/reports/model_card.md)" in pinned
+    assert "[other](https://x/y.png)" in pinned
+    assert section(pinned, "## Pictures").count("\n") == 5
+    assert "## Next" not in section(pinned, "## Pictures")
 
 
 def test_reproduce_names_the_candidate_commit_not_the_champion(project: Path) -> None:

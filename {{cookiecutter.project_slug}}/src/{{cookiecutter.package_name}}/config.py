@@ -287,6 +287,11 @@ class DecayTrigger(Strict):
     floor: float | None = Field(default=None, description="worst acceptable value of the primary metric")
     max_relative_drop: float | None = Field(default=0.05, ge=0.0, description="bad: this much worse than at promotion")
     min_rows: int = Field(default=50, ge=1, description="windows with fewer labelled rows are not scored")
+    confidence: float | None = Field(default=0.95, gt=0.5, lt=1.0,
+                                     description="latest window's whole interval past the limit: fire at once; "
+                                                 "null: N of M only")
+    min_rows_at_once: int = Field(default=200, ge=1, description="fewer labelled rows: a window only counts for N of M")
+    resamples: int = Field(default=400, ge=100, description="bootstrap resamples for each window's interval")
 
     @model_validator(mode="after")
     def _n_of_m(self) -> DecayTrigger:

@@ -17,3 +17,6 @@ PLOTS = "reports/plots"
 DATA_CHECKS_JSON = "reports/data_checks.json"
 DATA_CHECKS_MD = "reports/data_checks.md"
 INGEST_SUMMARY = "reports/ingest.json"
+IMPORTANCE = "reports/importance.json"  # permutation importance, candidate and champion
+FIGURES = "reports/figures"  # the promotion PR's pictures (committed to the promotion branch)
+MODEL_CARD = "reports/model_card.md"

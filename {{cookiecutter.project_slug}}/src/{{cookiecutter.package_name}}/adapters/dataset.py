@@ -16,9 +16,10 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the functions that read or write data: the paths stay light
+    import pandas as pd
 
 
 def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -53,6 +54,8 @@ def list_partitions(directory: Path, start: dt.date | None = None, end: dt.date 
 
 
 def load_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     if not paths:
         raise FileNotFoundError("no data partitions to read")
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True)
@@ -122,6 +125,8 @@ class PartitionCache:
 
     def read(self, path: Path) -> pd.DataFrame:
         if path not in self._frames:
+            import pandas as pd
+
             self._frames[path] = pd.read_parquet(path)
         return self._frames[path]
 
@@ -134,4 +139,6 @@ class PartitionCache:
             if missing:
                 raise KeyError(f"column(s) {', '.join(missing)} are not in the partitions")
             parts = [part[columns] for part in parts]
+        import pandas as pd
+
         return pd.concat(parts, ignore_index=True)

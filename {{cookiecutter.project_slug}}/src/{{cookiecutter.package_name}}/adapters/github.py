@@ -7,6 +7,8 @@ https://api.github.com), the repository ``$GITHUB_REPOSITORY`` and the token
 - pulls: list (``GET /repos/{o}/{r}/pulls?head=owner:branch``), create (POST), update (PATCH)
 - labels: ``POST /repos/{o}/{r}/issues/{n}/labels``
 - issue comments: list, create, ``PATCH /repos/{o}/{r}/issues/comments/{id}``
+- issues: ``GET /repos/{o}/{r}/issues?labels=…&state=all``, create (POST), ``PATCH /repos/{o}/{r}/issues/{n}``
+- workflows: ``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (keepalive)
 
 Everything here is idempotent: a pull request for a head branch is found and
 updated rather than opened twice; a sticky comment is found by a hidden marker
@@ -255,6 +257,22 @@ class GitHub:
     def update_comment(self, comment_id: int, body: str) -> dict[str, Any]:
         return self.request("PATCH", self._repo(f"/issues/comments/{comment_id}"), {"body": body})
 
+    # issues (GET /repos/{o}/{r}/issues lists pull requests too: they carry a "pull_request" key)
+    def find_issues(self, label: str, state: str = "all") -> list[dict[str, Any]]:
+        items = self._paged(self._repo("/issues"), {"labels": label, "state": state})
+        return [i for i in items if "pull_request" not in i]
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        return self.request("POST", self._repo("/issues"), {"title": title, "body": body, "labels": labels})
+
+    def update_issue(self, number: int, **fields: Any) -> dict[str, Any]:
+        return self.request("PATCH", self._repo(f"/issues/{number}"), fields)
+
+    # actions
+    def enable_workflow(self, workflow: str) -> None:
+        """``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (``workflow``: file name or numeric id); 204."""
+        self.request("PUT", self._repo(f"/actions/workflows/{urllib.parse.quote(workflow)}/enable"))
+
 
 @dataclass(frozen=True)
 class PullResult:
@@ -301,3 +319,40 @@ def upsert_comment(gh: GitHub, number: int, body: str, marker: str) -> tuple[int
             return int(comment["id"]), False
     made = gh.create_comment(number, text, marker=tag)
     return int(made["id"]), True
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    number: int
+    url: str
+    created: bool
+    body_before: str
+
+
+def find_marked_issue(gh: GitHub, marker: str, label: str) -> dict[str, Any] | None:
+    """The issue holding ``marker``: the open one if any, else the oldest closed one."""
+    tag = marker_line(marker)
+    found = [i for i in gh.find_issues(label) if tag in str(i.get("body") or "")]
+    if not found:
+        return None
+    return min(found, key=lambda i: (i.get("state") != "open", int(i["number"])))
+
+
+def save_issue(gh: GitHub, issue: dict[str, Any] | None, title: str, body: str, label: str,
+               marker: str) -> IssueResult:
+    """Edit ``issue`` in place (reopening it if closed) or, when None, open it with ``label``."""
+    tag = marker_line(marker)
+    text = truncate_body(body if tag in body else f"{tag}\n{body}")
+    if issue is None:
+        made = gh.create_issue(title, text, [label])
+        return IssueResult(int(made["number"]), str(made.get("html_url", "")), True, "")
+    fields: dict[str, Any] = {"title": title, "body": text}
+    if issue.get("state") != "open":
+        fields["state"] = "open"
+    updated = gh.update_issue(int(issue["number"]), **fields)
+    return IssueResult(int(issue["number"]), str(updated.get("html_url", "")), False, str(issue.get("body") or ""))
+
+
+def upsert_issue(gh: GitHub, marker: str, title: str, body: str, label: str) -> IssueResult:
+    """The one issue holding ``marker``: found and edited in place, or opened; never a second one."""
+    return save_issue(gh, find_marked_issue(gh, marker, label), title, body, label, marker)

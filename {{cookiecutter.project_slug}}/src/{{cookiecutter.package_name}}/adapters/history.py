@@ -107,6 +107,22 @@ def train_range(root: Path, ref: str) -> tuple[dt.date, dt.date] | None:
         raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc
 
 
+def holdout_end(root: Path, ref: str) -> dt.date | None:
+    """Last day of the champion's holdout (split.json on ``ref``): its metrics.json was measured up to here.
+
+    Decay windows start after it, so they never re-score rows the champion was trained or judged on.
+    None when split.json or its holdout record is not there.
+    """
+    text = git_show(root, ref, "data/processed/split.json")
+    if text is None:
+        return None
+    try:
+        end = (json.loads(text).get("holdout") or {}).get("end")
+        return dt.date.fromisoformat(end) if end else None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc
+
+
 def committed_metrics(root: Path, ref: str) -> dict[str, float] | None:
     """metrics.json as committed on ``ref``: the champion's holdout metrics at promotion."""
     text = git_show(root, ref, "metrics.json")

@@ -25,7 +25,8 @@ from .. import paths
 from ..config import Params
 
 PARAM_SECTIONS = ("project", "data", "split", "features", "model", "evaluate")
-CODE_FILES = ("jobs/train.py", "core/features.py", "jobs/evaluate.py", "adapters/champion.py", "core/metrics.py")
+CODE_FILES = ("jobs/train.py", "core/features.py", "jobs/evaluate.py", "jobs/importance.py", "adapters/champion.py",
+              "core/metrics.py")
 DATA_FILES = (paths.MODEL, paths.HOLDOUT)
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 

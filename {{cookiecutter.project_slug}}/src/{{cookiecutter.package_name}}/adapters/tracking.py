@@ -114,7 +114,8 @@ def dvc_locked_md5(root: Path, path: str) -> str | None:
 
 
 def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float],
-                     register: bool = True) -> dict[str, Any]:
+                     register: bool = True, input_example: Any = None) -> dict[str, Any]:
+    """Log the fitted Pipeline; with ``input_example`` (a few input rows) also its signature and that example."""
     import mlflow
     import mlflow.sklearn
 
@@ -131,7 +132,13 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         mlflow.set_tags(tags)
         if metrics:
             mlflow.log_metrics(metrics)
-        logged = log_sklearn_model(params, model)
+        signature = None
+        if input_example is not None:
+            from mlflow.models import infer_signature
+
+            # pyfunc serves the Pipeline's predict(): the signature says what goes in and comes out
+            signature = infer_signature(input_example, model.predict(input_example))
+        logged = log_sklearn_model(params, model, signature=signature, input_example=input_example)
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
     info: dict[str, Any] = {"run_id": run_id, "experiment_id": experiment_id, "tracking_uri": uri, "model_uri": logged.model_uri}
@@ -145,7 +152,7 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
     return info
 
 
-def log_sklearn_model(params: Params, model: Any) -> Any:
+def log_sklearn_model(params: Params, model: Any, signature: Any = None, input_example: Any = None) -> Any:
     """Log ``model`` with MLflow's sklearn flavour, serialised by skops (no pickle).
 
     ``skops_trusted_types`` is the list of types this model holds, each already approved by
@@ -170,6 +177,8 @@ def log_sklearn_model(params: Params, model: Any) -> Any:
         serialization_format="skops",
         skops_trusted_types=types,
         code_paths=[str(PACKAGE_DIR)],
+        signature=signature,
+        input_example=input_example,
     )
 
 
@@ -190,3 +199,22 @@ def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, f
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def log_report(params: Params, root: Path, run_id: str, files: list[Path]) -> str | None:
+    """Attach the promotion report, model card and figures to the candidate's MLflow run.
+
+    Returns None, or why it could not (an unreachable tracking server or an unknown run
+    must not stop the promotion report: the same files are committed with the PR).
+    """
+    import mlflow
+
+    try:
+        configure(params, root)
+        with mlflow.start_run(run_id=run_id):
+            for file in files:
+                folder = "report/figures" if file.suffix in (".png", ".svg") else "report"
+                mlflow.log_artifact(str(file), artifact_path=folder)
+    except Exception as exc:  # MLflow raises many types (MlflowException, OSError, HTTP errors)
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None

@@ -92,7 +92,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..jobs.report import run_report
 
     params = _params(args)
-    path, text = run_report(params, args.root)
+    path, text = run_report(params, args.root, pictures=not args.no_pictures, track=not args.no_track)
     print(f"report: {path.relative_to(args.root)} ({len(text)} characters): {text.splitlines()[0]}")
     return 0
 
@@ -115,7 +115,10 @@ def register(add: Add) -> None:
     )
     add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
     add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")
-    add("report", cmd_report, "write the promotion pull-request body to reports/promotion.md")
+    p = add("report", cmd_report, "write the promotion pull-request body to reports/promotion.md, its figures "
+            "(reports/figures/) and the model card (reports/model_card.md)")
+    p.add_argument("--no-pictures", action="store_true", help="text only: no figures, no model card")
+    p.add_argument("--no-track", action="store_true", help="do not attach the report to the MLflow run")
     p = add("demo", cmd_demo, "walk through no-drift / drift / bad-change on a scratch copy of this project")
     p.add_argument("--workdir", help="scratch directory (default: a new temporary directory)")
     p.add_argument("--rows-per-day", type=int, default=150, help="demo rows per day (small keeps it quick)")

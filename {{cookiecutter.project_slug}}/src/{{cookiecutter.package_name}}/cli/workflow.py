@@ -167,7 +167,7 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
     """
     from ..adapters import gitops
     from ..adapters.github import GitHub, upsert_pull
-    from ..jobs.report import CANDIDATE_COMMIT
+    from ..jobs.report import CANDIDATE_COMMIT, pin_links, section
 
     params = _params(args)
     name = params.mlflow.registered_model
@@ -187,14 +187,20 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
         return EXIT_OK
     # "Reproduce" names the candidate: the commit that pins it, the head of the promotion branch.
     body = body.replace(CANDIDATE_COMMIT, commit)
+    # The figures and the model card were committed with the model: pin their links to that commit.
+    server = os.environ.get("GITHUB_SERVER_URL") or "https://github.com"
+    body = pin_links(body, server=server, repository=gh.repository, sha=commit)
     gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
     gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
     verb = "opened" if result.created else "updated"
     print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
+    gitops.set_output("pr-url", result.url)
     gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\n"
                    f"Branch `{branch}` at `{commit}`.")
+    if pictures := section(body, "## Pictures"):
+        gitops.summary(pictures)
     _token_notice(gitops)
     return EXIT_OK
 
@@ -302,6 +308,70 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- model health, alerts -----------------------------------------------------------------------
+
+def _alert(event: str, model: str, detail: str, link: str) -> bool:
+    """One message to the ALERT_WEBHOOK_URL secret, if set; never fails the step."""
+    from ..adapters import gitops, webhook
+    from ..core.health import alert_text
+
+    url = os.environ.get(webhook.ENV, "")
+    if not url:
+        print(f"alert: {webhook.ENV} is not set: no {event} message sent")
+        return False
+    problem = webhook.post(url, alert_text(event, model=model, detail=detail, link=link))
+    if problem:
+        gitops.annotate("warning", f"{event} alert not delivered: {problem}")
+        return False
+    print(f"alert: {event} message sent")
+    return True
+
+
+def cmd_health_issue(args: argparse.Namespace) -> int:
+    from ..adapters import gitops
+    from ..adapters.github import GitHub, GitHubError
+    from ..jobs.health import update_health
+
+    params = _params(args)
+    model = params.mlflow.registered_model
+    now = (dt.datetime.combine(args.now, dt.time(8, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC))
+    if args.status != "success":
+        _alert("check-failed", model, f"The check for data up to {params.data.end_date} ended with status "
+               f"{args.status}.", _run_url())
+    try:
+        result = update_health(params, args.root, GitHub.from_env(), status=args.status, now=now, run_url=_run_url(),
+                               keepalive_after=args.keepalive_after, workflow=args.workflow, base=args.base)
+    except GitHubError as exc:  # reporting must never block the retrain it reports on
+        gitops.annotate("warning", f"model-health issue not updated: {exc}")
+        gitops.summary(f"### Model-health issue not updated\n\n{exc}\n\nThe job needs `issues: write` (and "
+                       "`actions: write` for the keepalive).")
+        return EXIT_OK
+    verb = "opened" if result.created else "updated"
+    print(f"health-issue: {verb} #{result.number} {result.url}; {result.keepalive}")
+    gitops.summary(f"### Model-health issue {verb}: #{result.number}\n\n{result.url}\n\n{result.keepalive}")
+    return EXIT_OK
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    import json
+
+    params = _params(args)
+    model = params.mlflow.registered_model
+    link, detail = _run_url(), args.detail or ""
+    if args.event == "retrain-proposed" and args.pr:
+        server = (os.environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+        link = f"{server}/{os.environ.get('GITHUB_REPOSITORY', '')}/pull/{args.pr}"
+        decision = args.root / "reports" / "decision.json"
+        why = json.loads(decision.read_text()).get("reason", "") if decision.exists() else ""
+        detail = detail or f"Pull request #{args.pr} is ready for review" + (f" (why: {why})" if why else "") + "."
+    elif args.event == "gate-rejected" and not detail:
+        gate = args.root / "reports" / "gate.json"
+        reasons = json.loads(gate.read_text()).get("reasons", []) if gate.exists() else []
+        detail = f"No pull request opened: {reasons[0]}" if reasons else "No pull request opened."
+    _alert(args.event, model, detail, link)
+    return EXIT_OK
+
+
 def register(add: Add) -> None:
     p = add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
     p.add_argument("targets", nargs="*", help="pull only these outputs (default: everything dvc.lock pins)")
@@ -326,5 +396,15 @@ def register(add: Add) -> None:
     p = add("predict", cmd_predict, "score one day's batch with the champion; writes only the predictions file")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
     p.add_argument("--out-dir", default="data/predictions", help="output directory (git-ignored; not DVC-tracked)")
-
-
+    p = add("health-issue", cmd_health_issue, "update the one model-health issue (trends, failures, open PR), keep "
+            "the schedule alive, alert on a failed check")
+    p.add_argument("--status", default="success", help="status of the check job (success, failure, cancelled)")
+    p.add_argument("--keepalive-after", type=int, default=45,
+                   help="re-enable the workflow through the API after this many days without a commit (default 45)")
+    p.add_argument("--workflow", default="retrain.yml", help="workflow file to keep alive (default retrain.yml)")
+    p.add_argument("--base", default="main", help="base branch of the promotion pull request (default main)")
+    p.add_argument("--now", type=_date, help="today (default: the clock, UTC)")
+    p = add("notify", cmd_notify, "send one alert to the ALERT_WEBHOOK_URL webhook (Slack/Teams), if set")
+    p.add_argument("--event", required=True, choices=["retrain-proposed", "gate-rejected", "check-failed"])
+    p.add_argument("--pr", type=int, help="pull request number (retrain-proposed)")
+    p.add_argument("--detail", help="text of the message (default: from the reports)")

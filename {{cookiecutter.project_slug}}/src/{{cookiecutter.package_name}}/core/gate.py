@@ -295,6 +295,40 @@ ANALYTIC_METHODS = {
 }
 
 
+def metric_interval(y: np.ndarray, scores: np.ndarray, metric_name: str, *, threshold: float, resamples: int,
+                    confidence: float, seed: int) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of one model's metric on these rows (None: undefined on most resamples).
+
+    The decay trigger's evidence: how far a window's value may sit from the truth
+    given only the rows it has.
+    """
+    metric = get_metric(metric_name)
+    y = np.asarray(y, dtype=float)
+    scores = np.asarray(scores, dtype=float)
+    n = len(y)
+    if n == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
+    values: list[np.ndarray] = []
+    done = 0
+    while done < resamples:
+        size = min(batch, resamples - done)
+        idx = rng.integers(0, n, (size, n))
+        counts = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+        got = _weighted_metric(metric_name, y, scores, counts, threshold)
+        if got is None:
+            got = np.array([metric(y[row], scores[row], threshold) for row in idx])
+        values.append(got[~np.isnan(got)])
+        done += size
+    usable = np.concatenate(values)
+    if len(usable) < resamples // 2:
+        return None
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(usable, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -485,14 +519,18 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result["reasons"]:
         lines += [f"- {r}" for r in result["reasons"]] + [""]
     if result["metrics"]:
-        lines += ["| metric | champion | candidate | delta | interval | rule | result |",
+        # One sign convention for every metric: "improvement" is positive when the candidate is
+        # better, whatever the metric's direction; the raw values stand beside it.
+        lines += ["| metric | champion | candidate | improvement | interval of improvement | rule | result |",
                   "|---|---|---|---|---|---|---|"]
         for m in result["metrics"]:
             interval = "–" if not m["interval"] else f"[{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]"
             arrow = "↑" if m["direction"].startswith("higher") else "↓"
             lines.append(f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
-                         f"{_fmt(m['delta'], True)} | {interval} | {m['rule']} | {'pass' if m['passed'] else 'FAIL'} |")
-        lines.append("")
+                         f"{_fmt(m['improvement'], True)} | {interval} | {m['rule']} | "
+                         f"{'pass' if m['passed'] else 'FAIL'} |")
+        lines += ["", "Improvement: positive = candidate better, for every metric (↑ higher is better, "
+                  "↓ lower is better); champion and candidate are the raw values.", ""]
     holdout = result.get("holdout") or {}
     if holdout:
         lines.append(f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "

@@ -66,15 +66,30 @@ class Window:
     end: dt.date
     rows: int
     value: float | None  # None: too few labelled rows to score
+    interval: tuple[float, float] | None = None  # bootstrap interval of value from the window's own rows
+
+
+def decay_limits(baseline: float | None, metric: Metric, cfg: DecayTrigger) -> list[tuple[str, float]]:
+    """The values a window must not be worse than: the floor, and the baseline less the allowed drop."""
+    limits: list[tuple[str, float]] = []
+    if cfg.floor is not None:
+        limits.append(("floor", float(cfg.floor)))
+    if cfg.max_relative_drop is not None and baseline is not None and baseline != 0:
+        allowed = cfg.max_relative_drop * abs(baseline)
+        limit = baseline - allowed if metric.higher_is_better else baseline + allowed
+        limits.append((f"promotion value {baseline:.4f} made {cfg.max_relative_drop:.0%} worse", limit))
+    return limits
+
+
+def _worse(value: float, limit: float, metric: Metric) -> bool:
+    return value < limit if metric.higher_is_better else value > limit
 
 
 def window_is_bad(value: float, baseline: float | None, metric: Metric, cfg: DecayTrigger) -> list[str]:
     """Why this window's value is bad (empty list: it is fine)."""
     reasons = []
-    if cfg.floor is not None:
-        below = value < cfg.floor if metric.higher_is_better else value > cfg.floor
-        if below:
-            reasons.append(f"{metric.name} {value:.4f} is worse than the floor {cfg.floor}")
+    if cfg.floor is not None and _worse(value, cfg.floor, metric):
+        reasons.append(f"{metric.name} {value:.4f} is worse than the floor {cfg.floor}")
     if cfg.max_relative_drop is not None and baseline is not None and baseline != 0:
         drop = -metric.improvement(baseline, value) / abs(baseline)
         if drop > cfg.max_relative_drop:
@@ -82,33 +97,63 @@ def window_is_bad(value: float, baseline: float | None, metric: Metric, cfg: Dec
     return reasons
 
 
-def decay_trigger(windows: list[Window], baseline: float | None, metric: Metric, cfg: DecayTrigger) -> TriggerResult:
-    """Fire when at least ``min_bad`` of the last ``windows`` windows AND the latest one are bad.
+def window_evidence(window: Window, baseline: float | None, metric: Metric, cfg: DecayTrigger) -> str | None:
+    """Why the window is bad *with confidence* (None: it is not, or its rows cannot tell).
 
-    ``windows`` are oldest first. Requiring the latest window to be bad as well keeps a
-    recovered model from triggering on stale evidence; requiring N of M keeps a single
-    noisy window from triggering at all (no flapping).
+    Confident means even the best end of the window's interval is worse than a limit:
+    the rows themselves rule out "the model is as good as allowed".
+    """
+    if window.interval is None or cfg.confidence is None or window.rows < cfg.min_rows_at_once:
+        return None
+    low, high = window.interval
+    best = high if metric.higher_is_better else low
+    for name, limit in decay_limits(baseline, metric, cfg):
+        if _worse(best, limit, metric):
+            return (f"its whole {cfg.confidence:.0%} interval [{low:.4f}, {high:.4f}] from {window.rows} rows is worse "
+                    f"than the limit {limit:.4f} ({name})")
+    return None
+
+
+def decay_trigger(windows: list[Window], baseline: float | None, metric: Metric, cfg: DecayTrigger) -> TriggerResult:
+    """Fire when the latest window is bad with confidence, or when ``min_bad`` of the last ``windows`` AND the latest are bad.
+
+    ``windows`` are oldest first. One window whose interval lies entirely past the
+    limit is unmistakable: waiting for a second one only delays the retrain. A window
+    that is bad on its point value but whose interval reaches back over the limit
+    may be noise: then N of M (and the latest) are needed, so one noisy window never
+    triggers (no flapping), and a recovered model never triggers on stale evidence.
     """
     threshold = {"min_bad": cfg.min_bad, "of_windows": cfg.windows, "floor": cfg.floor,
-                 "max_relative_drop": cfg.max_relative_drop, "baseline": baseline}
+                 "max_relative_drop": cfg.max_relative_drop, "confidence": cfg.confidence, "baseline": baseline}
     scored = [w for w in windows if w.value is not None][-cfg.windows:]
     if not scored:
         return TriggerResult("decay", None, threshold, False,
-                             "no labelled window after the champion's training data to score yet")
-    verdicts = [(w, window_is_bad(w.value, baseline, metric, cfg)) for w in scored if w.value is not None]
-    bad = sum(1 for _, reasons in verdicts if reasons)
-    latest_bad = bool(verdicts[-1][1])
-    fired = bad >= cfg.min_bad and latest_bad
-    latest = verdicts[-1][0]
+                             "no labelled window after the champion's holdout to score yet")
+    verdicts = [(w, window_is_bad(w.value, baseline, metric, cfg), window_evidence(w, baseline, metric, cfg))
+                for w in scored if w.value is not None]
+    bad = sum(1 for _, reasons, _ in verdicts if reasons)
+    latest, latest_reasons, latest_evidence = verdicts[-1]
+    latest_bad = bool(latest_reasons)
+    n_of_m = bad >= cfg.min_bad and latest_bad
+    at_once = latest_evidence is not None
+    fired = n_of_m or at_once
+    assert latest.value is not None
     detail = (
         f"{bad} of the last {len(verdicts)} windows of {cfg.window_days} days are bad (need {cfg.min_bad}), "
-        f"latest ({latest.start}..{latest.end}, {metric.name} {latest.value:.4f}) is {'bad' if latest_bad else 'fine'}"
+        f"latest ({latest.start}..{latest.end}, {latest.rows} rows, {metric.name} {latest.value:.4f}) is "
+        f"{'bad' if latest_bad else 'fine'}"
     )
-    if verdicts[-1][1]:
-        detail += ": " + "; ".join(verdicts[-1][1])
+    if latest_reasons:
+        detail += ": " + "; ".join(latest_reasons)
+    if at_once:
+        detail += f"; bad with confidence, {latest_evidence}" + ("" if n_of_m else ": fires at once")
+    elif latest_bad and latest.interval is not None:
+        detail += f" but within noise (interval [{latest.interval[0]:.4f}, {latest.interval[1]:.4f}])"
     extra = {"windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
-                          "value": None if w.value is None else round(w.value, 6), "bad": bool(r)}
-                         for w, r in verdicts]}
+                          "value": None if w.value is None else round(w.value, 6),
+                          "interval": None if w.interval is None else [round(v, 6) for v in w.interval],
+                          "bad": bool(r), "confident": e is not None}
+                         for w, r, e in verdicts]}
     return TriggerResult("decay", bad, threshold, fired, detail, extra=extra)
 
 

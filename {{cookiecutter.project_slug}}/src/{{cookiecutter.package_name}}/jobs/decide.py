@@ -56,9 +56,14 @@ def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
     return sum(pq.read_metadata(p).num_rows for p in list_partitions(root / params.data.raw_dir, start, end))
 
 
-def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date,
+def decay_windows(params: Params, root: Path, model: Any, after: dt.date,
                   cache: PartitionCache | None = None) -> list[Window]:
-    """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
+    """The champion's primary metric on each of the newest windows after ``after`` (oldest first).
+
+    ``after`` is the end of the champion's holdout: windows never overlap the rows it was
+    trained or judged on. Each scored window carries a bootstrap interval from its own
+    rows (``decide.triggers.decay.confidence``): the evidence the trigger weighs.
+    """
     import pandas as pd
 
     from ..core.features import input_columns, truth_and_scores
@@ -70,7 +75,7 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date,
     windows = []
     end = params.data.end_date
     for _ in range(cfg.windows):
-        start = max(end - dt.timedelta(days=cfg.window_days - 1), train_end + dt.timedelta(days=1))
+        start = max(end - dt.timedelta(days=cfg.window_days - 1), after + dt.timedelta(days=1))
         if end < start:
             break
         paths = [partition_path(root / params.data.raw_dir, d) for d in days(start, end)]
@@ -85,13 +90,20 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date,
             frame = frame[frame[params.project.target].notna()]
         rows = 0 if frame is None else len(frame)
         value = None
+        interval = None
         if frame is not None and rows >= cfg.min_rows:
             y, scores = truth_and_scores(model, frame[input_columns(params)], frame[params.project.target].to_numpy(),
                                          params.project.task)
             value = compute([metric], y, scores, params.evaluate.threshold)[metric]
             if math.isnan(value):  # NaN, e.g. a single class in the window
                 value = None
-        windows.append(Window(start, end, rows, value))
+            elif cfg.confidence is not None:
+                from ..core.gate import metric_interval
+
+                interval = metric_interval(y, scores, metric, threshold=params.evaluate.threshold,
+                                           resamples=cfg.resamples, confidence=cfg.confidence,
+                                           seed=params.gate.bootstrap.seed)
+        windows.append(Window(start, end, rows, value, interval))
         end = start - dt.timedelta(days=1)
     return list(reversed(windows))
 
@@ -167,7 +179,9 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
                 results.append(volume_trigger(rows, span[1], cfg.triggers.volume))
             elif name == "decay":
                 model = champion_mod.load(root, champ, params)
-                windows = decay_windows(params, root, model, span[1], cache)
+                after = history.holdout_end(root, champ.commit or ref_name) or span[1]
+                champion_info["decay_after"] = after.isoformat()
+                windows = decay_windows(params, root, model, after, cache)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
             elif name == "drift":
                 from .drift import run_drift

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import paths
 from ..adapters import champion as champion_mod
 from ..config import Params
 from ..core.features import input_columns, predict_scores
@@ -97,6 +98,13 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
         champion_scores = predict_scores(champion_model, features, task) if champion_model is not None else None
     candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
     champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
+
+    from .importance import permutation_table
+
+    importance = permutation_table(params, {"candidate": candidate_model, "champion": champion_model}, holdout, y,
+                                   seed=params.model.seed)
+    (root / paths.IMPORTANCE).parent.mkdir(parents=True, exist_ok=True)
+    (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
 
     id_col, date_col = params.project.id_column, params.project.date_column
     columns: dict[str, Any] = {

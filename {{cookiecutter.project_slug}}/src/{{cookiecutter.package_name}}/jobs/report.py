@@ -10,7 +10,9 @@ and a last-resort trim keeps the verdict and the metrics table at the top.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +175,110 @@ def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[st
     return [*lines, ""]
 
 
-def build_report(params: Params, root: Path) -> str:
+# --- pictures, model card, importance (issue 11) -----------------------------------------------
+
+# Links written relative to reports/promotion.md; `open-pr` pins them to the promotion commit.
+PINNABLE_RE = re.compile(r"(!?)\[([^\]]*)\]\(((?:figures/[^)\s]+)|model_card\.md)\)")
+
+
+def pin_links(body: str, *, server: str, repository: str, sha: str, base: str = "reports") -> str:
+    """Point the body's figure and model-card links at the files of commit ``sha``.
+
+    Images use GitHub's documented ``/blob/<sha>/<path>?raw=true`` form: served from the
+    repository itself to anyone who can read it (private repositories included), and
+    pinned to the commit, so a later push to the branch cannot change what was reviewed.
+    """
+    server = server.rstrip("/")
+
+    def pinned(match: re.Match[str]) -> str:
+        bang, text, rel = match.groups()
+        url = f"{server}/{repository}/blob/{sha}/{base}/{rel}"
+        return f"{bang}[{text}]({url}{'?raw=true' if bang else ''})"
+
+    return PINNABLE_RE.sub(pinned, body)
+
+
+def section(body: str, heading: str) -> str:
+    """The part of ``body`` from the line ``heading`` to the next heading of the same level ('' if absent)."""
+    lines = body.splitlines()
+    if heading not in lines:
+        return ""
+    start = lines.index(heading)
+    level = heading.split(" ", 1)[0] + " "
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(level)), len(lines))
+    return "\n".join(lines[start:end]).strip() + "\n"
+
+
+def _timeline(params: Params, root: Path, decision: dict[str, Any] | None,
+              evaluation: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
+    """Inputs of the metric-over-windows figure, and why it is missing when it is."""
+    from ..adapters import history
+    from ..core.metrics import get_metric
+    from ..core.triggers import decay_limits
+
+    primary = params.evaluate.primary_metric
+    metric = get_metric(primary)
+    champion = (decision or {}).get("champion") or {}
+    decay = next((t for t in (decision or {}).get("triggers", []) if t.get("name") == "decay"), None) or {}
+    points = list((decay.get("extra") or {}).get("windows") or [])
+    ref = champion.get("commit") or params.evaluate.champion_ref
+    baseline = (champion.get("baseline") or {}).get(primary)
+    if baseline is None:
+        baseline = (history.committed_metrics(root, ref) or {}).get(primary)
+    if not points and evaluation and evaluation.get("champion"):
+        try:  # decide skipped the decay trigger (settled earlier): score the windows now
+            from ..adapters import champion as champion_mod
+            from .decide import decay_windows
+
+            resolved = champion_mod.resolve(root, params.evaluate.champion_ref)
+            after = history.holdout_end(root, resolved.commit or ref)
+            model = champion_mod.load(root, resolved, params) if after else None
+            if model is not None and after is not None:
+                points = [{"end": w.end.isoformat(), "value": w.value, "rows": w.rows,
+                           "interval": list(w.interval) if w.interval else None}
+                          for w in decay_windows(params, root, model, after)]
+        except (OSError, ValueError, RuntimeError) as exc:
+            return None, f"the champion's recent windows could not be scored: {exc}"
+    if not points and baseline is None:
+        return None, "no champion yet: nothing to trend"
+    limits = decay_limits(baseline, metric, params.decide.triggers.decay)
+    bad_line = None
+    if limits:
+        values = [v for _, v in limits]
+        bad_line = max(values) if metric.higher_is_better else min(values)  # the strictest limit
+    candidate = None
+    if evaluation:
+        value = ((evaluation.get("candidate") or {}).get("metrics") or {}).get(primary)
+        candidate = {"end": (evaluation.get("holdout") or {}).get("end"), "value": value}
+        if not candidate["end"]:
+            candidate = None
+    return ({"points": points, "metric": primary, "higher_is_better": metric.higher_is_better, "baseline": baseline,
+             "bad_line": bad_line, "promoted": champion.get("promoted_at"), "candidate": candidate}, "")
+
+
+def _figures_section(figures: list[Any], card: bool) -> list[str]:
+    lines = ["## Pictures", ""]
+    if card:
+        lines += ["Model card: [reports/model_card.md](model_card.md) (data, features, estimator, metrics with "
+                  "intervals, drift, provenance, known limits).", ""]
+    for f in figures:
+        if f.path is not None:
+            lines += [f"**{f.title}**", "", f"![{f.title}](figures/{f.name})", ""]
+    skipped = [f for f in figures if f.path is None]
+    lines += [f"- {f.title}: not drawn ({f.note})" for f in skipped]
+    return [*lines, ""] if skipped else lines
+
+
+def _importance_section(importance: dict[str, Any] | None) -> list[str]:
+    if not importance or not importance.get("features"):
+        return []
+    from .importance import to_markdown as importance_md
+
+    return ["## What changed in the model", "", "Permutation importance on the holdout, top features:", "",
+            *importance_md(importance), ""]
+
+
+def build_report(params: Params, root: Path, figures: list[Any] | None = None, card: bool = False) -> str:
     reports = root / "reports"
     gate = _read_json(reports / "gate.json")
     decision = _read_json(reports / "decision.json")
@@ -184,6 +289,8 @@ def build_report(params: Params, root: Path) -> str:
     head = [f"# Promote {params.mlflow.registered_model}", "", _verdict(gate, decision), ""]
     sections = [
         _metrics_section(gate),
+        _figures_section(figures, card) if figures is not None else [],
+        _importance_section(_read_json(root / paths.IMPORTANCE)),
         _trigger_section(decision),
         _drift_section(drift),
         _checks_section(checks),
@@ -215,10 +322,35 @@ def check_gate_is_current(params: Params, root: Path) -> None:
                                "run `dvc repro` and `gate` again")
 
 
-def run_report(params: Params, root: Path) -> tuple[Path, str]:
+def run_report(params: Params, root: Path, *, pictures: bool = True, track: bool = True) -> tuple[Path, str]:
+    """Write reports/promotion.md; with ``pictures`` also the figures and the model card, logged to MLflow."""
     check_gate_is_current(params, root)
-    text = build_report(params, root)
+    figures = None
+    if pictures:
+        from .figures import render_all
+        from .model_card import write_card
+
+        evaluation = _read_json(root / paths.EVALUATION)
+        timeline, why = _timeline(params, root, _read_json(root / "reports" / "decision.json"), evaluation)
+        importance = _read_json(root / paths.IMPORTANCE)
+        figures = render_all(params, root, timeline=timeline, importance=importance)
+        if timeline is None:
+            from .figures import Figure
+
+            figures.append(Figure("timeline.png", f"{params.evaluate.primary_metric} across the recent windows",
+                                  None, why))
+        card_path = write_card(params, root, importance=importance)
+    text = build_report(params, root, figures, card=pictures)
     path = root / "reports" / "promotion.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    if pictures and track:
+        model_info = _read_json(root / paths.MODEL_INFO) or {}
+        if model_info.get("run_id"):
+            from ..adapters.tracking import log_report
+
+            drawn = [f.path for f in figures or [] if f.path is not None]
+            problem = log_report(params, root, str(model_info["run_id"]), [card_path, path, *drawn])
+            if problem:
+                print(f"report: not logged to MLflow: {problem}", file=sys.stderr)
     return path, text

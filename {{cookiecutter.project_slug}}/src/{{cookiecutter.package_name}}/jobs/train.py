@@ -86,7 +86,8 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
         info: dict[str, Any] = {"tags": tags}
         if track:
             try:
-                info.update(tracking.log_training_run(params, root, model, tags, metrics={}))
+                info.update(tracking.log_training_run(params, root, model, tags, metrics={},
+                                                      input_example=train[input_columns(params)].head(5)))
             except TrackingUnavailable:
                 raise
             except Exception as exc:  # MLflow, SQLAlchemy, requests: one line, the old model kept
