@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import ChecksParams, ColumnRule, ProjectParams
+from .categories import category_strings, integral
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ def _dtype_ok(series: pd.Series, dtype: str) -> tuple[bool, str]:
         return False, kind
     if dtype == "bool":
         return pd.api.types.is_bool_dtype(series) or set(non_null.unique()) <= {0, 1}, kind
+    if dtype == "category" and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        # integer codes (1/2, or 1.0/2.0 from a CSV with gaps) are categories; fractions are not
+        whole = integral(non_null) or not len(non_null)
+        return whole, kind if whole else f"{kind} with fractional values"
     # string / category: anything that is not numbers or dates
     ok = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series)
     return ok, kind
@@ -113,7 +118,7 @@ def _check_column(report: CheckReport, name: str, series: pd.Series, rule: Colum
         high = float(values.max())
         report.add(name, "maximum", high <= rule.max, high, f"<= {rule.max}")
     if rule.allowed is not None:
-        unknown = sorted(set(values.astype(str)) - set(rule.allowed))
+        unknown = sorted(set(category_strings(values).dropna()) - set(rule.allowed))
         shown = unknown[:10] + (["..."] if len(unknown) > 10 else [])
         report.add(name, "allowed categories", not unknown, shown or "none outside", f"one of {list(rule.allowed)}")
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import Params
+from .categories import as_category_frame
 
 
 class DaysBefore(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -83,7 +84,7 @@ def build_pipeline(params: Params) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline, make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
     f = params.features
     parts: list[tuple[str, Any, list[str]]] = []
@@ -91,6 +92,9 @@ def build_pipeline(params: Params) -> Any:
         parts.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), list(f.numeric)))
     if f.categorical:
         categorical = make_pipeline(
+            # codes as text first: integer codes (2, or 2.0 from a CSV with gaps) are categories, not numbers,
+            # and a constant string fill on numeric columns is an error in scikit-learn
+            FunctionTransformer(as_category_frame, feature_names_out="one-to-one"),
             SimpleImputer(strategy="constant", fill_value="__missing__"),
             OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False),
         )
