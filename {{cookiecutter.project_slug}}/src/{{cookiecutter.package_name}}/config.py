@@ -35,7 +35,12 @@ class ProjectParams(Strict):
     task: Task
     target: str
     date_column: str = "event_date"
-    id_column: str = "customer_id"
+    id_column: str | None = "customer_id"  # null: the data has no id column
+
+    @field_validator("id_column", mode="before")
+    @classmethod
+    def _no_id(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class DemoSourceParams(Strict):
@@ -46,10 +51,29 @@ class DemoSourceParams(Strict):
     bad_days: tuple[dt.date, ...] = ()
 
 
+ColumnType = Literal["numeric", "integer", "string", "category", "date", "bool"]
+
+
+class CsvOptions(Strict):
+    """How CSV files are parsed (pandas.read_csv options)."""
+
+    sep: str = ","
+    decimal: str = "."
+    thousands: str | None = None
+    encoding: str = "utf-8"
+    na_values: tuple[str, ...] = ()
+    skiprows: int = Field(0, ge=0)
+
+
 class FileSourceParams(Strict):
     path: str = "data/external/*.parquet"
     format: Literal["auto", "csv", "parquet"] = "auto"
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    # column -> type applied when reading (integer-coded categories: `category`)
+    dtypes: dict[str, ColumnType] = Field(default_factory=dict)
+    # strptime format of project.date_column and of `date` columns, e.g. "%d/%m/%Y"; null = ISO / inferred
+    date_format: str | None = None
+    csv: CsvOptions = CsvOptions()
 
 
 class SqlSourceParams(Strict):
@@ -87,30 +111,66 @@ class DataParams(Strict):
         return self
 
 
+def _as_text(value: Any) -> Any:
+    """Category values and label classes compare as text; integer codes may be written as numbers."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in value)
+    return value
+
+
 class ColumnRule(Strict):
-    dtype: Literal["numeric", "integer", "string", "category", "date", "bool"]
+    """Rules for one column, per batch and on the window. Any rule set to null is off."""
+
+    dtype: ColumnType | None = None
     required: bool = True
-    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
+    enabled: bool = True  # false: the column is declared (not "unexpected") but never checked
+    max_null_share: float | None = Field(0.0, ge=0.0, le=1.0)
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] | None = None
 
+    @field_validator("allowed", mode="before")
+    @classmethod
+    def _allowed_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+
 
 class LabelRule(Strict):
-    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
-    # classification: every class must hold at least this share of rows
-    min_class_share: float = Field(0.0, ge=0.0, le=0.5)
-    # regression: plausible range of the label
+    max_null_share: float | None = Field(0.0, ge=0.0, le=1.0)  # per batch and window
+    # classification, on the WINDOW: classes present and the smallest class's share
+    min_classes: int | None = Field(2, ge=1)
+    min_class_share: float | None = Field(0.0, ge=0.0, le=0.5)
+    # classification, per BATCH: off by default (a quiet day with one class is not bad data)
+    batch_min_classes: int | None = Field(None, ge=1)
+    batch_min_class_share: float | None = Field(None, ge=0.0, le=0.5)
+    # classification: the expected classes (as text); a label outside them fails. null = any
+    classes: tuple[str, ...] | None = None
+
+    @field_validator("classes", mode="before")
+    @classmethod
+    def _classes_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+    # regression: plausible range of the label (per batch and window)
     min: float | None = None
     max: float | None = None
 
 
+class WindowRules(Strict):
+    """Rules on the assembled window only (validate)."""
+
+    min_rows: int = Field(0, ge=0)
+    # days with no rows are always reported; fail when a run of them is longer than this (null: report only)
+    max_gap_days: int | None = Field(None, ge=0)
+
+
 class ChecksParams(Strict):
-    min_rows: int = Field(1, ge=0)
+    strict: bool = False  # undeclared columns: a warning (false) or a failure (true)
+    min_rows: int = Field(1, ge=0)  # per batch: an empty or header-only batch fails it
     duplicate_subset: tuple[str, ...] = ()
-    max_duplicate_share: float = Field(0.0, ge=0.0, le=1.0)
+    max_duplicate_share: float | None = Field(0.0, ge=0.0, le=1.0)
     label: LabelRule = LabelRule()
-    columns: dict[str, ColumnRule]
+    window: WindowRules = WindowRules()
+    columns: dict[str, ColumnRule] = Field(default_factory=dict)
 
 
 class SplitParams(Strict):
@@ -283,6 +343,16 @@ class Params(Strict):
         for name in self.features.all:
             if name in special:
                 raise ValueError(f"features: {name!r} is the target or date column and cannot be a feature")
+        if self.project.id_column and self.project.id_column in self.features.all:
+            raise ValueError(f"features: {self.project.id_column!r} is project.id_column and cannot be a feature")
+        if len(set(self.checks.duplicate_subset)) != len(self.checks.duplicate_subset):
+            raise ValueError("checks.duplicate_subset: a column is listed twice")
+        label = self.checks.label
+        if label.classes is not None and label.min_classes is not None and label.min_classes > len(label.classes):
+            raise ValueError(
+                f"checks.label.min_classes ({label.min_classes}) exceeds the {len(label.classes)} classes "
+                "listed in checks.label.classes"
+            )
         return self
 
 
