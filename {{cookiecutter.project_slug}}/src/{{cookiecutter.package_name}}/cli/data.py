@@ -27,6 +27,7 @@ def cmd_init_data(args: argparse.Namespace) -> int:
         target=args.target, task=args.task, date_column=args.date_column, id_column=args.id_column,
         categorical=_names(args.categorical), numeric=_names(args.numeric), exclude=_names(args.exclude),
         max_categories=args.max_categories, max_integer_codes=args.max_integer_codes,
+        range_margin=args.range_margin,
     )
     try:
         result = run_init_data(
@@ -101,6 +102,8 @@ def register(add: Add) -> None:
                    "are categorical (default 50)")
     p.add_argument("--max-integer-codes", type=int, default=10, help="integer columns with at most this many "
                    "values are categorical codes (default 10)")
+    p.add_argument("--range-margin", type=float, default=0.5, help="widen each observed min..max by this share of "
+                   "its span on each side (default 0.5: catches unit and sign errors, not unseen tails)")
     p.add_argument("--write", action="store_true", help="apply the proposal to params.yaml (comments kept)")
 
     p = add("notify-new-data", cmd_notify_new_data,

@@ -16,7 +16,7 @@ happen in ``jobs/init_data.py``. What is found, and how:
   region code) are categorical; constant, empty and free-text columns are left out
   and named in the notes;
 - **checks**: dtype, null share (observed, with headroom), ranges widened by
-  ``range_margin`` of the observed span, the allowed categories, rows per day.
+  ``range_margin`` (half) of the observed span on each side, the allowed categories, rows per day.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class ProfileOptions:
     max_categories: int = 50
     max_integer_codes: int = 10
     max_classes: int = 20
-    range_margin: float = 0.1
+    range_margin: float = 0.5  # ranges catch impossible values (units, sign), not a sample's unseen tails
     #: names already in params.yaml (preferred when they fit the data)
     known_target: str | None = None
     known_date_column: str | None = None
@@ -91,6 +91,8 @@ class DataProfile:
     smallest_class_share: float | None
     one_class_days: int
     label_null_share: float
+    label_min: float | None
+    label_max: float | None
     features: dict[str, tuple[str, ...]]
     notes: list[str] = field(default_factory=list)
 
@@ -355,6 +357,8 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         smallest_class_share=smallest,
         one_class_days=one_class_days,
         label_null_share=float(max(label.isna().mean(), label.isna().groupby(days).mean().max())),
+        label_min=float(label.min()) if task == "regression" else None,
+        label_max=float(label.max()) if task == "regression" else None,
         features={"numeric": tuple(numeric), "categorical": tuple(categorical), "dates": tuple(date_features)},
         notes=notes,
     )
@@ -378,18 +382,22 @@ def column_rule(prof: ColumnProfile, margin: float) -> dict[str, Any]:
     rule: dict[str, Any] = {"dtype": prof.kind if prof.kind != "category" or not prof.integer_coded else "category"}
     rule["max_null_share"] = null_allowance(max(prof.null_share, prof.day_null_share))
     if prof.kind in ("numeric", "integer") and prof.minimum is not None and prof.maximum is not None:
-        span = prof.maximum - prof.minimum
-        pad = span * margin if span > 0 else max(abs(prof.maximum) * margin, 1.0)
-        low, high = prof.minimum - pad, prof.maximum + pad
-        if prof.minimum >= 0 > low:
-            low = 0.0  # a non-negative quantity stays non-negative
-        low, high = _nice_floor(low), _nice_ceil(high)
-        if prof.kind == "integer":
-            low, high = float(math.floor(low)), float(math.ceil(high))
-        rule["min"], rule["max"] = _plain_number(low), _plain_number(high)
+        rule["min"], rule["max"] = _range(prof.minimum, prof.maximum, margin, prof.kind == "integer")
     if prof.kind in ("category", "bool") and prof.values is not None:
-        rule["allowed"] = list(prof.values)
+        rule["allowed"] = [int(v) for v in prof.values] if prof.integer_coded else list(prof.values)
     return rule
+
+
+def _range(low: float, high: float, margin: float, integral: bool) -> tuple[int | float, int | float]:
+    span = high - low
+    pad = span * margin if span > 0 else max(abs(high) * margin, 1.0)
+    lo, hi = low - pad, high + pad
+    if low >= 0 > lo:
+        lo = 0.0  # a non-negative quantity stays non-negative
+    lo, hi = _nice_floor(lo), _nice_ceil(hi)
+    if integral:
+        lo, hi = float(math.floor(lo)), float(math.ceil(hi))
+    return _plain_number(lo), _plain_number(hi)
 
 
 def _plain_number(x: float) -> int | float:
@@ -445,7 +453,7 @@ def _get(raw: dict[str, Any], dotted: str, default: Any = None) -> Any:
 
 
 def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any],
-            margin: float = 0.1, id_none: Any = None) -> tuple[dict[str, Any], list[str]]:
+            margin: float = 0.5, id_none: Any = None) -> tuple[dict[str, Any], list[str]]:
     """The params.yaml values (dotted keys -> values) that describe ``profile``, and notes.
 
     ``current`` is params.yaml as loaded (plain data); ``source`` the ``data.*`` keys of
@@ -462,13 +470,27 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
         "data.end_date": profile.last_day.isoformat(),
     }
     columns = {name: column_rule(prof, margin) for name, prof in profile.columns.items()}
-    label_rule: dict[str, Any] = {"max_null_share": null_allowance(profile.label_null_share)}
+    # label rules: class presence and balance belong to the window; a quiet day with one class is fine
+    label_rule: dict[str, Any] = {"checks.label.max_null_share": null_allowance(profile.label_null_share)}
     if profile.task in ("classification", "multiclass"):
         share = profile.smallest_class_share or 0.0
-        label_rule["min_class_share"] = min(0.5, math.floor(share * 0.5 * 1000) / 1000)
+        coded = all(c.lstrip("-").isdigit() for c in profile.classes)
+        label_rule.update({
+            "checks.label.min_classes": max(2, len(profile.classes)) if profile.classes else 2,
+            "checks.label.min_class_share": min(0.5, math.floor(share * 0.5 * 1000) / 1000),
+            "checks.label.batch_min_classes": None,
+            "checks.label.batch_min_class_share": None,
+            "checks.label.classes": [int(c) for c in profile.classes] if coded else list(profile.classes),
+        })
+    elif profile.label_min is not None and profile.label_max is not None:
+        low, high = _range(profile.label_min, profile.label_max, margin, False)
+        label_rule.update({"checks.label.min": low, "checks.label.max": high})
+    coded_columns = {name: "category" for name, prof in profile.columns.items() if prof.integer_coded}
+    if source.get("data.source") == "file":
+        out["data.file.dtypes"] = coded_columns
+    out.update(label_rule)
     out.update({
         "checks.duplicate_subset": [profile.id_column, profile.date_column] if profile.id_column else [],
-        "checks.label": label_rule,
         "checks.columns": columns,
         "features.numeric": list(profile.features["numeric"]),
         "features.categorical": list(profile.features["categorical"]),

@@ -218,7 +218,7 @@ def run_init_data(
         raise InitDataError(str(exc)) from None
     _check_label(prof)
     id_none = _id_none()
-    values, notes = propose(prof, current, source_values, id_none=id_none)
+    values, notes = propose(prof, current, source_values, margin=options.range_margin, id_none=id_none)
     new_text = set_values(old_text, values)
     try:
         parse_params(yaml.safe_load(new_text), str(params_path))
