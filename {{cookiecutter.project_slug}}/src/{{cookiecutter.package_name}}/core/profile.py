@@ -32,6 +32,7 @@ from .categories import category_strings
 from .categories import integral as _integral
 
 DATE_HINTS = ("date", "day", "time", "timestamp", "_at", "_on", "_dt", "ts")
+EVENT_HINTS = ("created", "event", "visit", "order", "transaction", "observed", "recorded")
 ID_HINTS = ("id", "uuid", "guid", "key")
 LABEL_NAMES = ("target", "label", "labels", "y", "class", "outcome", "response")
 
@@ -165,12 +166,13 @@ def _choose_date(frame: pd.DataFrame, candidates: dict[str, pd.Series], opts: Pr
         raise ProfileError(f"no column parses as dates, so there is no day to partition by: add one "
                            f"(columns: {_names(frame)})")
 
-    def rank(name: str) -> tuple[int, int, int, int]:
+    def rank(name: str) -> tuple[int, int, int, pd.Timestamp, int]:
         parsed = candidates[name]
         return (
             int(name == opts.known_date_column),
             int(parsed.isna().sum() == 0),
-            int(_name_has(name, DATE_HINTS)),
+            int(_name_has(name, DATE_HINTS) or name.lower().startswith(EVENT_HINTS)),
+            parsed.max(),  # the event is the latest date of a row (signup, birth come before it)
             int(parsed.dt.normalize().nunique()),
         )
 

@@ -1,0 +1,102 @@
+"""The sql source against a real PostgreSQL on 127.0.0.1 (tests/postgres.py), and its refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.adapters.sources.sql import SqlSource, SqlSourceError
+from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.config import ConfigError, SqlSourceParams, parse_params
+
+from .conftest import small_params, write_params
+from .postgres import PostgresServer, postgres_server  # noqa: F401 - fixture
+
+QUERY = "SELECT * FROM events WHERE event_date >= :start AND event_date < :end ORDER BY id"
+
+
+def test_a_query_without_date_parameters_is_a_config_error() -> None:
+    raw = small_params(**{"data.source": "sql", "data.sql.query": "SELECT * FROM events"})
+    with pytest.raises(ConfigError, match=r"data.sql.query: .*:start and :end \(missing :start, :end\)"):
+        parse_params(raw)
+    with pytest.raises(ConfigError, match="data.sql.query: required when data.source is sql"):
+        parse_params(small_params(**{"data.source": "sql"}))
+
+
+def test_a_missing_url_variable_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("RETRAIN_DATABASE_URL", raising=False)
+    write_params(tmp_path, small_params(**{"data.source": "sql", "data.sql.query": QUERY}))
+    assert main(["--root", str(tmp_path), "ingest"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "environment variable RETRAIN_DATABASE_URL is not set" in err
+    assert not (tmp_path / "data").exists(), "nothing ingested, nothing quarantined"
+
+
+@pytest.fixture
+def events(postgres_server: PostgresServer) -> Iterator[Any]:  # noqa: F811
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres_server.url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS events"))
+        conn.execute(sqlalchemy.text(
+            "CREATE TABLE events (id integer PRIMARY KEY, event_date timestamptz NOT NULL, signup date, "
+            "amount numeric(8, 2), store_type integer, channel text, label integer)"))
+        conn.execute(sqlalchemy.text(
+            "INSERT INTO events SELECT g, timestamptz '2026-03-01 08:00+00' + (g % 3) * interval '1 day', "
+            "date '2025-01-01' + g, (g * 1.25)::numeric(8, 2), CASE WHEN g % 7 = 0 THEN NULL ELSE g % 3 END, "
+            "CASE WHEN g % 2 = 0 THEN 'web' ELSE 'shop' END, g % 2 FROM generate_series(1, 300) g"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_server: PostgresServer) -> None:  # noqa: F811
+    source = SqlSource(SqlSourceParams(url_env="DB", query=QUERY, chunksize=7), date_column="event_date",
+                       env={"DB": postgres_server.url})
+    chunks = list(source.chunks(dt.date(2026, 3, 2), dt.date(2026, 3, 3)))
+    assert [len(c) for c in chunks] == [7] * 14 + [2]  # 100 rows, 7 at a time from a server-side cursor
+    day = source.fetch(dt.date(2026, 3, 2))
+    assert len(day) == 100 and (day["event_date"].dt.normalize() == pd.Timestamp("2026-03-02")).all()
+    assert str(day["event_date"].dtype) == "datetime64[ns]" and str(day["signup"].dtype).startswith("datetime64")
+    assert day["amount"].dtype == "float64"  # NUMERIC (Decimal) -> float
+    assert day["store_type"].isna().any() and day["store_type"].dtype == "float64"  # NULL in an integer column
+    assert source.fetch(dt.date(2026, 4, 1)).empty
+    assert len(source.read(dt.date(2026, 3, 1), dt.date(2026, 3, 4), max_rows=50)) == 50
+
+
+@pytest.mark.postgres
+def test_ingest_and_init_data_from_postgres(events: Any, postgres_server: PostgresServer, tmp_path: Path,  # noqa: F811
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SHOP_DB", postgres_server.url)
+    write_params(tmp_path, small_params())
+    argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
+    assert main(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "label      label (classification, classes 0, 1)" in out and "id         id" in out
+    raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    assert raw["data"]["source"] == "sql" and raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY,
+                                                                     "chunksize": 50000}
+    assert raw["features"]["categorical"] == ["store_type", "channel"] and raw["features"]["dates"] == ["signup"]
+    assert raw["checks"]["columns"]["store_type"]["allowed"] == [0, 1, 2]
+    assert (raw["data"]["start_date"], raw["data"]["end_date"]) == ("2026-03-01", "2026-03-03")
+    assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "data/raw").glob("*.parquet")) == [
+        "2026-03-01.parquet", "2026-03-02.parquet", "2026-03-03.parquet"]
+
+
+@pytest.mark.postgres
+def test_a_failing_query_is_one_line(events: Any, postgres_server: PostgresServer) -> None:  # noqa: F811
+    bad = QUERY.replace("events", "no_such_table")
+    source = SqlSource(SqlSourceParams(url_env="DB", query=bad), date_column="event_date",
+                       env={"DB": postgres_server.url})
+    with pytest.raises(SqlSourceError, match=r'data.sql: ProgrammingError: relation "no_such_table" does not exist'):
+        source.fetch(dt.date(2026, 3, 1))
