@@ -13,6 +13,7 @@ by skipping (``.ci/run`` installs Debian's ``postgresql``).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -107,10 +108,8 @@ class PostgresServer:
     def stop(self) -> None:
         pid_file = self.data / "postmaster.pid"
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ValueError, ProcessLookupError, IndexError):
                 os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)  # fast shutdown
-            except (ValueError, ProcessLookupError, IndexError):
-                pass
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=30)

@@ -63,13 +63,16 @@ def run_loop(root: Path, init_args: list[str], add_days: Callable[[int, int], No
 
     # 1. init-data: a preview writes nothing; --write applies it, keeping the comments.
     preview = _ok(s.cli("init-data", *init_args), "init-data preview")
-    assert "+  target: high_progression" in preview.stdout and "--write" in preview.stdout
+    assert "+  target: high_progression" in preview.stdout
+    assert "--write" in preview.stdout
     assert (root / "params.yaml").read_text() == before
     _ok(s.cli("init-data", *init_args, "--write"), "init-data --write")
     params = load_params(root / "params.yaml")
-    assert params.project.target == TARGET and params.project.date_column == "visit_date"
+    assert params.project.target == TARGET
+    assert params.project.date_column == "visit_date"
     assert params.project.id_column == "patient_id"
-    assert "sex" in params.features.categorical and "bmi" in params.features.numeric
+    assert "sex" in params.features.categorical
+    assert "bmi" in params.features.numeric
     assert (params.data.start_date, params.data.end_date) == (day(0), day(19))
     assert "# Data drift:" in (root / "params.yaml").read_text(), "comments kept"
     s.commit("Describe our data (init-data)", day(19))
@@ -103,9 +106,11 @@ def run_loop(root: Path, init_args: list[str], add_days: Callable[[int, int], No
     assert evaluation["champion"] is not None, "the candidate is compared with main's model"
     gate = s.cli("gate")
     result = json.loads((root / "reports/gate.json").read_text())
-    assert gate.returncode in (0, 1) and result["promote"] == (gate.returncode == 0)
+    assert gate.returncode in (0, 1)
+    assert result["promote"] == (gate.returncode == 0)
     primary = next(m for m in result["metrics"] if m["metric"] == params.evaluate.primary_metric)
-    assert primary["champion"] is not None and primary["interval"] is not None, primary
+    assert primary["champion"] is not None, primary
+    assert primary["interval"] is not None, primary
     # The verdict on this data: both models are about as good on the new holdout, so the
     # bootstrap interval of the improvement straddles 0 and the gate keeps the champion.
     assert result["promote"] is False, gate.stdout
@@ -160,5 +165,6 @@ def test_sql_source_loop_against_postgres(
     finally:
         engine.dispose()
     params = yaml.safe_load((root / "params.yaml").read_text())
-    assert params["data"]["source"] == "sql" and params["data"]["sql"]["url_env"] == "BYOD_DATABASE_URL"
+    assert params["data"]["source"] == "sql"
+    assert params["data"]["sql"]["url_env"] == "BYOD_DATABASE_URL"
     assert "postgresql" not in (root / "params.yaml").read_text(), "the URL stays out of params.yaml"

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.adapters.params_yaml import set_values
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Task, load_params
 from {{ cookiecutter.package_name }}.core.categories import category_strings
 from {{ cookiecutter.package_name }}.core.profile import ProfileError, ProfileOptions, column_rule, profile
-from {{ cookiecutter.package_name }}.adapters.params_yaml import set_values
 
 from .byod_data import TARGET, diabetes_days, write_days
 from .conftest import PROJECT_ROOT
@@ -43,23 +43,30 @@ def frame_with(n: int = 120, **extra: object) -> pd.DataFrame:
 
 def test_profile_finds_dates_id_label_and_integer_codes() -> None:
     p = profile(frame_with())
-    assert p.date_column == "created" and set(p.date_candidates) == {"created", "signup"}
+    assert p.date_column == "created"
+    assert set(p.date_candidates) == {"created", "signup"}
     assert p.id_column == "order_id"
     assert (p.target, p.task, p.classes) == ("label", "classification", ("0", "1"))
     assert p.features["numeric"] == ("amount", "items")
     assert p.features["categorical"] == ("store_type", "channel")  # integer codes 3/7/9 are categories
     assert p.features["dates"] == ("signup",)
-    assert p.columns["store_type"].integer_coded and p.columns["store_type"].values == ("3", "7", "9")
+    assert p.columns["store_type"].integer_coded
+    assert p.columns["store_type"].values == ("3", "7", "9")
     assert (p.first_day, p.last_day, p.days, p.rows_per_day_min) == (dt.date(2026, 3, 1), dt.date(2026, 3, 6), 6, 20)
     notes = " ".join(p.notes)
-    assert "comment" in notes and "constant" in notes and "--numeric store_type" in notes
+    assert "comment" in notes
+    assert "constant" in notes
+    assert "--numeric store_type" in notes
 
 
 def test_profile_options_override_what_is_detected() -> None:
     p = profile(frame_with(), ProfileOptions(numeric=("store_type",), categorical=("comment",), id_column="",
                                              date_column="signup"))
-    assert "store_type" in p.features["numeric"] and "comment" in p.features["categorical"]
-    assert p.id_column is None and p.date_column == "signup" and "created" in p.features["dates"]
+    assert "store_type" in p.features["numeric"]
+    assert "comment" in p.features["categorical"]
+    assert p.id_column is None
+    assert p.date_column == "signup"
+    assert "created" in p.features["dates"]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +97,8 @@ def test_ranges_have_headroom_and_nulls_follow_the_worst_day() -> None:
     p = profile(frame)
     rule = column_rule(p.columns["amount"], 0.5)
     observed = frame["amount"].agg(["min", "max"])
-    assert rule["min"] == 0 and rule["max"] >= observed["max"] + 0.4 * (observed["max"] - observed["min"])
+    assert rule["min"] == 0
+    assert rule["max"] >= observed["max"] + 0.4 * (observed["max"] - observed["min"])
     assert rule["max_null_share"] >= p.columns["amount"].day_null_share > p.columns["amount"].null_share
     assert column_rule(p.columns["store_type"], 0.5)["allowed"] == [3, 7, 9]
 
@@ -98,7 +106,9 @@ def test_ranges_have_headroom_and_nulls_follow_the_worst_day() -> None:
 def test_category_strings_make_codes_equal_however_stored() -> None:
     as_int = category_strings(pd.Series([1, 2, 2]))
     as_float = category_strings(pd.Series([1.0, np.nan, 2.0]))
-    assert list(as_int) == ["1", "2", "2"] and as_float[0] == "1" and pd.isna(as_float[1])
+    assert list(as_int) == ["1", "2", "2"]
+    assert as_float[0] == "1"
+    assert pd.isna(as_float[1])
     assert list(category_strings(pd.Series([True, False]))) == ["true", "false"]
 
 
@@ -113,8 +123,10 @@ def test_set_values_keeps_comments_and_is_idempotent() -> None:
             assert line in new, line
     loaded = yaml.safe_load(new)
     assert loaded["checks"]["columns"] == {"a": {"dtype": "numeric", "min": 0}}
-    assert loaded["data"]["end_date"] == "2026-05-01" and loaded["drift"]["method"] is None
-    assert "    a: {dtype: numeric, min: 0}" in new and "  numeric: [a]" in new
+    assert loaded["data"]["end_date"] == "2026-05-01"
+    assert loaded["drift"]["method"] is None
+    assert "    a: {dtype: numeric, min: 0}" in new
+    assert "  numeric: [a]" in new
 
 
 @pytest.fixture
@@ -132,15 +144,19 @@ def test_init_data_previews_then_writes_params_that_load(project: Path, fmt: str
     before = (project / "params.yaml").read_text()
     assert main(["--root", str(project), "init-data", "data/external", "--target", TARGET]) == 0
     out = capsys.readouterr().out
-    assert "+  target: high_progression" in out and "--write" in out
+    assert "+  target: high_progression" in out
+    assert "--write" in out
     assert (project / "params.yaml").read_text() == before, "a preview writes nothing"
 
     assert main(["--root", str(project), "init-data", "data/external", "--target", TARGET, "--write"]) == 0
     params = load_params(project / "params.yaml")
-    assert params.data.source == "file" and params.data.file.path == f"data/external/*.{fmt}"
-    assert params.project.id_column == "patient_id" and params.features.categorical == ("sex",)
+    assert params.data.source == "file"
+    assert params.data.file.path == f"data/external/*.{fmt}"
+    assert params.project.id_column == "patient_id"
+    assert params.features.categorical == ("sex",)
     assert params.checks.columns["sex"].allowed == ("1", "2")
-    assert params.checks.label.batch_min_classes is None and params.checks.label.min_classes == 2
+    assert params.checks.label.batch_min_classes is None
+    assert params.checks.label.min_classes == 2
     assert params.gate.min_holdout_rows <= 16 * params.split.holdout_days
     assert params.decide.triggers.volume.min_new_rows < 200
     # Running it again on the same data changes nothing.
@@ -164,13 +180,16 @@ def test_init_data_bad_inputs_are_one_line_and_change_nothing(project: Path,
     for argv, message in cases:
         assert main(["--root", str(project), *argv]) == 2, argv
         err = capsys.readouterr().err.strip()
-        assert message in err and len(err.splitlines()) == 1, (argv, err)
+        assert message in err, (argv, err)
+        assert len(err.splitlines()) == 1, (argv, err)
     assert (project / "params.yaml").read_text() == before
     # A label with three classes is multiclass: written where the project supports it, refused otherwise.
     code = main(["--root", str(project), "init-data", "data/external", "--target", TARGET, "--write"])
     if "multiclass" in typing.get_args(Task):
-        assert code == 0 and load_params(project / "params.yaml").project.task == "multiclass"
+        assert code == 0
+        assert load_params(project / "params.yaml").project.task == "multiclass"
     else:
         err = capsys.readouterr().err
-        assert code == 2 and "label 'high_progression' has 3 classes (0, 1, 2): multiclass is not a task" in err, err
+        assert code == 2, err
+        assert "label 'high_progression' has 3 classes (0, 1, 2): multiclass is not a task" in err, err
         assert (project / "params.yaml").read_text() == before

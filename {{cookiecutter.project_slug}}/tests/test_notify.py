@@ -79,7 +79,8 @@ def test_notify_new_data_errors_are_one_line(api: Recorder, monkeypatch: pytest.
     api.status = 403
     assert main(["notify-new-data"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.splitlines() == [err] and "HTTP 403: Resource not accessible by integration" in err
+    assert err.splitlines() == [err]
+    assert "HTTP 403: Resource not accessible by integration" in err
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.delenv("GH_TOKEN", raising=False)
     assert main(["notify-new-data"]) == 2

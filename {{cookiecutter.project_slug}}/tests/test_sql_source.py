@@ -25,7 +25,7 @@ def test_a_query_without_date_parameters_is_a_config_error() -> None:
     raw = small_params(**{"data.source": "sql", "data.sql.query": "SELECT * FROM events"})
     with pytest.raises(ConfigError, match=r"data.sql.query: .*:start and :end \(missing :start, :end\)"):
         parse_params(raw)
-    with pytest.raises(ConfigError, match="data.sql.query: required when data.source is sql"):
+    with pytest.raises(ConfigError, match=r"data\.sql\.query: required when data\.source is sql"):
         parse_params(small_params(**{"data.source": "sql"}))
 
 
@@ -35,7 +35,8 @@ def test_a_missing_url_variable_is_one_line_naming_it(tmp_path: Path, monkeypatc
     write_params(tmp_path, small_params(**{"data.source": "sql", "data.sql.query": QUERY}))
     assert main(["--root", str(tmp_path), "ingest"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.splitlines() == [err] and "environment variable RETRAIN_DATABASE_URL is not set" in err
+    assert err.splitlines() == [err]
+    assert "environment variable RETRAIN_DATABASE_URL is not set" in err
     assert not (tmp_path / "data").exists(), "nothing ingested, nothing quarantined"
 
 
@@ -64,10 +65,13 @@ def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_s
     chunks = list(source.chunks(dt.date(2026, 3, 2), dt.date(2026, 3, 3)))
     assert [len(c) for c in chunks] == [7] * 14 + [2]  # 100 rows, 7 at a time from a server-side cursor
     day = source.fetch(dt.date(2026, 3, 2))
-    assert len(day) == 100 and (day["event_date"].dt.normalize() == pd.Timestamp("2026-03-02")).all()
-    assert str(day["event_date"].dtype) == "datetime64[ns]" and str(day["signup"].dtype).startswith("datetime64")
+    assert len(day) == 100
+    assert (day["event_date"].dt.normalize() == pd.Timestamp("2026-03-02")).all()
+    assert str(day["event_date"].dtype) == "datetime64[ns]"
+    assert str(day["signup"].dtype).startswith("datetime64")
     assert day["amount"].dtype == "float64"  # NUMERIC (Decimal) -> float
-    assert day["store_type"].isna().any() and day["store_type"].dtype == "float64"  # NULL in an integer column
+    assert day["store_type"].isna().any()
+    assert day["store_type"].dtype == "float64"
     assert source.fetch(dt.date(2026, 4, 1)).empty
     assert len(source.read(dt.date(2026, 3, 1), dt.date(2026, 3, 4), max_rows=50)) == 50
 
@@ -81,11 +85,14 @@ def test_ingest_and_init_data_from_postgres(events: Any, postgres_server: Postgr
     argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
     assert main(argv) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert "label      label (classification, classes 0, 1)" in out and "id         id" in out
+    assert "label      label (classification, classes 0, 1)" in out
+    assert "id         id" in out
     raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
-    assert raw["data"]["source"] == "sql" and raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY,
+    assert raw["data"]["source"] == "sql"
+    assert raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY,
                                                                      "chunksize": 50000}
-    assert raw["features"]["categorical"] == ["store_type", "channel"] and raw["features"]["dates"] == ["signup"]
+    assert raw["features"]["categorical"] == ["store_type", "channel"]
+    assert raw["features"]["dates"] == ["signup"]
     assert raw["checks"]["columns"]["store_type"]["allowed"] == [0, 1, 2]
     assert (raw["data"]["start_date"], raw["data"]["end_date"]) == ("2026-03-01", "2026-03-03")
     assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err

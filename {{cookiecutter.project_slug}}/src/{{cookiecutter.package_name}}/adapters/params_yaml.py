@@ -42,7 +42,7 @@ def _node(value: Any, depth: int) -> Any:
         node = CommentedMap()
         for key, item in value.items():
             node[key] = _node(item, depth + 1)
-        if all(_scalar(v) or isinstance(v, list) and all(map(_scalar, v)) for v in value.values()) and depth > 0:
+        if all(_scalar(v) or (isinstance(v, list) and all(map(_scalar, v))) for v in value.values()) and depth > 0:
             node.fa.set_flow_style()
         return node
     if isinstance(value, (list, tuple)):

@@ -32,12 +32,14 @@ def category_strings(values: pd.Series) -> pd.Series:
     if not present.any():
         return out
     kept = values[present]
+    text: pd.Series
     if pd.api.types.is_bool_dtype(kept):
-        out[present] = kept.map(lambda v: "true" if v else "false")
+        text = kept.map(lambda v: "true" if v else "false")
     elif pd.api.types.is_float_dtype(kept) and integral(kept):
-        out[present] = kept.astype("int64").astype(str)
+        text = kept.astype("int64").astype(str)
     else:
-        out[present] = kept.astype(str)
+        text = kept.astype(str)
+    out.loc[present] = text.astype(object)
     return out
 
 

@@ -134,7 +134,7 @@ def _name_has(name: str, hints: tuple[str, ...]) -> bool:
 
 def _is_id_name(name: str) -> bool:
     lower = name.lower()
-    return lower in ID_HINTS or lower.endswith(("_id", "id", "_uuid", "_key")) and not lower.endswith("paid")
+    return lower in ID_HINTS or (lower.endswith(("_id", "id", "_uuid", "_key")) and not lower.endswith("paid"))
 
 
 def _nice_floor(x: float) -> float:
@@ -149,7 +149,7 @@ def _nice(x: float, rounder: Any) -> float:
     """Round outward to 3 significant digits, so ranges read well in params.yaml."""
     if x == 0 or not math.isfinite(x):
         return 0.0 if x == 0 else x
-    digits = 2 - int(math.floor(math.log10(abs(x))))
+    digits = 2 - math.floor(math.log10(abs(x)))
     scale = 10.0 ** digits
     value = rounder(x * scale) / scale
     return float(round(value, max(digits, 0)))
@@ -257,7 +257,7 @@ def _column(name: str, series: pd.Series, opts: ProfileOptions) -> ColumnProfile
         forced_cat = name in opts.categorical
         coded = integral and (forced_cat or (distinct <= opts.max_integer_codes and name not in opts.numeric))
         if coded and len(present):
-            values = tuple(sorted(category_strings(numbers).unique(), key=lambda v: int(v)))
+            values = tuple(sorted(category_strings(numbers).unique(), key=int))
             return ColumnProfile(name, "category", null_share, distinct, low, high, values, integer_coded=True)
         return ColumnProfile(name, "integer" if integral else "numeric", null_share, distinct, low, high)
     text = category_strings(present)
@@ -411,7 +411,7 @@ def sizes(profile: DataProfile, current: dict[str, Any]) -> dict[str, Any]:
     per_day = max(1.0, profile.rows_per_day_median)
     holdout_days = int(current.get("split", {}).get("holdout_days", 7))
     holdout_days = max(1, min(holdout_days, profile.days // 3 or 1))
-    week = int(math.ceil(per_day * 7))
+    week = math.ceil(per_day * 7)
     decay = current.get("decide", {}).get("triggers", {}).get("decay", {})
     window_days = int(decay.get("window_days", 7))
     return {

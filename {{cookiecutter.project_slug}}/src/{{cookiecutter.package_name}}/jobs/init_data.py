@@ -66,11 +66,10 @@ def _expand(path: str, root: Path, storage_options: dict[str, Any]) -> tuple[str
     import fsspec
 
     local = "://" not in path
-    if local and not Path(path).is_absolute():
-        full = root / path
-    else:
-        full = Path(path) if local else None
-    if local and full is not None and full.is_dir():
+    full: Path | None = None
+    if local:
+        full = Path(path) if Path(path).is_absolute() else root / path
+    if full is not None and full.is_dir():
         exts = sorted({FORMATS[s] for p in full.iterdir() for s in FORMATS if p.name.lower().endswith(s)})
         suffixes = sorted({s for p in full.iterdir() for s in FORMATS if p.name.lower().endswith(s)})
         if not suffixes:
@@ -118,7 +117,7 @@ def read_file_sample(path: str, root: Path, fmt: str, sample_rows: int,
                     part = pd.read_parquet(handle)
                 else:
                     part = pd.read_csv(handle, nrows=sample_rows - rows)
-            except Exception as exc:  # noqa: BLE001 - any reader error is about this one file
+            except Exception as exc:
                 raise InitDataError(f"{of.path}: cannot read as {chosen_fmt}: {str(exc).splitlines()[0]}") from None
         per_file = per_file or max(1, len(part))
         parts.append(part.iloc[: sample_rows - rows])

@@ -95,8 +95,8 @@ class SqlSource:
                                  f"(missing {', '.join(sorted(':' + m for m in missing))})")
         seen = 0
         try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(stream_results=True, max_row_buffer=self.params.chunksize)
+            with self.engine.connect() as plain:
+                conn = plain.execution_options(stream_results=True, max_row_buffer=self.params.chunksize)
                 result = conn.execute(query, {"start": start, "end": end})
                 columns = list(result.keys())
                 while True:
