@@ -94,12 +94,17 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
 {%- if cookiecutter.model_task == "classification" %}
 
 
-def test_label_balance(batch: pd.DataFrame, params: Params) -> None:
+def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch[target] = 0
     batch.loc[0, target] = 1
-    messages = failures(check(batch, params))
+    assert check(batch, params).passed  # one quiet day is not bad data
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    messages = failures(window)
     assert any("label balance (smallest class share) expected >= 0.02, observed 0.0083" in m for m in messages)
+    batch[target] = 0
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
 {%- else %}
 
 

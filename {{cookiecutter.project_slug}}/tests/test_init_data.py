@@ -109,7 +109,7 @@ def test_category_strings_make_codes_equal_however_stored() -> None:
     assert list(as_int) == ["1", "2", "2"]
     assert as_float[0] == "1"
     assert pd.isna(as_float[1])
-    assert list(category_strings(pd.Series([True, False]))) == ["true", "false"]
+    assert list(category_strings(pd.Series([True, False]))) == ["True", "False"]
 
 
 def test_set_values_keeps_comments_and_is_idempotent() -> None:

@@ -51,9 +51,28 @@ def load_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.D
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True)
 
 
-def write_partition(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically: a killed run leaves no half-written partition behind."""
+def write_partition(frame: pd.DataFrame, path: Path, overwrite: bool = False) -> None:
+    """Write atomically through a unique temporary file: a killed run leaves no half-written
+    partition, two writers never share a temporary file, and (unless ``overwrite``) an
+    existing partition is never replaced: history is append-only."""
+    import os
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails with FileExistsError rather than replace a partition
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links
+                if path.exists():
+                    raise FileExistsError(f"{path} exists: partitions are never overwritten") from None
+                os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -258,7 +258,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     scores = predict_scores(model, frame[input_columns(params)], params.project.task)
     id_col, date_col = params.project.id_column, params.project.date_column
     out = pd.DataFrame({
-        id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
+        id_col or "row": frame[id_col].astype(str) if id_col and id_col in frame else frame.index.astype(str),
         date_col: frame.get(date_col, day),
         "score": scores,
         "model_md5": ref.md5,

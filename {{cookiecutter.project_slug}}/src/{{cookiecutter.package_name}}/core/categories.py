@@ -26,7 +26,7 @@ def integral(values: pd.Series) -> bool:
 
 
 def category_strings(values: pd.Series) -> pd.Series:
-    """Labels as text (object dtype), missing values as NaN: ``2.0`` -> ``"2"``, ``True`` -> ``"true"``."""
+    """Labels as text (object dtype), missing values as NaN: ``2.0`` -> ``"2"``, ``True`` -> ``"True"``."""
     out = pd.Series(np.nan, index=values.index, dtype=object)
     present = values.notna()
     if not present.any():
@@ -34,7 +34,7 @@ def category_strings(values: pd.Series) -> pd.Series:
     kept = values[present]
     text: pd.Series
     if pd.api.types.is_bool_dtype(kept):
-        text = kept.map(lambda v: "true" if v else "false")
+        text = kept.map(str)  # "True" / "False", as the data checks spell them
     elif pd.api.types.is_float_dtype(kept) and integral(kept):
         text = kept.astype("int64").astype(str)
     else:

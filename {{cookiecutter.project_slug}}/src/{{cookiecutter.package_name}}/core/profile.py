@@ -248,7 +248,7 @@ def _column(name: str, series: pd.Series, opts: ProfileOptions) -> ColumnProfile
     if pd.api.types.is_datetime64_any_dtype(series):
         return ColumnProfile(name, "date", null_share, distinct)
     if pd.api.types.is_bool_dtype(present) and len(present):
-        return ColumnProfile(name, "bool", null_share, distinct, values=("false", "true"))
+        return ColumnProfile(name, "bool", null_share, distinct)
     if _is_number(series) or (len(present) and _is_number(pd.Series(list(present)))):
         numbers = pd.to_numeric(present, errors="coerce").astype("float64")
         low = float(numbers.min()) if len(numbers) else None
@@ -477,12 +477,14 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
     if profile.task in ("classification", "multiclass"):
         share = profile.smallest_class_share or 0.0
         coded = all(c.lstrip("-").isdigit() for c in profile.classes)
+        bools = set(profile.classes) <= {"True", "False"}
         label_rule.update({
             "checks.label.min_classes": max(2, len(profile.classes)) if profile.classes else 2,
             "checks.label.min_class_share": min(0.5, math.floor(share * 0.5 * 1000) / 1000),
             "checks.label.batch_min_classes": None,
             "checks.label.batch_min_class_share": None,
-            "checks.label.classes": [int(c) for c in profile.classes] if coded else list(profile.classes),
+            "checks.label.classes": ([int(c) for c in profile.classes] if coded
+                                     else [c == "True" for c in profile.classes] if bools else list(profile.classes)),
         })
     elif profile.label_min is not None and profile.label_max is not None:
         low, high = _range(profile.label_min, profile.label_max, margin, False)

@@ -152,7 +152,7 @@ def _check_label(profile: DataProfile) -> None:
             f"label {profile.target!r} has {len(profile.classes)} classes ({shown}): {profile.task} is not a task "
             f"this project supports yet (choose from {', '.join(_supported_tasks())}); pass --target another "
             f"column or --task to override")
-    if profile.task == "classification" and not set(profile.classes) <= {"0", "1", "true", "false"}:
+    if profile.task == "classification" and not {c.lower() for c in profile.classes} <= {"0", "1", "true", "false"}:
         raise InitDataError(
             f"label {profile.target!r} has the classes {', '.join(profile.classes)}: binary classification needs "
             "0/1 (or true/false) labels, 1 = the positive class; recode the label at the source")

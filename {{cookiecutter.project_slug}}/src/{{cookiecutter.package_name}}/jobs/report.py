@@ -118,6 +118,11 @@ def _checks_section(checks: dict[str, Any] | None) -> list[str]:
                      f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}")
     if len(failures) > TOP_FAILURES:
         lines.append(f"- ... and {len(failures) - TOP_FAILURES} more in reports/data_checks.json")
+    warnings = checks.get("warnings", [])
+    if warnings:
+        lines += ["", f"Warnings ({len(warnings)}):"]
+        lines += [f"- {_cell(w.get('column'), 60)}: {_cell(w.get('rule'), 60)}: {_cell(w.get('observed'), 120)}"
+                  for w in warnings[:TOP_FAILURES]]
     return [*lines, ""]
 
 

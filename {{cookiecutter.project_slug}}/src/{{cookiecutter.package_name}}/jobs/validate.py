@@ -1,0 +1,43 @@
+"""Validate: the window rules on the assembled window ``data.start_date..data.end_date``.
+
+Each partition is reduced to a summary (core/checks.py ``summarize``) and the window
+rules judge their sum, so the window never has to fit in memory at once. Before any
+rule runs, the params are checked against the window's columns: a key naming a column
+the data does not have is a configuration error, not a failed check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..adapters.dataset import list_partitions
+from ..config import ConfigError, Params
+from ..core.checks import CheckReport, PartitionSummary, config_problems, holdout_problem, summarize, window_report
+
+
+def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
+    import pandas as pd
+
+    paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
+    if not paths:
+        raise FileNotFoundError(
+            f"no partitions in {params.data.raw_dir} between {params.data.start_date} and "
+            f"{params.data.end_date}; run ingest first"
+        )
+    return [summarize(pd.read_parquet(p), params.checks, params.project) for p in paths]
+
+
+def run_validate(params: Params, root: Path) -> CheckReport:
+    summaries = partition_summaries(params, root)
+    columns = list(dict.fromkeys(name for s in summaries for name in s.columns))
+    problems = config_problems(params, columns)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"params.yaml: {problems[0]}{more}")
+    report = window_report(summaries, params.checks, params.project, params.data.start_date, params.data.end_date,
+                           expected=params.features.all)
+    days_with_rows = len({d for s in summaries for d in s.days}) or 1
+    problem = holdout_problem(params, report.rows / days_with_rows)
+    if problem:
+        report.warn("*", "holdout size against gate.min_holdout_rows", problem, "a holdout the gate can accept")
+    return report
