@@ -37,7 +37,7 @@ def test_a_missing_url_variable_is_one_line_naming_it(tmp_path: Path, monkeypatc
     err = capsys.readouterr().err.strip()
     assert err.splitlines() == [err]
     assert "environment variable RETRAIN_DATABASE_URL is not set" in err
-    assert not (tmp_path / "data").exists(), "nothing ingested, nothing quarantined"
+    assert not list(tmp_path.rglob("*.parquet")), "nothing ingested, nothing quarantined"
 
 
 @pytest.fixture

@@ -30,10 +30,11 @@ from typing import Any
 import pandas as pd
 
 from ...config import SqlSourceParams
+from .errors import SourceError
 
 
-class SqlSourceError(RuntimeError):
-    """The database cannot be reached or the query fails; the message names the setting."""
+class SqlSourceError(SourceError):
+    """The database cannot be reached or the query fails (exit 2); the message names the setting."""
 
 
 def _engine(url_env: str, env: dict[str, str] | None = None) -> Any:
@@ -84,8 +85,7 @@ class SqlSource:
             self._engine = _engine(self.params.url_env, self.env)
         return self._engine
 
-    def chunks(self, start: dt.date, end: dt.date, max_rows: int | None = None) -> Iterator[pd.DataFrame]:
-        """Rows with ``start <= date < end``, ``chunksize`` at a time, at most ``max_rows``."""
+    def _query(self) -> Any:
         import sqlalchemy
 
         query = sqlalchemy.text(self.params.query)
@@ -93,6 +93,29 @@ class SqlSource:
         if missing:
             raise SqlSourceError(f"data.sql.query: the query must use the parameters :start and :end "
                                  f"(missing {', '.join(sorted(':' + m for m in missing))})")
+        return query
+
+    def columns(self) -> list[str]:
+        """The query's columns, without reading a row (an empty date range): params are checked against them."""
+        import sqlalchemy
+
+        nowhere = dt.date(1900, 1, 1)
+        try:
+            with self.engine.connect() as conn:
+                result = conn.execute(self._query(), {"start": nowhere, "end": nowhere})
+                keys = result.keys()  # a RowMapping's keys, not a dict
+                names = [str(k) for k in keys]
+                result.close()
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise SqlSourceError(f"data.sql: {type(exc).__name__}: {reason}") from None
+        return names
+
+    def chunks(self, start: dt.date, end: dt.date, max_rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """Rows with ``start <= date < end``, ``chunksize`` at a time, at most ``max_rows``."""
+        import sqlalchemy
+
+        query = self._query()
         seen = 0
         try:
             with self.engine.connect() as plain:
