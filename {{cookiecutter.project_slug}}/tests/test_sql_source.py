@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from {{ cookiecutter.package_name }}.config import ConfigError, SqlSourceParams,
 
 from .conftest import small_params, write_params
 from .postgres import PostgresServer, postgres_server  # noqa: F401 - fixture
+from .test_notify import Recorder, api  # noqa: F401 - fixture
 
 QUERY = "SELECT * FROM events WHERE event_date >= :start AND event_date < :end ORDER BY id"
 
@@ -107,3 +112,55 @@ def test_a_failing_query_is_one_line(events: Any, postgres_server: PostgresServe
                        env={"DB": postgres_server.url})
     with pytest.raises(SqlSourceError, match=r'data.sql: ProgrammingError: relation "no_such_table" does not exist'):
         source.fetch(dt.date(2026, 3, 1))
+
+
+def _readme_block(language: str, after: str) -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rest = text[text.index(after):]
+    start = rest.index(f"```{language}\n") + len(f"```{language}\n")
+    return rest[start:rest.index("```", start)]
+
+
+@pytest.mark.postgres
+def test_the_readme_trigger_and_listener_send_new_data(postgres_server: PostgresServer, api: Recorder,  # noqa: F811
+                                                        tmp_path: Path) -> None:
+    """The PostgreSQL recipe in the README, as written: a committed load reaches notify-new-data."""
+    import sqlalchemy
+
+    heading = "### Tell the workflow that new data landed"
+    engine = sqlalchemy.create_engine(postgres_server.url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS visits"))
+        conn.execute(sqlalchemy.text("CREATE TABLE visits (patient_id text, visit_date date)"))
+        conn.exec_driver_sql(_readme_block("sql", heading))
+    listener = tmp_path / "listen_new_data.py"
+    listener.write_text(_readme_block("python", heading))
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "LISTEN_DATABASE_URL": postgres_server.url.replace("postgresql+psycopg://", "postgresql://"),
+        "GITHUB_API_URL": f"http://127.0.0.1:{api.server_address[1]}",
+        "GITHUB_REPOSITORY": "acme/shop-model", "GITHUB_TOKEN": "t0ken",
+    }
+    proc = subprocess.Popen([sys.executable, str(listener)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        listening = "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN new_data'"
+        while time.monotonic() < deadline and proc.poll() is None:
+            with engine.connect() as conn:
+                if conn.execute(sqlalchemy.text(listening)).scalar():
+                    break
+            time.sleep(0.2)
+        with engine.begin() as conn:  # one load of two days; the notification goes out on commit
+            conn.execute(sqlalchemy.text("INSERT INTO visits VALUES ('a', '2026-03-30'), ('b', '2026-03-31')"))
+        while time.monotonic() < deadline and not api.requests and proc.poll() is None:
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+        engine.dispose()
+    assert api.requests, f"no dispatch reached the API; listener said:\n{output}"
+    assert api.requests[0]["path"] == "/repos/acme/shop-model/dispatches"
+    assert api.requests[0]["body"] == {"event_type": "new-data", "client_payload": {
+        "as_of": "2026-03-31", "reason": "rows loaded up to 2026-03-31"}}
