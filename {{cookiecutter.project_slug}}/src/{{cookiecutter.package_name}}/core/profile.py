@@ -435,6 +435,15 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
         "gate.metrics": {"roc_auc": {"floor": 0.6}, "log_loss": {"tolerance": -0.02, "floor": 0.69},
                          "accuracy": {"tolerance": -0.02}},
     },
+    # (used where the project's Task includes multiclass; init-data refuses the task otherwise)
+    "multiclass": {
+        "model.estimator": "logistic_regression",
+        "model.params": {"C": 1.0, "max_iter": 1000},
+        "evaluate.primary_metric": "roc_auc_ovr",
+        "evaluate.metrics": ["roc_auc_ovr", "log_loss", "f1_macro", "accuracy"],
+        "gate.metrics": {"roc_auc_ovr": {"floor": 0.6}, "log_loss": {"tolerance": -0.02},
+                         "accuracy": {"tolerance": -0.02}},
+    },
     "regression": {
         "model.estimator": "ridge",
         "model.params": {"alpha": 1.0},
@@ -503,6 +512,9 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
     out.update(sizes(profile, current))
     if profile.task != _get(current, "project.task") and profile.task in TASK_DEFAULTS:
         out.update(TASK_DEFAULTS[profile.task])
+        if profile.task == "multiclass" and profile.classes:  # worse than a uniform guess over the classes
+            out["gate.metrics"] = {**out["gate.metrics"], "log_loss": {
+                "tolerance": -0.02, "floor": math.floor(math.log(len(profile.classes)) * 95) / 100}}
         notes.append(f"task changes from {_get(current, 'project.task')} to {profile.task}: model, evaluate "
                      "and gate metrics reset to that task's defaults")
     features = set(profile.features["numeric"]) | set(profile.features["categorical"]) | set(profile.features["dates"])
