@@ -313,7 +313,7 @@ class Harness:
 
     @property
     def package(self) -> str:
-        return next(p.name for p in (self.workdir / "src").iterdir() if (p / "cli.py").exists())
+        return next(p.name for p in (self.workdir / "src").iterdir() if (p / "cli" / "__init__.py").exists() or (p / "cli.py").exists())
 
     def fresh_clone(self, name: str = "runner") -> Path:
         """What a runner checks out: a clone of origin, with no DVC cache, MLflow db or venv."""

@@ -244,7 +244,9 @@ def test_empty_or_header_only_batch_fails_min_rows(real: tuple[Path, Path], caps
     day = folder / "2026-01-05.csv"
     day.write_text(day.read_text().splitlines()[0] + "\n")
     assert run(root, "ingest") == 1
-    assert "dataset: minimum rows expected >= 10, observed 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "batch 2026-01-05 quarantined" in err
+    assert "    - dataset: minimum rows expected >= 10, observed 0\n  held days" in err  # the only failure
     assert "2026-01-05" not in raw_days(root)
     assert len(raw_days(root)) == 13
 
@@ -299,6 +301,7 @@ def test_non_utf8_csv_names_the_file_and_the_fix(real: tuple[Path, Path], capsys
         ("checks.duplicate_subset", ["row_id", "event_day"], "checks.duplicate_subset: column 'event_day'"),
         ("features.numeric", ["mean_radius", "mean_textur"], "features.numeric: column 'mean_textur'"),
         ("checks.columns", {"mean_radios": {"dtype": "numeric"}}, "checks.columns.mean_radios: column 'mean_radios'"),
+        ("data.file.dtypes", {"sizeband": "category"}, "data.file.dtypes.sizeband: column 'sizeband'"),
     ],
 )
 def test_config_mistake_is_exit_2_one_line_nothing_quarantined(
@@ -346,7 +349,7 @@ def test_id_column_null_is_accepted(real: tuple[Path, Path]) -> None:
     assert run(root, "split") == 0
 
 
-def test_holdout_too_small_for_the_gate_is_said_at_validate(
+def test_params_contradicting_the_rows_per_day_are_said_at_validate(
     real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root, folder = real
@@ -355,6 +358,11 @@ def test_holdout_too_small_for_the_gate_is_said_at_validate(
     assert run(root, "validate") == 0
     err = capsys.readouterr().err
     assert "gate.min_holdout_rows (200) exceeds the rows a 4-day holdout holds at the 20 rows/day seen" in err
+    assert "decide.triggers.volume.min_new_rows (10000) takes about 500 days at the 20 rows/day seen" in err
+    assert "decide.triggers.decay.min_rows (50) exceeds the rows a 7-day window holds" not in err
+    report = json.loads((root / "reports/data_checks.json").read_text())
+    assert report["passed"] is True
+    assert len(report["warnings"]) == 2
 
 
 def test_window_past_today_is_refused(real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:

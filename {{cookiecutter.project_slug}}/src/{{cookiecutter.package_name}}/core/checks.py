@@ -386,6 +386,8 @@ def check_summary(
     for name in dict.fromkeys(required):
         if name not in cols:
             report.add(name, "required column present", False, "missing", "present")
+    if summary.rows == 0:
+        return report  # an empty batch: minimum rows says it; types and shares of no rows mean nothing
     for name, rule in checks.columns.items():
         if rule.enabled and name in cols and name != project.target:
             _check_column(report, name, cols[name], rule)
@@ -499,6 +501,9 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
     for name, rule in params.checks.columns.items():
         if rule.required and rule.enabled:
             need(f"checks.columns.{name}", name)
+    if params.data.source == "file":
+        for name in params.data.file.dtypes:
+            need(f"data.file.dtypes.{name}", name)
     return problems
 
 
@@ -513,3 +518,27 @@ def holdout_problem(params: Params, rows_per_day: float) -> str | None:
         f"{rows_per_day:.0f} rows/day seen (about {expected:.0f}): every candidate would be rejected; lower "
         f"gate.min_holdout_rows or raise split.holdout_days to {int(-(-need // max(rows_per_day, 1e-9)))}"
     )
+
+
+def rate_problems(params: Params, rows_per_day: float) -> list[str]:
+    """Params that contradict the rows per day actually seen (defaults sized for the demo, say)."""
+    problems = []
+    holdout = holdout_problem(params, rows_per_day)
+    if holdout:
+        problems.append(holdout)
+    triggers = params.decide.triggers
+    if triggers.volume.enabled and triggers.age.enabled and rows_per_day > 0:
+        days_needed = triggers.volume.min_new_rows / rows_per_day
+        if days_needed > 3 * triggers.age.max_age_days:  # the age trigger always fires long before
+            problems.append(
+                f"decide.triggers.volume.min_new_rows ({triggers.volume.min_new_rows}) takes about {days_needed:.0f} "
+                f"days at the {rows_per_day:.0f} rows/day seen, far longer than decide.triggers.age.max_age_days "
+                f"({triggers.age.max_age_days}): the volume trigger is dead; lower it"
+            )
+    decay = triggers.decay
+    if decay.enabled and rows_per_day * decay.window_days < decay.min_rows:
+        problems.append(
+            f"decide.triggers.decay.min_rows ({decay.min_rows}) exceeds the rows a {decay.window_days}-day window "
+            f"holds at the {rows_per_day:.0f} rows/day seen: decay is never scored; lower it or widen window_days"
+        )
+    return problems

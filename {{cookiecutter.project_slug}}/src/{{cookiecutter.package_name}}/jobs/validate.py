@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..adapters.dataset import list_partitions
 from ..config import ConfigError, Params
-from ..core.checks import CheckReport, PartitionSummary, config_problems, holdout_problem, summarize, window_report
+from ..core.checks import CheckReport, PartitionSummary, config_problems, rate_problems, summarize, window_report
 
 
 def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
@@ -37,7 +37,6 @@ def run_validate(params: Params, root: Path) -> CheckReport:
     report = window_report(summaries, params.checks, params.project, params.data.start_date, params.data.end_date,
                            expected=params.features.all)
     days_with_rows = len({d for s in summaries for d in s.days}) or 1
-    problem = holdout_problem(params, report.rows / days_with_rows)
-    if problem:
-        report.warn("*", "holdout size against gate.min_holdout_rows", problem, "a holdout the gate can accept")
+    for problem in rate_problems(params, report.rows / days_with_rows):
+        report.warn("*", "params against the rows per day seen", problem, "params that fit the data")
     return report
