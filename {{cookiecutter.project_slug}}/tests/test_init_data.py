@@ -193,3 +193,12 @@ def test_init_data_bad_inputs_are_one_line_and_change_nothing(project: Path,
         assert code == 2, err
         assert "label 'high_progression' has 3 classes (0, 1, 2): multiclass is not a task" in err, err
         assert (project / "params.yaml").read_text() == before
+
+
+def test_a_partial_sample_says_its_row_counts_are_lower_bounds(project: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    write_days(diabetes_days(), project / "data/external", "parquet", 0, 9)
+    assert main(["--root", str(project), "init-data", "data/external", "--target", TARGET, "--sample-rows", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "init-data: 60 sample rows" in out
+    assert "the sample is part of the source (60 rows)" in out

@@ -27,6 +27,7 @@ from ..core.profile import DataProfile, ProfileOptions, propose
 from ..core.profile import profile as profile_frame
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".csv.gz": "csv", ".txt": "csv"}
+MAX_FILES = 200  # files read for a sample, spread over the glob
 WIDE_START, WIDE_END = dt.date(1900, 1, 1), dt.date(2200, 1, 1)
 
 
@@ -108,7 +109,7 @@ def read_file_sample(path: str, root: Path, fmt: str, sample_rows: int,
     parts: list[Any] = []
     rows = 0
     per_file = None
-    for of in _spread(files, 200):
+    for of in _spread(files, MAX_FILES):
         if rows >= sample_rows:
             break
         with of as handle:
@@ -223,6 +224,9 @@ def run_init_data(
         parse_params(yaml.safe_load(new_text), str(params_path))
     except ConfigError as exc:
         raise InitDataError(f"the proposal does not load as params: {str(exc).splitlines()[0]}") from None
+    if len(frame) >= sample_rows or len(files) > MAX_FILES:
+        notes.append(f"the sample is part of the source ({len(frame)} rows): rows per day, and the row counts "
+                     "sized from them (min_rows, holdout, volume), are lower bounds; --sample-rows reads more")
     result = InitDataResult(prof, values, [*prof.notes, *notes], old_text, new_text, source=described,
                             sample_rows=len(frame), files=files)
     if write and new_text != old_text:
