@@ -20,15 +20,18 @@ FIRST_DAY = dt.date(2026, 1, 1)
 DAYS = 30
 ONE_CLASS_DAYS = (5, 16, 25)  # day offsets whose rows all have label 0
 TARGET = "high_progression"
+REGRESSION_TARGET = "progression"  # the study's own label: disease progression one year later
 
 
-def diabetes_days(seed: int = 0) -> pd.DataFrame:
+def diabetes_days(seed: int = 0, regression: bool = False) -> pd.DataFrame:
+    """The daily visits; ``regression=True`` keeps the study's numeric label instead of the 0/1 one."""
     from sklearn.datasets import load_diabetes
 
     data = load_diabetes(as_frame=True, scaled=False).frame
     rng = np.random.default_rng(seed)
     data = data.iloc[rng.permutation(len(data))].reset_index(drop=True)
-    label = (data.pop("target") > 140).astype("int64")
+    progression = data.pop("target")
+    label = (progression > 140).astype("int64")
     zeros = list(np.flatnonzero(label.to_numpy() == 0))
     day_of = np.full(len(data), -1)
     for offset in ONE_CLASS_DAYS:
@@ -44,7 +47,10 @@ def diabetes_days(seed: int = 0) -> pd.DataFrame:
     frame = pd.concat([frame, data], axis=1)
     frame["sex"] = frame["sex"].astype("int64")
     frame["age"] = frame["age"].astype("int64")
-    frame[TARGET] = label
+    if regression:
+        frame[REGRESSION_TARGET] = progression.to_numpy()
+    else:
+        frame[TARGET] = label
     return frame.sort_values(["visit_date", "patient_id"]).reset_index(drop=True)
 
 

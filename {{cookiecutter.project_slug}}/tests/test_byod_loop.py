@@ -27,11 +27,16 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_params
 from {{ cookiecutter.package_name }}.jobs.demo import Scratch, make_scratch
 
-from .byod_data import FIRST_DAY, TARGET, diabetes_days, write_days
+from .byod_data import FIRST_DAY, REGRESSION_TARGET, TARGET, diabetes_days, write_days
 from .conftest import PROJECT_ROOT
 from .postgres import PostgresServer, postgres_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
+
+# The loop fits the task this project was baked for (dvc.yaml's plots are the task's): a classification
+# bake gets the 0/1 label, a regression bake the study's own numeric label.
+REGRESSION = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text())["project"]["task"] == "regression"
+LABEL = REGRESSION_TARGET if REGRESSION else TARGET
 
 QUERY = "SELECT * FROM visits WHERE visit_date >= :start AND visit_date < :end ORDER BY patient_id"
 
@@ -63,12 +68,12 @@ def run_loop(root: Path, init_args: list[str], add_days: Callable[[int, int], No
 
     # 1. init-data: a preview writes nothing; --write applies it, keeping the comments.
     preview = _ok(s.cli("init-data", *init_args), "init-data preview")
-    assert "+  target: high_progression" in preview.stdout
+    assert f"+  target: {LABEL}" in preview.stdout
     assert "--write" in preview.stdout
     assert (root / "params.yaml").read_text() == before
     _ok(s.cli("init-data", *init_args, "--write"), "init-data --write")
     params = load_params(root / "params.yaml")
-    assert params.project.target == TARGET
+    assert params.project.target == LABEL
     assert params.project.date_column == "visit_date"
     assert params.project.id_column == "patient_id"
     assert "sex" in params.features.categorical
@@ -126,12 +131,12 @@ def _scratch(tmp_path: Path) -> Path:
 def test_csv_files_loop_with_init_data_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _scratch(tmp_path)
     monkeypatch.chdir(root)  # as a person runs the commands: data.file.path is relative to the project root
-    frame = diabetes_days()
+    frame = diabetes_days(regression=REGRESSION)
 
     def add_days(first: int, last: int) -> None:
         write_days(frame, root / "data/external", "csv", first, last)
 
-    run_loop(root, ["data/external", "--target", TARGET], add_days, {})
+    run_loop(root, ["data/external", "--target", LABEL], add_days, {})
 
 
 @pytest.mark.postgres
@@ -141,7 +146,7 @@ def test_sql_source_loop_against_postgres(
     import sqlalchemy
 
     root = _scratch(tmp_path)
-    frame = diabetes_days()
+    frame = diabetes_days(regression=REGRESSION)
     engine = sqlalchemy.create_engine(postgres_server.url)
     table = "visits"
     with engine.begin() as conn:
@@ -150,7 +155,7 @@ def test_sql_source_loop_against_postgres(
             f"CREATE TABLE {table} (patient_id text PRIMARY KEY, visit_date date NOT NULL, age integer, "
             "sex integer, bmi numeric(5, 1), bp double precision, s1 integer, s2 double precision, "
             "s3 double precision, s4 double precision, s5 double precision, s6 integer, "
-            "high_progression integer NOT NULL)"))
+            f"{LABEL} {'double precision' if REGRESSION else 'integer'} NOT NULL)"))
 
     def add_days(first: int, last: int) -> None:
         rows = frame[(frame["visit_date"] >= str(day(first))) & (frame["visit_date"] <= str(day(last)))]
@@ -161,7 +166,7 @@ def test_sql_source_loop_against_postgres(
     env = {"BYOD_DATABASE_URL": postgres_server.url}
     monkeypatch.setenv("BYOD_DATABASE_URL", postgres_server.url)  # in-process commands read it too
     try:
-        run_loop(root, ["--sql", QUERY, "--url-env", "BYOD_DATABASE_URL", "--target", TARGET], add_days, env)
+        run_loop(root, ["--sql", QUERY, "--url-env", "BYOD_DATABASE_URL", "--target", LABEL], add_days, env)
     finally:
         engine.dispose()
     params = yaml.safe_load((root / "params.yaml").read_text())

@@ -202,3 +202,23 @@ def test_a_partial_sample_says_its_row_counts_are_lower_bounds(project: Path,
     out = capsys.readouterr().out
     assert "init-data: 60 sample rows" in out
     assert "the sample is part of the source (60 rows)" in out
+
+
+@pytest.mark.parametrize(
+    ("dates", "fmt", "ambiguous"),
+    [
+        (["31/01/2026", "01/02/2026", "15/02/2026"], "%d/%m/%Y", False),
+        (["01.31.26", "02.01.26", "02.15.26"], "%m.%d.%y", False),
+        (["01/02/2026", "03/04/2026"], "%m/%d/%Y", True),
+        (["2026-01-31", "2026-02-01"], None, False),
+    ],
+)
+def test_day_first_dates_are_told_from_month_first(dates: list[str], fmt: str | None, ambiguous: bool) -> None:
+    n = len(dates)
+    frame = frame_with(n=n * 20, created=dates * 20)
+    p = profile(frame)
+    assert p.date_column == "created"
+    assert p.date_format == fmt
+    assert any("could be day-first or month-first" in note for note in p.notes) is ambiguous
+    first = pd.to_datetime(dates[0], format=fmt) if fmt else pd.Timestamp(dates[0])
+    assert p.first_day <= first.date() <= p.last_day

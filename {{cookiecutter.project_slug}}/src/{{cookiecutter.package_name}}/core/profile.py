@@ -94,12 +94,45 @@ class DataProfile:
     label_null_share: float
     label_min: float | None
     label_max: float | None
+    date_format: str | None
     features: dict[str, tuple[str, ...]]
     notes: list[str] = field(default_factory=list)
 
 
 def _is_number(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+_NUMERIC_DATE = r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})\s*$"
+
+
+def date_format_of(series: pd.Series) -> tuple[str | None, str | None]:
+    """The strptime format of text dates written day/month/year or month/day/year, and a note.
+
+    ISO dates (2026-03-31) need no format. ``31/03/2026`` is day-first and ``03/31/2026``
+    month-first; when no value tells them apart (every part <= 12) month-first is assumed,
+    as pandas does, and the note says so.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series) or _is_number(series):
+        return None, None
+    present = series.dropna().astype(str)
+    if not len(present):
+        return None, None
+    parts = present.str.extract(_NUMERIC_DATE)
+    if parts[0].isna().mean() > 0.05:
+        return None, None
+    parts = parts.dropna()
+    first, second, sep, year = parts[0].astype(int), parts[2].astype(int), parts[1].iloc[0], parts[3].iloc[0]
+    y = "%Y" if len(year) == 4 else "%y"
+    if (first > 12).any() and not (second > 12).any():
+        return f"%d{sep}%m{sep}{y}", None
+    if (second > 12).any() and not (first > 12).any():
+        return f"%m{sep}%d{sep}{y}", None
+    if (first > 12).any() and (second > 12).any():
+        return None, None
+    return f"%m{sep}%d{sep}{y}", (f"{series.name}: dates like {present.iloc[0]!r} could be day-first or "
+                                  f"month-first; month-first assumed (set data.file.date_format to '%d{sep}%m{sep}{y}' "
+                                  "if the days come first)")
 
 
 def parse_dates(series: pd.Series) -> pd.Series | None:
@@ -115,9 +148,10 @@ def parse_dates(series: pd.Series) -> pd.Series | None:
         probe = present.iloc[:: max(1, len(present) // 1000)].astype(str)
         if not probe.str.contains(r"\d{1,4}[-/.]\d{1,2}", regex=True).mean() >= 0.95:
             return None
+        fmt, _ = date_format_of(series)
         try:
             parsed = pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce",
-                                    format="mixed")
+                                    format=fmt or "mixed")
         except (ValueError, TypeError, OverflowError):
             return None
         if parsed.notna().sum() < 0.95 * len(present):
@@ -288,6 +322,9 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
             candidates[name] = parsed
     date_column = _choose_date(frame, candidates, opts)
     dates = candidates[date_column]
+    date_format, ambiguity = date_format_of(frame[date_column])
+    if ambiguity:
+        notes.append(ambiguity)
     if dates.isna().any():
         notes.append(f"{int(dates.isna().sum())} row(s) have no {date_column!r}: ingest drops them with every batch")
     id_column = _choose_id(frame, dates, {target, date_column, *candidates}, opts)
@@ -359,6 +396,7 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         smallest_class_share=smallest,
         one_class_days=one_class_days,
         label_null_share=float(max(label.isna().mean(), label.isna().groupby(days).mean().max())),
+        date_format=date_format,
         label_min=float(label.min()) if task == "regression" else None,
         label_max=float(label.max()) if task == "regression" else None,
         features={"numeric": tuple(numeric), "categorical": tuple(categorical), "dates": tuple(date_features)},
@@ -501,6 +539,7 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
     coded_columns = {name: "category" for name, prof in profile.columns.items() if prof.integer_coded}
     if source.get("data.source") == "file":
         out["data.file.dtypes"] = coded_columns
+        out["data.file.date_format"] = profile.date_format
     out.update(label_rule)
     out.update({
         "checks.duplicate_subset": [profile.id_column, profile.date_column] if profile.id_column else [],
