@@ -207,6 +207,19 @@ def test_window_rules_come_from_partition_summaries(real: tuple[Path, Path]) -> 
     ]
 
 
+def test_a_row_repeated_on_another_day_fails_the_window(
+    real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, folder = real  # duplicate_subset is [row_id]: a row may repeat across days
+    first = pd.read_csv(folder / "2026-01-01.csv")
+    second = folder / "2026-01-02.csv"
+    again = first.head(2).assign(event_date="2026-01-02")
+    pd.concat([pd.read_csv(second), again], ignore_index=True).to_csv(second, index=False)
+    assert run(root, "ingest") == 0  # each day on its own is clean
+    assert run(root, "validate") == 1
+    assert "column 'row_id': duplicate share expected <= 0.0, observed 0.0071" in capsys.readouterr().err
+
+
 def test_unexpected_column_is_a_warning_and_strict_makes_it_a_failure(
     real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -498,6 +511,19 @@ def test_csv_options_and_date_format(tmp_path: Path) -> None:
     assert batch["mean_radius"].dtype == "float64"
     assert batch["mean_texture"].isna().sum() == 1
     assert batch["size_band"].map(type).eq(str).all()
+
+
+def test_integer_coded_category_without_a_type_is_named_before_training(
+    real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, folder = real
+    raw = real_params(folder)
+    raw["data"]["file"]["dtypes"] = {}
+    write_params(root, raw)
+    assert run(root, "ingest") == 0
+    assert run(root, "validate") == 2
+    assert "features.categorical: column 'size_band' holds numbers (int64); integer-coded categories must be read " \
+        "as text: set data.file.dtypes.size_band: category" in one_line_error(capsys)
 
 
 def test_integer_coded_category_trains(real: tuple[Path, Path]) -> None:

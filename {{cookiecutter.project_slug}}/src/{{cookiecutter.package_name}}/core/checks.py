@@ -157,6 +157,19 @@ class PartitionSummary:
         )
 
 
+SUMMARY_VERSION = 1
+
+
+def summary_signature(checks: ChecksParams, project: ProjectParams) -> str:
+    """What a partition's summary depends on besides its rows: a cached summary is valid while this holds."""
+    import hashlib
+    import json
+
+    basis = {"version": SUMMARY_VERSION, "cap": VALUE_CAP, "duplicate_subset": list(checks.duplicate_subset),
+             "date_column": project.date_column}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _value_key(value: Any) -> str:
     """Values as text; integral floats (1.0 from a CSV with gaps) read as their integer."""
     if isinstance(value, float) and value.is_integer():
@@ -237,8 +250,11 @@ def _merge_column(a: ColumnSummary, b: ColumnSummary) -> ColumnSummary:
     )
 
 
-def merge_summaries(summaries: Iterable[PartitionSummary]) -> PartitionSummary:
-    """Add partitions up. A column missing from some partitions counts their rows as nulls."""
+def merge_summaries(summaries: Iterable[PartitionSummary], duplicates: int | None = None) -> PartitionSummary:
+    """Add partitions up. A column missing from some partitions counts their rows as nulls.
+
+    Duplicates add up per partition, exact when ``duplicate_subset`` holds the date column (a row
+    cannot repeat across days); otherwise pass the window's exact count as ``duplicates``."""
     parts = list(summaries)
     rows = sum(p.rows for p in parts)
     names: list[str] = list(dict.fromkeys(name for p in parts for name in p.columns))
@@ -261,7 +277,8 @@ def merge_summaries(summaries: Iterable[PartitionSummary]) -> PartitionSummary:
         assert merged is not None
         columns[name] = merged
     days = tuple(sorted({d for p in parts for d in p.days}))
-    return PartitionSummary(rows=rows, columns=columns, duplicates=sum(p.duplicates for p in parts), days=days)
+    total = sum(p.duplicates for p in parts) if duplicates is None else duplicates
+    return PartitionSummary(rows=rows, columns=columns, duplicates=total, days=days)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -437,7 +454,7 @@ def date_gaps(days_present: Iterable[str], start: dt.date, end: dt.date) -> list
 
 
 def window_report(
-    summaries: Iterable[PartitionSummary],
+    summaries: Iterable[PartitionSummary] | PartitionSummary,
     checks: ChecksParams,
     project: ProjectParams,
     start: dt.date,
@@ -445,7 +462,7 @@ def window_report(
     expected: Iterable[str] = (),
 ) -> CheckReport:
     """The window rules on per-partition summaries: column rules, label classes/balance, size, gaps."""
-    merged = merge_summaries(summaries)
+    merged = summaries if isinstance(summaries, PartitionSummary) else merge_summaries(summaries)
     report = check_summary(merged, checks, project, f"{start}..{end}", scope="window", expected=expected)
     gaps = date_gaps(merged.days, start, end)
     longest = max(((b - a).days + 1 for a, b in gaps), default=0)
@@ -504,6 +521,19 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
     if params.data.source == "file":
         for name in params.data.file.dtypes:
             need(f"data.file.dtypes.{name}", name)
+    return problems
+
+
+def feature_type_problems(params: Params, summary: PartitionSummary) -> list[str]:
+    """Categorical features stored as numbers: the encoder needs text (training would fail)."""
+    problems = []
+    for name in params.features.categorical:
+        col = summary.columns.get(name)
+        if col is not None and col.kind in ("integer", "numeric", "bool"):
+            fix = (f"set data.file.dtypes.{name}: category" if params.data.source == "file"
+                   else "deliver it as text")
+            problems.append(f"features.categorical: column {name!r} holds numbers ({col.dtype}); integer-coded "
+                            f"categories must be read as text: {fix}")
     return problems
 
 

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from ..adapters.dataset import list_partitions
 from ..config import ConfigError, Params
-from ..core.checks import CheckReport, PartitionSummary, config_problems, rate_problems, summarize, window_report
+from ..core.checks import (
+    CheckReport,
+    PartitionSummary,
+    config_problems,
+    feature_type_problems,
+    merge_summaries,
+    rate_problems,
+    summarize,
+    window_report,
+)
 
 
 def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
@@ -27,14 +36,34 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
     return [summarize(pd.read_parquet(p), params.checks, params.project) for p in paths]
 
 
+def window_duplicates(params: Params, root: Path) -> int | None:
+    """Duplicates across days, exactly, when ``duplicate_subset`` lacks the date column (reads only those columns)."""
+    subset = list(params.checks.duplicate_subset)
+    if not subset or params.project.date_column in subset:
+        return None  # per-day counts add up exactly
+    import pandas as pd
+
+    paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
+    import pyarrow.parquet as pq
+
+    frames = []
+    for path in paths:
+        names = set(pq.read_schema(path).names)
+        frames.append(pd.read_parquet(path, columns=[c for c in subset if c in names]))
+    window = pd.concat(frames, ignore_index=True)
+    have = [c for c in subset if c in window.columns]
+    return int(window.duplicated(subset=have).sum()) if have and len(window) else 0
+
+
 def run_validate(params: Params, root: Path) -> CheckReport:
     summaries = partition_summaries(params, root)
     columns = list(dict.fromkeys(name for s in summaries for name in s.columns))
-    problems = config_problems(params, columns)
+    problems = config_problems(params, columns) or feature_type_problems(params, merge_summaries(summaries))
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(f"params.yaml: {problems[0]}{more}")
-    report = window_report(summaries, params.checks, params.project, params.data.start_date, params.data.end_date,
+    merged = merge_summaries(summaries, duplicates=window_duplicates(params, root))
+    report = window_report(merged, params.checks, params.project, params.data.start_date, params.data.end_date,
                            expected=params.features.all)
     days_with_rows = len({d for s in summaries for d in s.days}) or 1
     for problem in rate_problems(params, report.rows / days_with_rows):
