@@ -77,6 +77,7 @@ DEPENDENCY_MODULES = frozenset("""
     threadpoolctl tomlkit tqdm typer typing_extensions typing_inspect typing_inspection tzdata tzlocal
     ujson urllib3 uuid6 uvicorn uvloop validate vendor_licenses vine voluptuous watchdog watchfiles
     wcwidth websockets werkzeug wrapt yaml yarl zc zipp
+    psycopg psycopg_binary
 dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
 adlfs aiobotocore aioitertools argcomplete azure bcrypt botocore decorator dvc_azure dvc_gs dvc_s3 dvc_ssh
 gcsfs google_auth_oauthlib google_crc32c grpc grpc_status isodate jmespath jwt knack msal msal_extensions

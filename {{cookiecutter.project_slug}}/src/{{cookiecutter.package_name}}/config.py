@@ -8,6 +8,7 @@ an error that names the key, not a silently ignored setting.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,19 +103,38 @@ class FileSourceParams(Strict):
     csv: CsvOptions = CsvOptions()
 
 
+class SqlSourceParams(Strict):
+    """A SQL query run once per day with :start (that day) and :end (the next day); see adapters/sources/sql.py."""
+
+    url_env: str = Field("RETRAIN_DATABASE_URL", min_length=1, description="environment variable holding the URL")
+    query: str = ""
+    chunksize: int = Field(50_000, ge=1, description="rows fetched from the server-side cursor at a time")
+
+    @field_validator("query")
+    @classmethod
+    def _date_parameters(cls, value: str) -> str:
+        missing = [f":{name}" for name in ("start", "end") if value.strip() and not re.search(rf"(?<!:):{name}\b", value)]
+        if missing:
+            raise ValueError(f"the query must use the date parameters :start and :end (missing {', '.join(missing)})")
+        return value
+
+
 class DataParams(Strict):
-    source: Literal["demo", "file"] = "demo"
+    source: Literal["demo", "file", "sql"] = "demo"
     start_date: dt.date
     end_date: dt.date
     raw_dir: str = "data/raw"
     quarantine_dir: str = "data/quarantine"
     demo: DemoSourceParams
     file: FileSourceParams = FileSourceParams()
+    sql: SqlSourceParams = SqlSourceParams()
 
     @model_validator(mode="after")
     def _window(self) -> DataParams:
         if self.end_date < self.start_date:
             raise ValueError(f"data.end_date {self.end_date} is before data.start_date {self.start_date}")
+        if self.source == "sql" and not self.sql.query.strip():
+            raise ValueError("data.sql.query: required when data.source is sql")
         return self
 
 

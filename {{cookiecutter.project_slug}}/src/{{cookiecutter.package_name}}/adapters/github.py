@@ -220,6 +220,15 @@ class GitHub:
                 return items
             page += 1
 
+    # events
+    def dispatch(self, event_type: str, client_payload: dict[str, Any] | None = None) -> None:
+        """``POST /repos/{o}/{r}/dispatches``: start the workflows listening to ``repository_dispatch``.
+
+        GitHub answers 204 with no body; the token needs *Contents* write on the repository.
+        """
+        body = {"event_type": event_type, "client_payload": client_payload or {}}
+        self.request("POST", self._repo("/dispatches"), body)
+
     # pulls
     def find_pulls(self, branch: str, base: str | None = None, state: str = "open") -> list[dict[str, Any]]:
         query: dict[str, Any] = {"head": f"{self.owner}:{branch}", "state": state}

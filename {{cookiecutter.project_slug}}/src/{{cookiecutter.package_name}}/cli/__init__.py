@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import check, decisions, pipeline, quarantine, workflow
+from . import check, data, decisions, pipeline, quarantine, workflow
 from .args import CommandError, Handler
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     workflow.register(add)  # what the GitHub workflows call
     quarantine.register(add)  # quarantine list|retry|release
     check.register(add)  # the daily check in one process (check.py)
+    data.register(add)  # init-data, notify-new-data (bring your own data)
     return parser
 
 

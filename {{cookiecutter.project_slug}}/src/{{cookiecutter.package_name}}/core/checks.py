@@ -525,15 +525,18 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
 
 
 def feature_type_problems(params: Params, summary: PartitionSummary) -> list[str]:
-    """Categorical features stored as numbers: the encoder needs text (training would fail)."""
+    """Categorical features holding fractional numbers: a measurement listed as a category by mistake.
+
+    Integer codes (``sex`` 1/2, a SQL INTEGER column, ``2.0`` from a CSV with gaps) are fine without a
+    declared type: the model's Pipeline turns categorical columns to text before encoding them
+    (``core/categories.py``), and the checks compare them as text.
+    """
     problems = []
     for name in params.features.categorical:
         col = summary.columns.get(name)
-        if col is not None and col.kind in ("integer", "numeric", "bool"):
-            fix = (f"set data.file.dtypes.{name}: category" if params.data.source == "file"
-                   else "deliver it as text")
-            problems.append(f"features.categorical: column {name!r} holds numbers ({col.dtype}); integer-coded "
-                            f"categories must be read as text: {fix}")
+        if col is not None and col.kind == "numeric":
+            problems.append(f"features.categorical: column {name!r} holds fractional numbers ({col.dtype}); "
+                            "list it under features.numeric")
     return problems
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import Params
+from .categories import as_category_frame
 from .metrics import class_key
 
 
@@ -37,6 +38,26 @@ class DaysBefore(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         names = list(input_features) if input_features is not None else [f"x{i}" for i in range(self.n_features_in_)]
         return np.array([f"days_before_{n}" for n in names[1:]], dtype=object)
+
+
+class CategoryText(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Category labels as text before imputing and encoding: ``2``, ``2.0`` and ``"2"`` are one category.
+
+    A class (not a FunctionTransformer around a function) so that saved models hold only
+    classes, which is what the skops trust policy admits from this package.
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> CategoryText:
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray(getattr(X, "columns", [f"x{i}" for i in range(X.shape[1])]), dtype=object)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return as_category_frame(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        names = list(input_features) if input_features is not None else list(self.feature_names_in_)
+        return np.asarray(names, dtype=object)
 
 
 class ModelConfigError(ValueError):
@@ -161,6 +182,9 @@ def build_pipeline(params: Params) -> Any:
         parts.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), list(f.numeric)))
     if f.categorical:
         categorical = make_pipeline(
+            # codes as text first: integer codes (2, or 2.0 from a CSV with gaps) are categories, not numbers,
+            # and a constant string fill on numeric columns is an error in scikit-learn
+            CategoryText(),
             SimpleImputer(strategy="constant", fill_value="__missing__"),
             OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False),
         )

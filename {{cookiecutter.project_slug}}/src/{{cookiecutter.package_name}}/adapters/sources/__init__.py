@@ -42,4 +42,8 @@ def make_source(params: Params) -> Source:
         from .file import FileSource
 
         return FileSource(params.data.file, date_column=params.project.date_column)
+    if params.data.source == "sql":
+        from .sql import SqlSource
+
+        return SqlSource(params.data.sql, date_column=params.project.date_column)
     raise ValueError(f"data.source: unknown source {params.data.source!r}")
