@@ -94,6 +94,8 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
 {%- if cookiecutter.model_task in ("classification", "multiclass") %}
 
 
+{%- if cookiecutter.model_task == "classification" %}
+# binary labels (0/1); multiclass: test_label_rules_count_any_number_of_classes
 def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch[target] = 0
@@ -105,6 +107,7 @@ def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> 
     batch[target] = 0
     window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
     assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
+{%- endif %}
 
 
 def test_label_rules_count_any_number_of_classes(batch: pd.DataFrame, params: Params) -> None:

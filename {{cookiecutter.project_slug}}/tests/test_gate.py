@@ -13,7 +13,7 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of, to_markdown
+from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of
 from {{ cookiecutter.package_name }}.core.metrics import compute
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
@@ -362,8 +362,12 @@ def test_gate_records_its_interval_method() -> None:
     assert analytic_interval("average_precision", y, cand, champ, threshold=0.5, confidence=0.95) is None
 
 
+{%- if cookiecutter.model_task != "regression" %}
+# classification metrics (log_loss); the regression table is covered by the gate tests above
 def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
     """A better candidate shows a positive improvement on log_loss (lower is better) as on roc_auc."""
+    from {{ cookiecutter.package_name }}.core.gate import to_markdown
+
     p = params()
     result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
     table = to_markdown(result)
@@ -379,6 +383,7 @@ def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
             assert m["interval"][0] <= m["improvement"] <= m["interval"][1]
     assert rows["log_loss"][3].startswith("+"), "a lower log_loss is an improvement, shown positive"
     assert "positive = candidate better, for every metric" in table
+{%- endif %}
 
 
 def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,

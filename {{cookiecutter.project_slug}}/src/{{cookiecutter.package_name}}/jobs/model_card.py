@@ -31,7 +31,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) -> list[str]:
     if evaluation is None:
         return [f"{paths.EVALUATION} is missing: run `dvc repro`."]
-    from ..core.gate import metric_interval
+    from ..core.gate import metric_interval, scores_of
     from ..core.metrics import get_metric
 
     predictions = None
@@ -48,7 +48,7 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
         value = cand.get(name)
         interval = None
         if predictions is not None and value is not None:
-            interval = metric_interval(predictions["y_true"].to_numpy(), predictions["candidate"].to_numpy(dtype=float),
+            interval = metric_interval(predictions["y_true"].to_numpy(), scores_of(predictions, "candidate", evaluation),
                                        name, threshold=params.evaluate.threshold, resamples=CARD_RESAMPLES,
                                        confidence=level, seed=params.gate.bootstrap.seed)
         other = champ.get(name)
