@@ -776,9 +776,10 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     missing = results.get("not_measured") or []
     if missing:
         lines += ["", "## Not measured in this run", "", *(f"- {x}" for x in missing)]
-    lines += ["", f"Raw figures (every repetition): [`{results.get('raw_path', 'benchmarks.json')}`]"
-              f"({results.get('raw_path', 'benchmarks.json')}); logs of every command stay in the work directory "
-              "with `--keep`.", ""]
+    # Plain text, not a link: the raw file is not committed (a link would be broken on GitHub
+    # and fails the docs site's strict build).
+    lines += ["", f"Raw figures (every repetition): `{results.get('raw_path', 'benchmarks.json')}` (written by the "
+              "run, not committed); logs of every command stay in the work directory with `--keep`.", ""]
     return "\n".join(lines)
 
 

@@ -25,6 +25,8 @@ ANSWERS = json.loads(
     "include_batch_inference": cookiecutter.include_batch_inference,
 } | tojson }}"""
 )
+# The whole context in its order, to record where the project came from (.cruft.json).
+CONTEXT = dict(json.loads(r"""{{ cookiecutter.items() | list | tojson }}"""))
 
 ROOT = Path.cwd()
 
@@ -94,8 +96,64 @@ def init_git() -> None:
         print(f"WARNING: initial commit failed: {result.stderr.strip()}", file=sys.stderr)
 
 
+def render_only() -> bool:
+    """True when cruft renders the template to diff two versions (update, diff, check).
+
+    Those renders must stay plain files: no git repository, no DVC metadata, no remote
+    folder. The project's `template-update` command says so through the environment;
+    a hand-run `cruft update` is recognised by the project's .cruft.json in its folder.
+    """
+    if os.environ.get("RETRAIN_TEMPLATE_RENDER_ONLY") == "1":
+        return True
+    cwd = os.environ.get("PWD", "")
+    return "_commit" in CONTEXT and bool(cwd) and (Path(cwd) / ".cruft.json").is_file()
+
+
+def git_out(*args: str, cwd: Path) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def record_template() -> None:
+    """Write .cruft.json (cruft's format) so `cruft update` / `template-update` work.
+
+    `cruft create` writes its own after this hook (its context carries `_commit`);
+    a plain cookiecutter bake gets it here: the template's git origin (or its folder)
+    and the commit it was baked from.
+    """
+    if "_commit" in CONTEXT or (ROOT / ".cruft.json").exists():
+        return
+    repo = Path(os.path.expanduser(str(CONTEXT.get("_repo_dir") or "")))
+    if not repo.is_absolute():  # a relative template path is relative to where cookiecutter ran
+        repo = Path(os.environ.get("PWD", ".")) / repo
+    commit = git_out("rev-parse", "HEAD", cwd=repo) if (repo / "cookiecutter.json").is_file() else ""
+    template = git_out("remote", "get-url", "origin", cwd=repo) if commit else ""
+    if commit and not template:
+        template = str(repo.resolve())
+    context = {k: v for k, v in CONTEXT.items() if k not in ("_output_dir", "_repo_dir", "_checkout")}
+    context["_template"] = template or CONTEXT.get("_template", "")
+    context["_commit"] = commit
+    state = {
+        "template": context["_template"],
+        "commit": commit or None,
+        "checkout": CONTEXT.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    (ROOT / ".cruft.json").write_text(json.dumps(state, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if not commit:
+        print("WARNING: the template is not a git checkout: .cruft.json records no commit, so "
+              "template updates need it set by hand", file=sys.stderr)
+
+
 def main() -> int:
     remove_unselected()
+    if render_only():
+        return 0
+    record_template()
     init_dvc()
     init_git()
     return 0

@@ -13,6 +13,7 @@ what it needs when it runs.
 | promote        | promote: MLflow version + aliases + tag model-v<N>                  |
 | predict        | batch-inference: score a day's batch with the champion             |
 | rollback       | rollback: restore a model-v<N> on a branch and open a PR             |
+| template-update| template-update: newest template release on a branch, one PR         |
 """
 
 from __future__ import annotations
@@ -287,6 +288,41 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- template updates -------------------------------------------------------------------------
+
+def cmd_template_update(args: argparse.Namespace) -> int:
+    from ..adapters import gitops
+    from ..jobs import template_update
+
+    result = template_update.run(args.root, ref=args.ref or None, base=args.base, branch=args.branch,
+                                 open_pr=not args.no_pr)
+    the_plan = result.plan
+    if the_plan.up_to_date:
+        line = (f"template-update: up to date: {the_plan.record.label} is {the_plan.ref} of "
+                f"{the_plan.record.template}")
+        print(line)
+        gitops.summary(f"### Template update: nothing to do\n\n{line.split(': ', 1)[1]}.")
+        return EXIT_OK
+    outcome = result.outcome
+    assert outcome is not None
+    for path in outcome.unmerged:
+        print(f"template-update: conflict: {path} (conflict markers in the file)")
+    for path in outcome.rejects:
+        print(f"template-update: conflict: {path} (hunks that did not apply to {path.removesuffix('.rej')})")
+    if args.no_pr:
+        print(f"template-update: applied {the_plan.ref} to the working tree with {outcome.conflicts} conflict(s); "
+              "review with `git diff`, then commit")
+        return EXIT_REFUSED if outcome.conflicts else EXIT_OK
+    verb = "opened" if result.created else "updated"
+    print(f"template-update: {verb} pull request #{result.pr_number} {result.pr_url} from {args.branch} "
+          f"({outcome.conflicts} conflict(s))")
+    gitops.set_output("pr-number", str(result.pr_number))
+    gitops.summary(f"### Template update pull request {verb}: #{result.pr_number}\n\n{result.pr_url}\n\n"
+                   f"{the_plan.record.label} → {the_plan.ref}, {outcome.conflicts} conflict(s) listed in its body.")
+    _token_notice(gitops)
+    return EXIT_OK
+
+
 def register(add: Add) -> None:
     add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
     add("remote-push", cmd_remote_push, "dvc push, or explain in the job summary why the remote is not available")
@@ -310,5 +346,12 @@ def register(add: Add) -> None:
     p = add("predict", cmd_predict, "score one day's batch with the champion; DVC-tracked predictions")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
     p.add_argument("--out-dir", default="data/predictions", help="output directory (DVC-tracked)")
+    p = add("template-update", cmd_template_update,
+            "apply the newest template release (.cruft.json) on a branch and open or update its one PR")
+    p.add_argument("--ref", default="", help="template tag or branch (default: the newest vX.Y.Z tag)")
+    p.add_argument("--base", default="main")
+    p.add_argument("--branch", default="template-update")
+    p.add_argument("--no-pr", action="store_true",
+                   help="only apply the update to the working tree (no branch, commit, push or PR)")
 
 
