@@ -23,10 +23,11 @@ ANSWERS = json.loads(
     "dvc_remote_url": cookiecutter.dvc_remote_url,
     "remote_name": cookiecutter.__remote_name,
     "include_batch_inference": cookiecutter.include_batch_inference,
+    "context": cookiecutter.items() | list,
 } | tojson }}"""
 )
 # The whole context in its order, to record where the project came from (.cruft.json).
-CONTEXT = dict(json.loads(r"""{{ cookiecutter.items() | list | tojson }}"""))
+CONTEXT = dict(ANSWERS.get("context") or [])
 
 ROOT = Path.cwd()
 

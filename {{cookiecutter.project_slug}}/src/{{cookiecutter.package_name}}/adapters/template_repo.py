@@ -107,7 +107,8 @@ def resolve(template: str, ref: str) -> str:
     """The commit ``ref`` (tag or branch) names in the template repository."""
     if re.fullmatch(r"[0-9a-f]{40}", ref):
         return ref
-    out = _remote_git("ls-remote", template, f"refs/tags/{ref}^{{}}", f"refs/tags/{ref}", f"refs/heads/{ref}")
+    peeled = f"refs/tags/{ref}" + "^{}"  # an annotated tag's commit
+    out = _remote_git("ls-remote", template, peeled, f"refs/tags/{ref}", f"refs/heads/{ref}")
     lines = [line.split("\t") for line in out.splitlines() if "\t" in line]
     for sha, name in lines:
         if name.endswith("^{}"):
