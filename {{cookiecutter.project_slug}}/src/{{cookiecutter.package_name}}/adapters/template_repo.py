@@ -62,8 +62,10 @@ class UpdateOutcome:
 def read_record(root: Path) -> TemplateRecord:
     path = root / RECORD
     if not path.is_file():
-        raise ValueError(f"{RECORD} not found: this project has no record of the template it was baked from "
-                         "(bake with cookiecutter-retrain >= 0.1.0, or `cruft link` it)")
+        raise ValueError(
+            f"{RECORD} not found: this project has no record of the template it was baked from "
+            "(bake with cookiecutter-retrain >= 0.1.0, or `cruft link` it)"
+        )
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
@@ -72,16 +74,19 @@ def read_record(root: Path) -> TemplateRecord:
     if not isinstance(template, str) or not template:
         raise ValueError(f"{RECORD}: key 'template' (the template's git URL) is missing")
     if not isinstance(commit, str) or not commit:
-        raise ValueError(f"{RECORD}: key 'commit' is empty: set it to the template commit this project was "
-                         "baked from (e.g. the commit of its release tag)")
+        raise ValueError(
+            f"{RECORD}: key 'commit' is empty: set it to the template commit this project was "
+            "baked from (e.g. the commit of its release tag)"
+        )
     context = (state.get("context") or {}).get("cookiecutter") or {}
     version = context.get("_template_version")
     return TemplateRecord(template, commit, state.get("checkout"), str(version) if version else None)
 
 
 def _remote_git(*args: str) -> str:
-    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False,
-                            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    result = subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=False, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    )
     if result.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout

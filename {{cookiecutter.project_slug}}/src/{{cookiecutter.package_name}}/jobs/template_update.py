@@ -47,8 +47,10 @@ def plan(root: Path, ref: str | None = None) -> Plan:
         return Plan(record, ref, template_repo.resolve(record.template, ref))
     found = template_repo.releases(record.template)
     if not found:
-        raise ValueError(f"the template {record.template} has no release tags (vMAJOR.MINOR.PATCH): "
-                         "pass --ref BRANCH to update to a branch")
+        raise ValueError(
+            f"the template {record.template} has no release tags (vMAJOR.MINOR.PATCH): "
+            "pass --ref BRANCH to update to a branch"
+        )
     newest: Release = found[-1]
     return Plan(record, newest.tag, newest.commit)
 
@@ -83,16 +85,28 @@ def body(plan: Plan, new_label: str, outcome: UpdateOutcome, stat: str, rejects:
             "",
         ]
         for path in outcome.unmerged:
-            lines.append(f"- `{path}`: the template and this project changed the same lines; the file holds "
-                         "conflict markers (`<<<<<<< ours` … `>>>>>>> theirs`): keep what is right, remove the markers.")
+            lines.append(
+                f"- `{path}`: the template and this project changed the same lines; the file holds "
+                "conflict markers (`<<<<<<< ours` … `>>>>>>> theirs`): keep what is right, remove the markers."
+            )
         for path in outcome.rejects:
             target = path.removesuffix(".rej")
-            lines.append(f"- `{path}`: hunks that did not apply to `{target}` (no common ancestor to merge "
-                         f"with); apply them by hand, then delete `{path}`.")
+            lines.append(
+                f"- `{path}`: hunks that did not apply to `{target}` (no common ancestor to merge "
+                f"with); apply them by hand, then delete `{path}`."
+            )
         for path, text in rejects.items():
             shown = text if len(text) <= MAX_REJECT_CHARS else text[:MAX_REJECT_CHARS] + "\n… (truncated)"
-            lines += ["", f"<details><summary><code>{path}</code></summary>", "", "```diff", shown.rstrip(),
-                      "```", "", "</details>"]
+            lines += [
+                "",
+                f"<details><summary><code>{path}</code></summary>",
+                "",
+                "```diff",
+                shown.rstrip(),
+                "```",
+                "",
+                "</details>",
+            ]
         lines.append("")
     else:
         lines += ["### No conflicts", "", "Every change of the template applied cleanly.", ""]
@@ -104,8 +118,7 @@ def body(plan: Plan, new_label: str, outcome: UpdateOutcome, stat: str, rejects:
     return "\n".join(lines) + "\n"
 
 
-def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BRANCH,
-        open_pr: bool = True) -> Result:
+def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BRANCH, open_pr: bool = True) -> Result:
     """Apply the update on ``branch`` and (``open_pr``) push it and upsert its pull request."""
     the_plan = plan(root, ref)
     if the_plan.up_to_date:
@@ -139,6 +152,7 @@ def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BR
         raise
     from ..adapters.github import upsert_pull
 
-    pr = upsert_pull(gh, branch, base, title(the_plan, new_label), body(the_plan, new_label, outcome, stat, rejects),
-                     labels=[LABEL])
+    pr = upsert_pull(
+        gh, branch, base, title(the_plan, new_label), body(the_plan, new_label, outcome, stat, rejects), labels=[LABEL]
+    )
     return Result(the_plan, outcome, True, pr.number, pr.url, pr.created)
