@@ -61,8 +61,8 @@ def test_fresh_bake_passes_pre_commit_and_make_test(cookies_session: Any, baked_
                 cwd=project, env=env, check=False)
     assert hooks.returncode == 0, hooks.stdout[-6000:] + hooks.stderr[-2000:]
     assert "Failed" not in hooks.stdout
-    for hook in ("ruff (lint)", "ruff (format)", "YAML parses", "zizmor"):
-        assert re.search(rf"{re.escape(hook)}\.+Passed", hooks.stdout), hook
+    for hook in ("ruff (lint)", "ruff (format)", "YAML parses", "TOML parses", "zizmor (workflow security)"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", hooks.stdout, flags=re.M), hook
     tests = run(["make", "test", f"VENV={baked_env.root}"], cwd=project, env=env, timeout=1800)
     assert re.search(r"\d+ passed", tests.stdout) and " failed" not in tests.stdout
     # The hooks changed nothing: the bake is already clean.
