@@ -59,7 +59,19 @@ def set_version(template: Path, version: str) -> None:
 
 
 def release_020(template: Path) -> str:
-    """Change the template (README section, a line in a package module) and tag v0.2.0."""
+    """Change the template (README section, a line in a package module) and tag v0.2.0.
+
+    Its post-generation hook also writes the GITHUB_TOKEN it sees to $HOOK_ENV_PROBE (when set):
+    template code runs during the update and must not receive the job's token.
+    """
+    hook = template / "hooks" / "post_gen_project.py"
+    hook.write_text(hook.read_text().replace(
+        "\ndef main() -> int:\n",
+        "\ndef main() -> int:\n"
+        "    if os.environ.get('HOOK_ENV_PROBE'):\n"
+        "        Path(os.environ['HOOK_ENV_PROBE']).write_text(os.environ.get('GITHUB_TOKEN', '<none>'))\n",
+        1,
+    ))
     readme = template / README_TEMPLATE
     readme.write_text(readme.read_text() + "\n" + NEW_SECTION)
     paths = template / PATHS_TEMPLATE
@@ -84,9 +96,13 @@ def local_commit(project: Path, message: str) -> None:
     git(project, "push", "-q", "origin", "main")
 
 
-def update(project: Path, env: BakedEnv, gh: GitHubStub, *extra: str) -> subprocess.CompletedProcess[str]:
+def update(
+    project: Path, env: BakedEnv, gh: GitHubStub, *extra: str, probe: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     git(project, "switch", "-q", "main")
     e = env.env(GITHUB_API_URL=gh.url, GITHUB_REPOSITORY=f"acme/{SLUG}", GITHUB_TOKEN="test-token")
+    if probe is not None:
+        e["HOOK_ENV_PROBE"] = str(probe)
     return run([env.python, "-m", PACKAGE, "template-update", *extra], cwd=project, env=e)
 
 
@@ -120,10 +136,12 @@ def test_update_opens_one_pr_with_the_change_and_keeps_a_local_edit(
     readme.write_text(readme.read_text().replace("# Churn Retrain", "# Churn Retrain (our fork)", 1))
     local_commit(project, "local edit")
     new_commit = release_020(template)
+    probe = project.parent / "hook-env-probe"
     with GitHubStub(owner="acme", repo=SLUG) as gh:
-        first = update(project, baked_env, gh)
+        first = update(project, baked_env, gh, probe=probe)
         assert "opened pull request #1" in first.stdout
         assert "(0 conflict(s))" in first.stdout
+        assert probe.read_text() == "<none>", "the template's hooks ran without the job's token"
         second = update(project, baked_env, gh)  # the next scheduled run: same PR, updated
         assert "updated pull request #1" in second.stdout
         assert len(gh.pulls) == 1
@@ -195,3 +213,18 @@ def test_hunks_without_a_common_ancestor_become_listed_rej_files(
     assert "<summary><code>README.md.rej</code></summary>" in body and "Added in the 0.2.0" in body
     git(project, "fetch", "-q", "origin")
     assert "Added in the 0.2.0" in branch_file(project, "README.md.rej")
+
+
+def test_a_hand_run_cruft_update_renders_without_git(setup: tuple[Path, Path], baked_env: BakedEnv) -> None:
+    """`cruft update` run by hand in the project (no template-update command): the hook sees the
+    project's .cruft.json in the working directory and only renders, so the update is the template's
+    change and nothing from a rendered .git folder."""
+    template, project = setup
+    release_020(template)
+    env = {k: v for k, v in baked_env.env().items() if k != "RETRAIN_TEMPLATE_RENDER_ONLY"}
+    env["PWD"] = str(project)  # as a shell sets it
+    run([str(baked_env.bin / "cruft"), "update", "--skip-apply-ask", "--checkout", "v0.2.0"], cwd=project, env=env)
+    changed = sorted(git(project, "diff", "--name-only", "HEAD").splitlines())
+    assert changed == [".cruft.json", "README.md", f"src/{PACKAGE}/paths.py"]
+    assert git(project, "ls-files", "--others", "--exclude-standard") == ""
+    assert NEW_SECTION.strip() in (project / "README.md").read_text()

@@ -24,6 +24,7 @@ TAG_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 # Tells the template's post-generation hook that cruft is only rendering a version to
 # diff it: no git repository, no DVC metadata in the rendered copy.
 RENDER_ONLY_ENV = "RETRAIN_TEMPLATE_RENDER_ONLY"
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ def resolve(template: str, ref: str) -> str:
 
 def run_update(root: Path, ref: str) -> UpdateOutcome:
     """``cruft update`` to ``ref`` in the working tree; lists what did not merge."""
-    env = {**os.environ, RENDER_ONLY_ENV: "1", "PWD": str(root), "GIT_TERMINAL_PROMPT": "0"}
+    # The template's hooks run during the renders: they get no token or other secret of this job.
+    env = {k: v for k, v in os.environ.items() if not SECRET_NAME.search(k)}
+    env.update({RENDER_ONLY_ENV: "1", "PWD": str(root), "GIT_TERMINAL_PROMPT": "0"})
     cmd = [sys.executable, "-m", "cruft", "update", "--skip-apply-ask", "--checkout", ref]
     result = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False, env=env)
     log = (result.stdout + result.stderr).strip()
