@@ -121,30 +121,37 @@ def git_out(*args: str, cwd: Path) -> str:
 def record_template() -> None:
     """Write .cruft.json (cruft's format) so `cruft update` / `template-update` work.
 
-    `cruft create` writes its own after this hook (its context carries `_commit`);
-    a plain cookiecutter bake gets it here: the template's git origin (or its folder)
-    and the commit it was baked from.
+    A plain cookiecutter bake records the template's git origin (or its folder) and the
+    commit it was baked from. Under `cruft create` (its context carries `_commit`) the
+    hook writes what cruft itself writes after the hook, so the file is in the initial
+    commit; cruft's copy differs only if `--checkout` was given (then commit that change).
     """
-    if "_commit" in CONTEXT or (ROOT / ".cruft.json").exists():
+    if (ROOT / ".cruft.json").exists():
         return
-    repo = Path(os.path.expanduser(str(CONTEXT.get("_repo_dir") or "")))
-    if not repo.is_absolute():  # a relative template path is relative to where cookiecutter ran
-        repo = Path(os.environ.get("PWD", ".")) / repo
-    commit = git_out("rev-parse", "HEAD", cwd=repo) if (repo / "cookiecutter.json").is_file() else ""
-    template = git_out("remote", "get-url", "origin", cwd=repo) if commit else ""
-    if commit and not template:
-        template = str(repo.resolve())
-    context = {k: v for k, v in CONTEXT.items() if k not in ("_output_dir", "_repo_dir", "_checkout")}
-    context["_template"] = template or CONTEXT.get("_template", "")
-    context["_commit"] = commit
+    if "_commit" in CONTEXT:
+        context = dict(CONTEXT)
+        template, commit, checkout = str(CONTEXT.get("_template", "")), str(CONTEXT["_commit"]), None
+    else:
+        repo = Path(os.path.expanduser(str(CONTEXT.get("_repo_dir") or "")))
+        if not repo.is_absolute():  # a relative template path is relative to where cookiecutter ran
+            repo = Path(os.environ.get("PWD", ".")) / repo
+        commit = git_out("rev-parse", "HEAD", cwd=repo) if (repo / "cookiecutter.json").is_file() else ""
+        template = git_out("remote", "get-url", "origin", cwd=repo) if commit else ""
+        if commit and not template:
+            template = str(repo.resolve())
+        template = template or str(CONTEXT.get("_template", ""))
+        checkout = CONTEXT.get("_checkout")
+        context = {k: v for k, v in CONTEXT.items() if k not in ("_output_dir", "_repo_dir", "_checkout")}
+        context["_template"], context["_commit"] = template, commit
     state = {
-        "template": context["_template"],
+        "template": template,
         "commit": commit or None,
-        "checkout": CONTEXT.get("_checkout"),
+        "checkout": checkout,
         "context": {"cookiecutter": context},
         "directory": None,
     }
-    (ROOT / ".cruft.json").write_text(json.dumps(state, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
+    (ROOT / ".cruft.json").write_text(text, encoding="utf-8")
     if not commit:
         print("WARNING: the template is not a git checkout: .cruft.json records no commit, so "
               "template updates need it set by hand", file=sys.stderr)

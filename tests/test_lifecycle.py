@@ -49,6 +49,22 @@ def test_bake_records_template_commit_and_version(cookies: Any) -> None:
     assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
 
 
+def test_cruft_create_bake_commits_the_record_cruft_writes(tmp_path: Path) -> None:
+    """`cruft create` writes .cruft.json after the hook; the hook wrote the same bytes first, so the
+    record is in the initial commit and the tree is clean. (cruft clones the template: the committed
+    state of this checkout is what gets baked.)"""
+    cruft = shutil.which("cruft", path=str(Path(sys.executable).parent)) or shutil.which("cruft")
+    if cruft is None:
+        pytest.skip("cruft is not installed (requirements-dev.txt)")
+    run([cruft, "create", "--no-input", "--output-dir", str(tmp_path), str(TEMPLATE)], cwd=tmp_path)
+    project = tmp_path / "churn-retrain"
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
+    assert ".cruft.json" in run(["git", "ls-files"], cwd=project).stdout.split()
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["commit"] == run(["git", "rev-parse", "HEAD"], cwd=TEMPLATE).stdout.strip()
+    assert record["context"]["cookiecutter"]["_template_version"] == released_versions()[0]
+
+
 def test_render_only_bake_is_plain_files(tmp_path: Path) -> None:
     """What cruft renders to diff two releases: no git, no DVC metadata, no remote folder, no record."""
     from cookiecutter.main import cookiecutter
