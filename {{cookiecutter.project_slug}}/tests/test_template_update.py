@@ -20,6 +20,13 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.jobs import template_update
 
 
+@pytest.fixture(autouse=True)
+def _not_on_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI writes to the job summary and outputs on GitHub Actions; not from these tests."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
