@@ -40,6 +40,23 @@ def remove_unselected() -> None:
         (ROOT / "LICENSE").unlink(missing_ok=True)
 
 
+# The lock resolved with the DVC plugin of each remote protocol (scripts/update-lock.sh). A plugin
+# cannot be installed on top of the default lock (dvc-s3's botocore pins python-dateutil < 3), so
+# each protocol has a whole lock of its own; the bake keeps the one it needs as requirements.lock.
+LOCK_EXTRAS = {"s3://": "s3", "gs://": "gs", "azure://": "azure", "ssh://": "ssh"}
+
+
+def select_lockfile() -> None:
+    locks = ROOT / "locks"
+    if not locks.is_dir():
+        return  # re-run on a project that already chose its lock
+    url = ANSWERS["dvc_remote_url"]
+    extra = next((name for prefix, name in LOCK_EXTRAS.items() if url.startswith(prefix)), None)
+    if extra is not None:
+        (locks / f"requirements-{extra}.lock").replace(ROOT / "requirements.lock")
+    shutil.rmtree(locks)
+
+
 def dvc_remote_url(url: str) -> str:
     """DVC stores a relative local remote relative to ``.dvc/``, not to the project."""
     if "://" in url or os.path.isabs(os.path.expanduser(url)):
@@ -159,6 +176,7 @@ def record_template() -> None:
 
 def main() -> int:
     remove_unselected()
+    select_lockfile()
     if render_only():
         return 0
     record_template()

@@ -313,7 +313,7 @@ class Harness:
 
     @property
     def package(self) -> str:
-        return next(p.name for p in (self.workdir / "src").iterdir() if (p / "cli.py").exists())
+        return next(p.name for p in (self.workdir / "src").iterdir() if (p / "__main__.py").exists())
 
     def fresh_clone(self, name: str = "runner") -> Path:
         """What a runner checks out: a clone of origin, with no DVC cache, MLflow db or venv."""
@@ -333,6 +333,7 @@ class Harness:
         variables: dict[str, str] | None = None,
         job: str | None = None,
         timeout: float = 900,
+        secrets: dict[str, str] | None = None,
     ) -> ActResult:
         binary = act_binary()
         assert binary is not None
@@ -358,10 +359,15 @@ class Harness:
             "GITHUB_SERVER_URL=https://github.example",
             "--env",
             f"UV_CACHE_DIR={os.environ.get('UV_CACHE_DIR') or Path.home() / '.cache' / 'uv'}",
-            "-s",
-            "GITHUB_TOKEN=test-token",
-            "-s",
-            f"DVC_REMOTE_CONFIG={self.dvc_config_local}",
+            *[
+                flag
+                for name, value in {
+                    "GITHUB_TOKEN": "test-token",
+                    "DVC_REMOTE_CONFIG": self.dvc_config_local,
+                    **(secrets or {}),
+                }.items()
+                for flag in ("-s", f"{name}={value}")
+            ],
             "--var",
             f"MLFLOW_TRACKING_URI={self.tracking_uri}",
             *self.local_repository_flags(),
@@ -371,6 +377,9 @@ class Harness:
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        # act's host mode works in <cache>/act/<hash>/hostexecutor, a path that is the same for the
+        # same workflow and job: runs of other scenarios (or other checkouts) would share it.
+        env["XDG_CACHE_HOME"] = str(self.base / "act-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 

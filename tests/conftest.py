@@ -18,6 +18,10 @@ from typing import Any
 import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# cookiecutter puts the template on sys.path while it bakes (its local Jinja extension,
+# template_guard.py); pytest-cookies renders the context once before that, so do it here too.
+if str(TEMPLATE) not in sys.path:
+    sys.path.append(str(TEMPLATE))
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
 
 

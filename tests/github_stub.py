@@ -9,6 +9,13 @@ Implements the documented contract of:
 with per_page/page pagination, 401 without a token, 422 for a second open pull
 request on the same head/base and for bodies over 65,536 characters (GitHub's
 documented behaviour). Every request is recorded for the tests to assert on.
+
+Faults are injected per test with ``fail(method, path_regex, *faults)``: each matching
+request takes the next fault, in order, and later requests are served normally. A fault
+is an HTTP status (answered before anything changes, e.g. ``502``), a ``Fault`` with
+headers and a body (a secondary rate limit: ``Fault(403, {"Retry-After": "1"})``), a
+``Fault(502, applied=True)`` (the change IS made, then the answer is lost), or
+``Fault(delay=2.0)`` (a slow answer: it sleeps that long, then answers normally).
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -33,6 +42,15 @@ class Recorded:
     authorization: str
 
 
+@dataclass(frozen=True)
+class Fault:
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    applied: bool = False  # make the change, then answer ``status`` anyway (a lost success)
+    delay: float = 0.0  # seconds to wait before answering
+
+
 @dataclass
 class State:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -40,6 +58,7 @@ class State:
     requests: list[Recorded] = field(default_factory=list)
     next_number: int = 1
     next_comment: int = 1000
+    faults: list[tuple[str, re.Pattern[str], deque[Fault]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -68,19 +87,33 @@ class GitHubStub:
                 auth = self.headers.get("Authorization", "")
                 with stub.state.lock:
                     stub.state.requests.append(Recorded(method, parts.path, query, body, auth))
+                    fault = stub._next_fault(method, parts.path)
+                if fault is not None and fault.delay:
+                    time.sleep(fault.delay)
+                with stub.state.lock:
                     if not re.match(r"^(Bearer|token) \S+$", auth):
                         self._send(401, {"message": "Requires authentication"})
                         return
+                    if fault is not None and fault.status is not None and not fault.applied:
+                        self._send(fault.status, fault.body or {"message": "injected fault"}, fault.headers)
+                        return
                     status, payload = stub.route(method, parts.path, query, body)
-                self._send(status, payload)
+                if fault is not None and fault.status is not None:  # applied: the change stands, the answer is lost
+                    status, payload = fault.status, fault.body or {"message": "injected fault"}
+                self._send(status, payload, fault.headers if fault is not None else None)
 
-            def _send(self, status: int, payload: Any) -> None:
+            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a slow fault)
+                    pass
 
             def do_GET(self) -> None:
                 self._handle("GET")
@@ -107,6 +140,19 @@ class GitHubStub:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    # fault injection
+    def fail(self, method: str, pattern: str, *faults: int | Fault) -> None:
+        """The next requests matching ``method`` and the path regex get these faults, in order."""
+        queue = deque(f if isinstance(f, Fault) else Fault(status=f) for f in faults)
+        with self.state.lock:
+            self.state.faults.append((method, re.compile(pattern), queue))
+
+    def _next_fault(self, method: str, path: str) -> Fault | None:
+        for wanted, pattern, queue in self.state.faults:
+            if queue and wanted == method and pattern.fullmatch(path):
+                return queue.popleft()
+        return None
 
     # views for assertions
     @property

@@ -155,7 +155,8 @@ def test_open_pr_reports_api_errors_as_one_line(project: Path) -> None:
     (project / "reports").mkdir(exist_ok=True)
     (project / "reports" / "promotion.md").write_text("body")
     (project / "metrics.json").write_text("{}\n")
-    env = {"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t"}
+    env = {"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t",
+           "GITHUB_API_RETRIES": "0"}
     code, out, _, _ = cli(project, "open-pr", env=env)
     assert code == 2 and "cannot reach the GitHub API" in out and "Traceback" not in out
 
@@ -191,3 +192,94 @@ def test_promote_without_a_pinned_model_is_a_no_op(project: Path) -> None:
     code, out, _, summary = cli(project, "promote", "--no-push")
     assert code == 0 and "nothing to promote" in out and "nothing to promote" in summary
     assert git(project, "tag", "-l") == ""
+
+
+# --- issue 8: every write succeeds or the job fails ---------------------------------------------
+
+
+def tracked_file(project: Path) -> None:
+    """Something for `dvc push` to store: a small DVC-tracked file."""
+    (project / "data").mkdir(exist_ok=True)
+    (project / "data" / "sample.csv").write_text("a,b\n1,2\n")
+    subprocess.run([PYTHON[0], "-m", "dvc", "add", "-q", "data/sample.csv"], cwd=project, check=True,
+                   capture_output=True)
+
+
+def remote_objects(remote: Path) -> list[Path]:
+    return sorted(p for p in remote.rglob("*") if p.is_file()) if remote.is_dir() else []
+
+
+def test_remote_push_fails_when_the_remote_is_missing_and_a_rerun_recovers(project: Path) -> None:
+    remote = project.parent / "churn-retrain-dvc-remote"
+    shutil.rmtree(remote)
+    tracked_file(project)
+    code, out, _, summary = cli(project, "remote-push")
+    assert code != 0, out
+    (line,) = [x for x in out.splitlines() if x.startswith("remote-push:")]
+    assert "does not exist on this machine" in line and str(remote) in line
+    assert "::error::" in out and "not stored, nothing is proposed" in summary and "DVC_REMOTE_CONFIG" in summary
+    assert not remote.exists(), "nothing was created or stored"
+    remote.mkdir()  # the remote is fixed: the same step again stores the data
+    code, out, _, _ = cli(project, "remote-push")
+    assert code == 0, out
+    assert remote_objects(remote)
+
+
+def test_remote_push_fails_when_the_remote_path_is_below_a_file(project: Path) -> None:
+    blocker = project.parent / "a-file"
+    blocker.write_text("not a directory")
+    (project / ".dvc" / "config.local").write_text(f"['remote \"storage\"']\n    url = {blocker / 'remote'}\n")
+    tracked_file(project)
+    code, out, _, _ = cli(project, "remote-push")
+    assert code != 0
+    assert f"below {blocker}, which is a file" in out
+    assert blocker.read_text() == "not a directory"
+
+
+def test_remote_push_names_a_missing_dvc_plugin_not_credentials(project: Path) -> None:
+    (project / ".dvc" / "config.local").write_text("['remote \"storage\"']\n    url = s3://bucket/models\n")
+    for step in ("remote-push", "remote-pull"):
+        code, out, _, summary = cli(project, step)
+        assert code == 2, out
+        assert "dvc-s3" in out and "--extra s3" in out, out
+        assert "not a credentials problem" in summary and "DVC_REMOTE_CONFIG" not in summary
+
+
+# --- issue 8: open-pr pushes only when the PR call can follow, and a re-run recovers -----------
+
+
+def write_proposal(project: Path, auc: float = 0.8) -> None:
+    """A changed metrics.json and the body `report` writes for it (its "Reproduce" section included)."""
+    (project / "metrics.json").write_text(f'{{"roc_auc": {auc}}}\n')
+    code, out, _, _ = cli(project, "report")
+    assert code == 0, out
+
+
+def test_open_pr_pushes_nothing_when_the_api_cannot_be_reached(project: Path) -> None:
+    origin = project.parent / "origin.git"
+    write_proposal(project)
+    env = {"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t",
+           "GITHUB_API_RETRIES": "1", "GITHUB_API_BACKOFF": "0"}
+    code, out, _, _ = cli(project, "open-pr", env=env)
+    assert code != 0 and "cannot reach the GitHub API" in out and "Traceback" not in out
+    assert git(origin, "for-each-ref", "refs/heads/promote/") == "", "no branch without a pull request"
+
+
+def test_open_pr_rerun_in_the_same_workspace_opens_the_missing_pr(project: Path, stub: GitHubStub) -> None:
+    origin = project.parent / "origin.git"
+    write_proposal(project)
+    stub.fail("POST", r"/repos/acme/churn-retrain/pulls", 502, 502)
+    env = {**api_env(stub), "GITHUB_API_RETRIES": "1", "GITHUB_API_BACKOFF": "0"}
+    code, out, _, _ = cli(project, "open-pr", "--label", "model-promotion", env=env)
+    assert code != 0 and "HTTP 502" in out and "gave up after 2 attempts" in out
+    assert stub.pulls == []
+    # The re-run in the same workspace (the branch is committed, the tree is clean) must propose it.
+    code, out, outputs, _ = cli(project, "open-pr", "--label", "model-promotion", env=env)
+    assert code == 0, out
+    assert "nothing to propose" not in out
+    assert len(stub.pulls) == 1 and outputs["pr-number"] == "1"
+    assert [lab["name"] for lab in stub.pulls[0]["labels"]] == ["model-promotion"]
+    head = git(origin, "rev-parse", "promote/churn-retrain")
+    # issue 8 item 3: "Reproduce" names the candidate's commit (the branch head), not main's
+    assert f"git checkout {head}" in stub.pulls[0]["body"]
+    assert git(origin, "rev-parse", "main") not in stub.pulls[0]["body"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from types import ModuleType
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from github_stub import MAX_BODY, GitHubStub
+from github_stub import MAX_BODY, Fault, GitHubStub
 
 PACKAGE = (
     Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}"
@@ -120,7 +121,7 @@ def test_errors_name_the_call_and_status(stub: GitHubStub) -> None:
     client = gh_mod.GitHub(stub.url, "acme/churn-retrain", "t")
     with pytest.raises(gh_mod.GitHubError, match=r"PATCH .*/pulls/99: HTTP 404"):
         client.update_pull(99, "t", "b")
-    unreachable = gh_mod.GitHub("http://127.0.0.1:9", "acme/churn-retrain", "t", timeout=2)
+    unreachable = gh_mod.GitHub("http://127.0.0.1:9", "acme/churn-retrain", "t", timeout=2, retries=0)
     with pytest.raises(gh_mod.GitHubError, match="cannot reach"):
         unreachable.find_pulls("x")
 
@@ -138,3 +139,93 @@ def test_git_auth_env_keeps_the_token_off_the_command_line() -> None:
     assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")
     assert "s3cret" not in env["GIT_CONFIG_VALUE_0"]  # base64, as actions/checkout does
     assert gitops.auth_env({}) == {}
+
+
+# --- issue 8 item 6: faults of the API (the stand-in injects them per test) ---------------------
+
+PULLS = r"/repos/acme/churn-retrain/pulls"
+
+
+def make(stub: GitHubStub, waits: list[float], **env: str) -> object:
+    base = {"GITHUB_API_URL": stub.url, "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "t0k"}
+    client = gh_mod.GitHub.from_env({**base, **env})
+    return dataclasses.replace(client, sleep=waits.append)
+
+
+def test_502_then_201_opens_exactly_one_pr_with_its_labels(stub: GitHubStub) -> None:
+    waits: list[float] = []
+    stub.fail("POST", PULLS, 502)
+    labels = ["model-promotion", "automated"]
+    result = gh_mod.upsert_pull(make(stub, waits), "promote/m", "main", "T", "B", labels=labels)
+    assert result.created and len(stub.pulls) == 1
+    assert [lab["name"] for lab in stub.pulls[0]["labels"]] == ["model-promotion", "automated"]
+    assert len(stub.calls("POST", PULLS)) == 2 and waits == [2.0]
+
+
+def test_a_lost_success_is_found_not_duplicated(stub: GitHubStub) -> None:
+    waits: list[float] = []
+    stub.fail("POST", PULLS, Fault(502, applied=True))
+    result = gh_mod.upsert_pull(make(stub, waits), "promote/m", "main", "T", "B", labels=["x"])
+    assert len(stub.pulls) == 1 and result.number == 1
+    assert len(stub.calls("POST", PULLS)) == 1, "the PR was found before a second POST"
+
+
+def test_backoff_doubles_and_gives_up_with_one_line(stub: GitHubStub) -> None:
+    waits: list[float] = []
+    stub.fail("GET", PULLS, 503, 503, 503)
+    with pytest.raises(gh_mod.GitHubError) as info:
+        gh_mod.upsert_pull(make(stub, waits, GITHUB_API_RETRIES="2", GITHUB_API_BACKOFF="0.5"), "b", "main", "T", "B")
+    assert waits == [0.5, 1.0]
+    assert "HTTP 503" in str(info.value) and "gave up after 3 attempts" in str(info.value)
+    assert "\n" not in str(info.value) and stub.pulls == []
+
+
+def test_slow_answer_times_out_then_retries(stub: GitHubStub) -> None:
+    waits: list[float] = []
+    stub.fail("GET", PULLS, Fault(delay=1.5))
+    result = gh_mod.upsert_pull(make(stub, waits, GITHUB_API_TIMEOUT="0.3"), "b", "main", "T", "B")
+    assert result.created and waits == [2.0]
+
+
+def test_always_slow_is_a_clear_error(stub: GitHubStub) -> None:
+    stub.fail("GET", PULLS, *[Fault(delay=1.0)] * 3)
+    with pytest.raises(gh_mod.GitHubError, match=r"no answer from .* within 0.3 s .*gave up after 3 attempts"):
+        gh_mod.upsert_pull(make(stub, [], GITHUB_API_TIMEOUT="0.3", GITHUB_API_RETRIES="2"), "b", "main", "T", "B")
+
+
+def test_secondary_rate_limit_waits_what_github_asks(stub: GitHubStub) -> None:
+    waits: list[float] = []
+    stub.fail("POST", PULLS, Fault(403, {"Retry-After": "3"}, {"message": "You have exceeded a secondary rate limit"}))
+    assert gh_mod.upsert_pull(make(stub, waits), "b", "main", "T", "B").created
+    assert waits == [3.0]
+
+
+def test_rate_limit_reset_beyond_max_wait_fails_at_once(stub: GitHubStub) -> None:
+    import time
+
+    reset = str(int(time.time()) + 3600)
+    stub.fail("GET", PULLS, Fault(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+                                  {"message": "API rate limit exceeded"}))
+    waits: list[float] = []
+    with pytest.raises(gh_mod.GitHubError, match=r"rate limited: GitHub asks to wait 36\d\d s"):
+        gh_mod.upsert_pull(make(stub, waits), "b", "main", "T", "B")
+    assert waits == [] and len(stub.requests) == 1
+
+
+def test_client_errors_are_not_retried(stub: GitHubStub) -> None:
+    stub.fail("GET", PULLS, 404)
+    with pytest.raises(gh_mod.GitHubError, match="HTTP 404"):
+        gh_mod.upsert_pull(make(stub, []), "b", "main", "T", "B")
+    assert len(stub.requests) == 1
+
+
+def test_network_settings_come_from_the_environment_and_the_token_stays_out_of_repr() -> None:
+    base = {"GITHUB_REPOSITORY": "a/b", "GITHUB_TOKEN": "s3cret-token"}
+    client = gh_mod.GitHub.from_env(base)
+    assert (client.timeout, client.retries, client.backoff, client.max_wait) == (30.0, 4, 2.0, 60.0)
+    assert "s3cret-token" not in repr(client)
+    tuned = gh_mod.GitHub.from_env({**base, "GITHUB_API_TIMEOUT": "5", "GITHUB_API_RETRIES": "1"})
+    assert (tuned.timeout, tuned.retries) == (5.0, 1)
+    for name, value in (("GITHUB_API_TIMEOUT", "soon"), ("GITHUB_API_RETRIES", "1.5"), ("GITHUB_API_BACKOFF", "-1")):
+        with pytest.raises(gh_mod.GitHubError, match=name):
+            gh_mod.GitHub.from_env({**base, name: value})

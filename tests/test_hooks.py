@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import bake, bake_ok
+from .conftest import TEMPLATE, bake, bake_ok
 
 # (answers, the one line the hook must print)
 REFUSED: dict[str, tuple[dict[str, Any], str]] = {
@@ -25,9 +32,24 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "slug-too-long": ({"project_slug": "a" * 65, "package_name": "ok_pkg"}, "at most 64 characters"),
     "package-hyphen": ({"package_name": "my-package"}, "package_name: must be a Python identifier"),
     "package-digit-first": ({"package_name": "1model"}, "package_name: must be a Python identifier"),
-    "package-keyword": ({"package_name": "import"}, "package_name: must not be a Python keyword or shadow"),
-    "package-shadows-dependency": ({"package_name": "mlflow"}, "package_name: must not be a Python keyword or shadow"),
+    "package-keyword": ({"package_name": "import"}, "package_name: must not be a Python keyword"),
+    "package-shadows-dependency": ({"package_name": "mlflow"}, "package_name: must not shadow a module"),
+    # a standard-library module and a dependency's module: either bakes a CLI that dies on import
+    "package-stdlib-logging": ({"package_name": "logging"}, "package_name: must not shadow a module"),
+    "package-dependency-joblib": ({"package_name": "joblib"}, "package_name: must not shadow a module"),
     "email": ({"author_email": "not-an-email"}, "author_email: must look like name@domain.tld"),
+    # hatchling cannot build the metadata of a quoted local part: the baked project would not install
+    "email-quote": ({"author_email": 'a"b@example.com'}, "author_email: must look like name@domain.tld"),
+    "email-space": ({"author_email": "a b@example.com"}, "author_email: must look like name@domain.tld"),
+    "template-syntax-description": ({"description": "{{ 7 * 7 }}"}, "description: must not contain template syntax"),
+    "template-syntax-author": ({"author_name": "{% if true %}x{% endif %}"}, "author_name: must not contain template"),
+    "template-comment-name": (
+        {"project_name": "Churn {# note #}", "project_slug": "churn"},
+        "project_name: must not contain template",
+    ),
+    "template-syntax-column": ({"target_column": "{{ 1 }}"}, "target_column: must not contain template syntax"),
+    "control-character": ({"description": "bell\x07 here"}, "description: must be one line of printable text (U+0007"),
+    "newline-in-name": ({"author_name": "two\nlines"}, "author_name: must be one line of printable text"),
     "target-with-space": ({"target_column": "will churn"}, "target_column: must be a plain column name"),
     "metric-wrong-task": (
         {"primary_metric": "rmse"},
@@ -133,4 +155,127 @@ def test_hostile_answers_bake_correctly(case: str, cookies: Any) -> None:
 def test_unicode_project_name_needs_an_explicit_slug(cookies: Any, capfd: pytest.CaptureFixture[str]) -> None:
     result = bake(cookies, project_name="Modèle Ünïcode", package_name="modele")
     assert result.exit_code != 0
-    assert "project_slug: must start with a letter" in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "project_name: gives project_slug 'modèle-ünïcode', which must start with a letter" in err
+    assert "set project_slug yourself" in err
+
+
+# --- answers are data: nothing in them is evaluated, every error is one line --------------
+
+PAYLOAD = "{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}"
+
+
+@pytest.mark.parametrize("field", ["project_name", "description", "author_name"])
+def test_template_syntax_in_an_answer_is_never_evaluated(
+    field: str, cookies: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "evaluated"
+    answers = {field: PAYLOAD.format(marker=marker)}
+    if field == "project_name":
+        answers["project_slug"] = "safe-name"
+    result = bake(cookies, **answers)
+    assert result.exit_code != 0
+    assert not marker.exists(), "the answer was run as a Jinja template at bake time"
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
+    assert len(lines) == 1 and lines[0].startswith(f"ERROR: {field}: must not contain template syntax"), lines
+
+
+def test_the_guard_renders_foreign_template_text_literally(tmp_path: Path) -> None:
+    """The extension on its own: a string that is not the template's text renders to itself."""
+    from jinja2 import Environment
+
+    from template_guard import AnswerGuard
+
+    env = Environment(extensions=[AnswerGuard])
+    marker = tmp_path / "evaluated"
+    payload = PAYLOAD.format(marker=marker)
+    assert env.from_string(payload).render() == payload
+    assert env.from_string("{{ 6 * 7 }} and {% raw %}{% endraw %}").render() == "{{ 6 * 7 }} and {% raw %}{% endraw %}"
+    assert not marker.exists()
+    # the template's own expressions still render
+    slug = json.loads((TEMPLATE / "cookiecutter.json").read_text())["project_slug"]
+    assert env.from_string(slug).render(cookiecutter={"project_name": "My Model"}) == "my-model"
+    assert env.from_string("{{cookiecutter.package_name}}/cli").render(cookiecutter={"package_name": "p"}) == "p/cli"
+
+
+def test_bad_project_name_is_one_line_naming_it_without_traceback(tmp_path: Path) -> None:
+    """The real cookiecutter CLI, as a user runs it: one line, no traceback, nothing written."""
+    cli = Path(sys.executable).parent / "cookiecutter"
+    result = subprocess.run(
+        [str(cli), "--no-input", "-o", str(tmp_path / "out"), str(TEMPLATE), "project_name=123 Project!"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode != 0
+    output = (result.stdout + result.stderr).strip().splitlines()
+    assert output == [
+        "ERROR: project_name: gives project_slug '123-project!', which must start with a letter and use only "
+        "lowercase letters, digits and single hyphens, at most 64 characters; change project_name or set "
+        "project_slug yourself (got '123 Project!')"
+    ], output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_emoji_quotes_and_a_plus_address_bake_a_buildable_project(cookies: Any, tmp_path: Path) -> None:
+    """Non-BMP characters reach pyproject.toml as UTF-8 (not surrogate escapes) and the wheel builds."""
+    answers = {
+        "description": "Fresh models 🚀, \"quoted\" and 'single' <tags> & more",
+        "author_name": "Zoë 😀 O'Brien",
+        "author_email": "o'brien+ml@example.co.uk",
+    }
+    project = bake_ok(cookies, **answers)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert pyproject["description"] == answers["description"]
+    assert pyproject["authors"] == [{"name": answers["author_name"], "email": answers["author_email"]}]
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not installed")
+    built = subprocess.run(
+        ["uv", "build", "-q", "--wheel", "-o", str(tmp_path / "dist"), str(project)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("METADATA"))
+    assert "Zoë 😀 O'Brien" in metadata and "o'brien+ml@example.co.uk" in metadata
+    assert "Fresh models 🚀" in metadata
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lockfile_modules(site_packages: Path, lockfile: Path) -> set[str]:
+    """Top-level module names installed by the distributions requirements.lock pins (from their RECORD)."""
+    pinned = {_canonical(m.group(1)) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lockfile.read_text(), re.M)}
+    names = set()
+    for info in site_packages.glob("*.dist-info"):
+        distribution = _canonical(info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+        if distribution not in pinned or not (info / "RECORD").exists():
+            continue
+        for row in (info / "RECORD").read_text().splitlines():
+            path = row.split(",")[0]
+            first = path.split("/")[0]
+            if first.startswith("..") or first.endswith((".dist-info", ".data", ".pth")):
+                continue
+            if "/" in path and first.isidentifier():  # a package folder (not e.g. pillow.libs/)
+                names.add(first)
+            elif "/" not in path and first.endswith((".py", ".so")):  # a single-file module
+                names.add(first.split(".")[0])
+    return {n for n in names if re.fullmatch(r"[a-z][a-z0-9_]*", n)}
+
+
+def test_reserved_package_names_cover_every_module_the_lockfile_installs() -> None:
+    """DEPENDENCY_MODULES in the hook must list each top-level module of requirements.lock's packages."""
+    venv = Path(os.environ.get("BAKED_VENV", TEMPLATE / ".venv-baked"))
+    found = sorted(venv.glob("lib/python3*/site-packages"))
+    if not found:
+        pytest.skip(f"no venv built from the lockfile at {venv} (scripts/test.sh builds it for the slow tier)")
+    spec = importlib.util.spec_from_file_location("pre_gen_hook", TEMPLATE / "hooks" / "pre_gen_project.py")
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    lockfile = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
+    modules = _lockfile_modules(found[0], lockfile)
+    assert {"numpy", "sklearn", "yaml", "joblib", "mlflow"} <= modules, "the venv does not hold the lockfile's packages"
+    missing = sorted(modules - hook.DEPENDENCY_MODULES - hook.RESERVED)
+    assert not missing, f"add to DEPENDENCY_MODULES in hooks/pre_gen_project.py: {' '.join(missing)}"

@@ -9,10 +9,14 @@ the baked project's dependencies (otherwise one is built once per session with u
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +153,79 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     assert len(stub.calls("PATCH", r".*/pulls/\d+")) == 1
     assert h.origin_git("for-each-ref", "--format=%(refname)", "refs/heads/promote/") == f"refs/heads/{branch}"
     assert h.origin_git("rev-parse", branch) != first_sha
+    assert h.origin_git("rev-parse", "main") == main_before
+
+
+# --- issue 8: every write succeeds or the job fails; the GitHub API fails and recovers ---------------
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@contextlib.contextmanager
+def read_only_http_remote(directory: Path) -> Iterator[str]:
+    """The DVC remote served over HTTP on loopback: GET and HEAD work, uploads get 501 (unwritable)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_h_remote_unwritable_fails_the_retrain_job_no_pr_nothing_pushed(
+    tmp_path: Path, baked_venv: Path, stub: GitHubStub
+) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    main_before = h.origin_git("rev-parse", "main")
+    remote_before = remote_files(h)
+    with read_only_http_remote(h.remote) as url:
+        config = f"['remote \"storage\"']\n    url = {url}\n"
+        result = h.act(
+            "schedule",
+            "retrain.yml",
+            h.fresh_clone(),
+            variables={"RETRAIN_AS_OF": AFTER_ONSET},
+            secrets={"DVC_REMOTE_CONFIG": config},
+        )
+    Path(os.environ.get("ACT_LOG_DIR", h.base)).joinpath("h.log").write_text(result.output)
+    assert result.returncode != 0
+    assert result.job_succeeded("check"), result.output[-8000:]  # reading the remote works
+    assert result.job_failed("retrain"), result.output[-8000:]
+    failed = [line for line in result.output.splitlines() if "remote-push: dvc push to DVC remote 'storage'" in line]
+    assert failed and url in failed[0] and "501" in failed[0], result.output[-8000:]
+    assert not result.job_succeeded("promotion pull request")
+    assert stub.requests == [], "no pull request for a model stored nowhere"
+    assert h.origin_git("for-each-ref", "refs/heads/promote/") == "", "no promotion branch"
+    assert h.origin_git("rev-parse", "main") == main_before
+    assert remote_files(h) == remote_before, "nothing pushed to the DVC remote"
+
+
+def test_i_github_api_502_then_201_exactly_one_pr_with_its_labels(
+    tmp_path: Path, baked_venv: Path, stub: GitHubStub
+) -> None:
+    h = make_harness(tmp_path, baked_venv, stub)
+    h.train_champion(CHAMPION_END)
+    main_before = h.origin_git("rev-parse", "main")
+    stub.fail("POST", rf"/repos/{REPOSITORY}/pulls", 502)
+    result = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET})
+    Path(os.environ.get("ACT_LOG_DIR", h.base)).joinpath("i.log").write_text(result.output)
+    assert result.returncode == 0, result.output[-8000:]
+    assert result.job_succeeded("promotion pull request"), result.output[-8000:]
+    assert "HTTP 502" in result.output and "retry 1/4" in result.output
+    assert len(stub.calls("POST", r".*/pulls")) == 2, "the 502 was retried once"
+    assert len(stub.pulls) == 1, "exactly one pull request"
+    pr = stub.pulls[0]
+    assert {lab["name"] for lab in pr["labels"]} == {"model-promotion", "automated"}
+    branch = f"promote/{SLUG}"
+    head = h.origin_git("rev-parse", branch)
+    assert f"git checkout {head}" in pr["body"], "Reproduce names the candidate's commit"
+    assert f"git checkout {main_before}" not in pr["body"]
     assert h.origin_git("rev-parse", "main") == main_before
 
 
@@ -301,10 +378,11 @@ def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harnes
 
 
 def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
-    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, DVC-tracked."""
+    """Not one of a-g, but the fifth workflow is run too: predictions from main's model, and nothing else changed."""
     h, _stub, _runs = promoted
     assert (h.workdir / ".github" / "workflows" / "batch-inference.yml").exists(), "the default bake includes it"
     remote_before = remote_files(h)
+    main_before = h.origin_git("rev-parse", "main")
     result = h.act(
         "workflow_dispatch",
         "batch-inference.yml",
@@ -314,11 +392,11 @@ def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness,
     assert result.returncode == 0, result.output[-8000:]
     import pandas as pd
 
-    scored = pd.read_parquet(h.artifact("predictions") / "predictions" / "2026-03-12.parquet")
+    scored = pd.read_parquet(h.artifact("predictions") / "2026-03-12.parquet")
     assert len(scored) == SMALL["data.demo.rows_per_day"]
     assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
     assert scored["score"].notna().all()
-    # stored relative to data/ (the paths' common ancestor), as upload-artifact v4 does
-    pointer = yaml.safe_load((h.artifact("predictions") / "predictions.dvc").read_text())
-    assert pointer["outs"][0]["path"] == "predictions"
-    assert remote_files(h) > remote_before, "the predictions were pushed to the DVC remote"
+    # batch inference is a reader: nothing pushed to the DVC remote, no DVC pointer, main untouched
+    assert not (h.artifact("predictions") / "predictions.dvc").exists()
+    assert remote_files(h) == remote_before, "predict must not push to the DVC remote"
+    assert h.origin_git("rev-parse", "main") == main_before

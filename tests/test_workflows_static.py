@@ -1,6 +1,6 @@
 """Static checks of the generated GitHub workflows, on every option combination.
 
-zizmor (default and pedantic personas), GitHub's workflow/action/dependabot JSON
+zizmor (regular, pedantic and auditor personas), GitHub's workflow/action/dependabot JSON
 schemas, and the project's own rules: SHA-pinned actions with a version comment,
 `permissions: {}` at the top with explicit per-job permissions, no `${{` inside
 `run:`, no dangerous triggers, concurrency, timeouts, persist-credentials: false.
@@ -82,7 +82,7 @@ def test_no_template_syntax_left(baked: Path) -> None:
         assert text.count("{{") == text.count("${{"), path
 
 
-@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+@pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
 def test_zizmor_clean(baked: Path, persona: str) -> None:
     result = subprocess.run(
         [tool("zizmor"), "--offline", f"--persona={persona}", "--no-progress", "--format=plain", str(baked)],
@@ -180,3 +180,32 @@ def test_retrain_wiring(baked: Path) -> None:
     assert wf["concurrency"]["cancel-in-progress"] is False
     pr = load(baked / ".github" / "workflows" / "pr.yml")
     assert pr["concurrency"]["cancel-in-progress"] is True
+
+
+SECRET_ENVIRONMENTS = {"pr:pipeline": "pr-checks"}  # every other job that reads a secret: model-promotion
+
+
+def test_secrets_only_in_jobs_bound_to_an_environment(baked: Path) -> None:
+    """Issue 8 item 11: environment secrets are released only to jobs that name the environment."""
+    seen = set()
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            where = f"{path.stem}:{name}"
+            if "secrets." in yaml.safe_dump(job):
+                seen.add(where)
+                assert job.get("environment") == SECRET_ENVIRONMENTS.get(where, "model-promotion"), where
+            else:
+                assert "environment" not in job, f"{where} names an environment but reads no secret"
+    assert {"retrain:check", "retrain:retrain", "retrain:promote-pr", "pr:pipeline", "promote:register"} <= seen
+
+
+def test_pull_requests_never_write_to_the_shared_registry(baked: Path) -> None:
+    """Issue 8 item 11: pr.yml runs unmerged code; the MLflow registry mirrors main, so PRs track locally."""
+    pr = load(baked / ".github" / "workflows" / "pr.yml")
+    assert pr["env"]["MLFLOW_TRACKING_URI"] == "sqlite:///mlflow.db"
+    text = (baked / ".github" / "workflows" / "pr.yml").read_text()
+    assert "vars.MLFLOW_TRACKING_URI" not in text and "MLFLOW_TRACKING_TOKEN" not in text
+    for job in pr["jobs"].values():
+        assert "MLFLOW_TRACKING_URI" not in (job.get("env") or {})
+        for step in job.get("steps", []):
+            assert "MLFLOW_TRACKING_URI" not in (step.get("env") or {})

@@ -46,3 +46,45 @@ def test_advance_keeps_comments(tmp_path: Path) -> None:
 def test_split_without_data_says_what_to_do(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(project), "split"]) == 2
     assert "run ingest first" in capsys.readouterr().err
+
+
+COMMAND_STARTS = ("::", "##[")
+
+
+def command_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.lstrip().startswith(COMMAND_STARTS)]
+
+
+def test_data_text_cannot_form_a_workflow_command(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 8: a column name from the data reached the log raw and could form `::warning::`, `::add-mask::`..."""
+    from .conftest import small_params, write_params
+
+    batch = project / "batch.csv"
+    batch.write_text('customer_id,"plan\n::warning title=x::pwned",age\n1,basic,30\n')
+    write_params(project, small_params(**{"data.source": "file", "data.file.path": str(batch)}))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["--root", str(project), "ingest"]) == 2
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "pwned" in text, text  # shown, on one line, escaped
+    assert command_lines(text) == [], text
+
+
+def test_command_guard_lets_only_annotations_through(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from {{ cookiecutter.package_name }}.adapters import gitops
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    with gitops.command_guard():
+        print("::add-mask::from-data")
+        print("  ##[error]from data", file=sys.stderr)
+        print("two\n::stop-commands::x", end="")
+        print()
+        gitops.annotate("warning", "ours\n::error::not a second command")
+    captured = capsys.readouterr()
+    assert command_lines(captured.out + captured.err) == ["::warning::ours%0A::error::not a second command"]
+    assert "\\::add-mask::from-data" in captured.out
+    assert "\\::stop-commands::x" in captured.out
+    assert gitops.log_safe("a\r\n::set-output name=x::1\x1b[31m") == "a\\r\\n::set-output name=x::1\\x1b[31m"
+    assert gitops.log_safe(" ::error::x") == "\\ ::error::x"

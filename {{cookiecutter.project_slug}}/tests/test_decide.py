@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -176,3 +177,38 @@ def test_champion_without_split_record_is_bad_input(champion_repo: Path, tmp_pat
     git(root, "commit", "-q", "-m", "lose the split record")
     assert main(["--root", str(root), "decide", "--now", "2026-02-10"]) == 2
     assert "has no data/processed/split.json" in capsys.readouterr().err
+
+
+def test_all_triggers_evaluates_every_trigger_under_the_cooldown(champion_repo: Path, tmp_path: Path) -> None:
+    """Its help says every trigger is evaluated: under a cooldown too, which still blocks the retrain."""
+    root = checkout(champion_repo, tmp_path, "2026-01-22", **{"data.demo.drift_onset": "2026-01-21"})
+    decision = decide(root, "--now", "2026-01-22", "--all-triggers")
+    assert decision["cooldown"]["active"] is True
+    assert decision["retrain"] is False
+    assert decision["reason"].startswith("cooldown:"), decision["reason"]
+    t = triggers(decision)
+    for name in ("age", "volume", "decay", "drift"):
+        assert t[name]["evaluated"], t[name]
+
+
+def test_as_of_day_measures_cooldown_and_age_on_the_data_timeline(champion_repo: Path, tmp_path: Path) -> None:
+    """A backfill: the champion is committed today (no backdating) from data ending 2026-01-20."""
+    root = checkout(champion_repo, tmp_path, "2026-01-27")
+    today = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    git(root, "commit", "-q", "--amend", "--no-edit", "--reset-author", date=today.isoformat())
+    # as of a data day: the champion dates from the last day of its data, not from its commit
+    decision = decide(root, "--now", "2026-01-28")
+    assert decision["cooldown"]["active"] is False, decision["cooldown"]
+    assert decision["clock"] == "data"
+    assert decision["cooldown"]["last_change"] == "2026-01-20T00:00:00+00:00"
+    assert triggers(decision)["age"]["value"] == pytest.approx(8.0)
+    assert decision["reason"].startswith("no trigger fired"), decision["reason"]
+    # inside the cooldown on the data's timeline, the line names data days, not wall-clock ones
+    blocked = decide(root, "--now", "2026-01-23")
+    assert blocked["reason"].startswith("cooldown: dvc.lock on main last changed with data up to 2026-01-20")
+    assert "blocked until 2026-01-27" in blocked["reason"]
+    # without --now the wall clock applies: the commit of a moment ago holds the cooldown
+    live = decide(root)
+    assert live["clock"] == "commit"
+    assert live["cooldown"]["active"] is True
+    assert live["cooldown"]["last_change"].startswith(today.date().isoformat())

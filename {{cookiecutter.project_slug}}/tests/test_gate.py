@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
 from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap
@@ -262,7 +263,12 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     preds = frame(p, candidate_quality=1.0, champion_quality=None)
     (project / "reports").mkdir(exist_ok=True)
     preds.to_parquet(project / "reports/predictions.parquet", index=False)
+    # Hand-written: without the fingerprint of its inputs the gate cannot tell it is current.
     (project / "reports/evaluation.json").write_text(json.dumps(evaluation(p, preds)))
+    assert main(["--root", str(project), "gate"]) == 1
+    assert "records no input fingerprint" in (project / "reports/gate.md").read_text()
+    (project / "reports/evaluation.json").write_text(json.dumps({**evaluation(p, preds),
+                                                                 "inputs": fingerprint(p, project)}))
     assert main(["--root", str(project), "gate"]) == 0
     out = json.loads((project / "reports/gate.json").read_text())
     assert out["verdict"] == "promote"
@@ -270,3 +276,33 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     assert "| metric | champion | candidate | delta | interval | rule | result |" in md
     assert run_gate(p, project)["promote"] is True
     assert "gate: PROMOTE" in capsys.readouterr().out
+
+
+def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 8: after a `model.params` edit and before `dvc repro`, the gate said PROMOTE on the old numbers."""
+    root = ["--root", str(project)]
+    for stage in ("ingest", "validate", "split"):
+        assert main([*root, stage]) == 0, stage
+    for stage in ("train", "evaluate"):
+        assert main([*root, stage, "--no-track"]) == 0, stage
+    assert main([*root, "gate"]) == 0  # fresh evidence: the first model passes its floors
+    assert main([*root, "report"]) == 0
+    values = json.loads(json.dumps(small_params()))
+    task = values["project"]["task"]
+    values["model"]["params"] = {"C": 0.01, "max_iter": 1000} if task == "classification" else {"alpha": 25.0}
+    from .conftest import write_params
+
+    write_params(project, values)
+    capsys.readouterr()
+    assert main([*root, "report"]) == 2  # the gate result no longer describes the project
+    err = capsys.readouterr().err
+    assert "reports/gate.json is stale" in err
+    assert "`model`" in err
+    assert main([*root, "gate"]) == 1
+    reasons = json.loads((project / "reports/gate.json").read_text())["reasons"]
+    assert reasons[0].startswith("evaluation is stale: params.yaml section `model` changed"), reasons
+    assert "dvc repro" in reasons[0]
+    for stage in ("train", "evaluate"):  # what `dvc repro` re-runs makes the evidence current again
+        assert main([*root, stage, "--no-track"]) == 0, stage
+    assert main([*root, "gate"]) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import parse_params
 from {{ cookiecutter.package_name }}.jobs.report import GITHUB_BODY_LIMIT, build_report, mlflow_link
@@ -24,7 +25,8 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
 
     preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
-    write(project / "reports/gate.json", judge(evaluation(p, preds), preds, p, current).to_dict())
+    write(project / "reports/gate.json", {**judge(evaluation(p, preds), preds, p, current).to_dict(),
+                                          "inputs": fingerprint(p, project)})
     columns = {f"feature_with_a_rather_long_name_{i:04d}": {"method": "Wasserstein distance (normed)",
                                                             "score": i / 500, "threshold": 0.1, "drifted": i > 50}
                for i in range(800)}
@@ -67,3 +69,30 @@ def test_mlflow_link_only_for_a_tracking_server() -> None:
     assert mlflow_link({"run_id": "r", "experiment_id": "1", "tracking_uri": "http://h:5000"}) == \
         "http://h:5000/#/experiments/1/runs/r"
     assert mlflow_link(None) is None
+
+
+def test_reproduce_names_the_candidate_commit_not_the_champion(project: Path) -> None:
+    """Issue 8: "Reproduce" named HEAD, the champion's commit, so following it rebuilt the old model."""
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
+
+    def git(*args: str) -> str:
+        import os
+
+        done = subprocess.run(["git", *args], cwd=project, env={**os.environ, **env}, capture_output=True, text=True,
+                              check=True)
+        return done.stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    (project / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "champion")
+    champion = git("rev-parse", "HEAD")
+    (project / "dvc.lock").write_text("schema: '2.0'\nstages: {train: {}}\n")  # dvc repro: the candidate's lock
+    p = parse_params(small_params())
+    body = build_report(p, project)
+    assert champion not in body
+    assert "git checkout <candidate-commit>" in body  # open-pr puts the promotion branch's commit here
+    git("commit", "-q", "-am", "candidate")  # on a commit that pins the candidate, that commit is named
+    assert f"git checkout {git('rev-parse', 'HEAD')}" in build_report(p, project)

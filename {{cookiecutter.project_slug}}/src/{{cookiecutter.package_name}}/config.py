@@ -138,10 +138,19 @@ class EvaluateParams(Strict):
         return self
 
 
+class MlflowHttpParams(Strict):
+    """Bounds on every request to a tracking server (MLflow's MLFLOW_HTTP_REQUEST_* variables win)."""
+
+    timeout: int = Field(10, ge=1)  # seconds per request
+    max_retries: int = Field(2, ge=0, le=10)  # MLflow refuses more than 10
+    backoff_factor: int = Field(1, ge=0, le=120)  # waits factor * 2**attempt seconds between tries
+
+
 class MlflowParams(Strict):
     tracking_uri: str = ""
     experiment: str
     registered_model: str
+    http: MlflowHttpParams = MlflowHttpParams()
 
     @field_validator("experiment", "registered_model")
     @classmethod
@@ -231,6 +240,15 @@ class GateParams(Strict):
     metrics: dict[str, MetricRule] = Field(default_factory=dict)
 
 
+class ComputeParams(Strict):
+    """Where per-partition work runs. ``local`` imports no Dask; ``dask`` needs the ``dask`` extra."""
+
+    engine: Literal["local", "dask"] = "local"
+    # tcp://host:8786; the environment variable DASK_SCHEDULER_ADDRESS wins (a repository variable in CI).
+    scheduler_address: str = ""
+    connect_timeout_s: float = Field(default=30.0, gt=0)
+
+
 class Params(Strict):
     project: ProjectParams
     data: DataParams
@@ -243,6 +261,7 @@ class Params(Strict):
     drift: DriftParams = DriftParams()
     decide: DecideParams = DecideParams()
     gate: GateParams = GateParams()
+    compute: ComputeParams = ComputeParams()
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:

@@ -18,10 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 API_VERSION = "2022-11-28"
@@ -59,12 +62,37 @@ def truncate_body(text: str, limit: int = MAX_BODY) -> str:
     return result
 
 
+# Network defaults; each can be set in the environment of the step (README, "GitHub API").
+DEFAULT_TIMEOUT = 30.0  # GITHUB_API_TIMEOUT: seconds to wait for an answer to one request
+DEFAULT_RETRIES = 4  # GITHUB_API_RETRIES: extra attempts after a 5xx, a timeout, a lost connection or a rate limit
+DEFAULT_BACKOFF = 2.0  # GITHUB_API_BACKOFF: first wait in seconds, doubled after each failed attempt
+DEFAULT_MAX_WAIT = 60.0  # GITHUB_API_MAX_WAIT: longest single wait; a rate limit asking for more fails at once
+RETRY_STATUS = frozenset({500, 502, 503, 504})
+
+
+def _env_number(env: dict[str, str], name: str, default: float, kind: type = float) -> Any:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise GitHubError(f"{name} must be a {'whole ' if kind is int else ''}number, got {text!r}") from None
+    if value < 0:
+        raise GitHubError(f"{name} must not be negative, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class GitHub:
     api_url: str
     repository: str
-    token: str
-    timeout: float = 30.0
+    token: str = field(repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+    max_wait: float = DEFAULT_MAX_WAIT
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> GitHub:
@@ -76,41 +104,105 @@ class GitHub:
         if not token:
             raise GitHubError("no token: set GITHUB_TOKEN (the workflow passes a PAT/App token or github.token)")
         api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-        return cls(api, repository, token)
+        timeout = _env_number(env, "GITHUB_API_TIMEOUT", DEFAULT_TIMEOUT)
+        if timeout == 0:
+            raise GitHubError("GITHUB_API_TIMEOUT must be more than 0 seconds")
+        return cls(
+            api,
+            repository,
+            token,
+            timeout=timeout,
+            retries=_env_number(env, "GITHUB_API_RETRIES", DEFAULT_RETRIES, int),
+            backoff=_env_number(env, "GITHUB_API_BACKOFF", DEFAULT_BACKOFF),
+            max_wait=_env_number(env, "GITHUB_API_MAX_WAIT", DEFAULT_MAX_WAIT),
+        )
 
     @property
     def owner(self) -> str:
         return self.repository.split("/", 1)[0]
 
-    def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
+    def _rate_limit_wait(self, status: int, headers: Any, detail: str) -> float | None:
+        """Seconds GitHub asks us to wait (secondary or primary rate limit), or None if this is no rate limit."""
+        if status not in (403, 429):
+            return None
+        retry_after = (headers.get("Retry-After") or "").strip() if headers else ""
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                return max(0.0, float(retry_after))
+        if headers and headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            with contextlib.suppress(ValueError):
+                return max(0.0, float(headers["x-ratelimit-reset"]) - time.time()) + 1.0
+        if "rate limit" in detail.lower():
+            return max(60.0, self.backoff)  # GitHub: without headers, wait at least a minute
+        return None
+
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None, *,
+                already_done: Callable[[], Any] | None = None) -> Any:
+        """One API call with bounded retries.
+
+        5xx answers, timeouts and lost connections are retried ``retries`` times with exponential
+        backoff; a rate limit is retried after the wait GitHub asks for (``Retry-After`` or
+        ``x-ratelimit-reset``) when it is at most ``max_wait``. ``already_done`` is asked before a
+        request that creates something is sent again: a 502 may hide a success, and its answer
+        (not None) is returned instead of creating a duplicate.
+        """
         url = f"{self.api_url}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method)
-        req.add_header("Accept", "application/vnd.github+json")
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("X-GitHub-Api-Version", API_VERSION)
-        req.add_header("User-Agent", "cookiecutter-retrain")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")[:500]
-            with contextlib.suppress(ValueError, AttributeError, TypeError):
-                payload = json.loads(detail)
-                errors = [str(e.get("message") or e) for e in payload.get("errors") or [] if isinstance(e, dict)]
-                detail = "; ".join([str(payload.get("message", detail)), *errors])
-            hint = ""
-            if exc.code == 403 and method != "GET":
-                hint = (" (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to create "
-                        "and approve pull requests' enabled in the repository settings?)")
-            raise GitHubError(f"{method} {path}: HTTP {exc.code}: {detail}{hint}", exc.code) from None
-        except urllib.error.URLError as exc:
-            raise GitHubError(f"{method} {url}: cannot reach the GitHub API: {exc.reason}") from None
-        return json.loads(raw) if raw else None
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
+            if attempt > 1 and already_done is not None:
+                found = already_done()
+                if found is not None:
+                    return found
+            req = urllib.request.Request(url, data=data, method=method)
+            req.add_header("Accept", "application/vnd.github+json")
+            req.add_header("Authorization", f"Bearer {self.token}")
+            req.add_header("X-GitHub-Api-Version", API_VERSION)
+            req.add_header("User-Agent", "cookiecutter-retrain")
+            if data is not None:
+                req.add_header("Content-Type", "application/json")
+            backoff = min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as response:
+                    raw = response.read()
+                return json.loads(raw) if raw else None
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode(errors="replace")[:500]
+                with contextlib.suppress(ValueError, AttributeError, TypeError):
+                    payload = json.loads(detail)
+                    errors = [str(e.get("message") or e) for e in payload.get("errors") or [] if isinstance(e, dict)]
+                    detail = "; ".join([str(payload.get("message", detail)), *errors])
+                failure = f"{method} {path}: HTTP {exc.code}: {detail}"
+                limited = self._rate_limit_wait(exc.code, exc.headers, detail)
+                if limited is not None:
+                    if limited > self.max_wait:
+                        raise GitHubError(f"{failure} (rate limited: GitHub asks to wait {limited:.0f} s, more than "
+                                          f"GITHUB_API_MAX_WAIT={self.max_wait:g}; re-run later)", exc.code) from None
+                    wait = limited
+                elif exc.code in RETRY_STATUS:
+                    wait = backoff
+                else:
+                    hint = ""
+                    if exc.code == 403 and method != "GET":
+                        hint = (" (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to "
+                                "create and approve pull requests' enabled in the repository settings?)")
+                    raise GitHubError(f"{failure}{hint}", exc.code) from None
+                status: int | None = exc.code
+            except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if isinstance(reason, TimeoutError):
+                    failure = f"{method} {path}: no answer from {self.api_url} within {self.timeout:g} s (GITHUB_API_TIMEOUT)"
+                else:
+                    failure = f"{method} {url}: cannot reach the GitHub API: {reason}"
+                wait, status = backoff, None
+            if attempt == attempts:
+                tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+                raise GitHubError(f"{failure}; gave up after {tries} (GITHUB_API_RETRIES={self.retries})", status)
+            print(f"github: {failure}; retry {attempt}/{self.retries} in {wait:g} s", file=sys.stderr)
+            self.sleep(wait)
+        raise AssertionError("unreachable")
 
     def _repo(self, suffix: str) -> str:
         owner, name = self.repository.split("/", 1)
@@ -135,7 +227,12 @@ class GitHub:
 
     def create_pull(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
         payload = {"title": title, "head": branch, "base": base, "body": body, "maintainer_can_modify": True}
-        return self.request("POST", self._repo("/pulls"), payload)
+
+        def opened() -> dict[str, Any] | None:  # a 5xx may hide a success: never open a second one
+            found = self.find_pulls(branch, base)
+            return min(found, key=lambda p: int(p["number"])) if found else None
+
+        return self.request("POST", self._repo("/pulls"), payload, already_done=opened)
 
     def update_pull(self, number: int, title: str, body: str) -> dict[str, Any]:
         return self.request("PATCH", self._repo(f"/pulls/{number}"), {"title": title, "body": body})
@@ -147,8 +244,13 @@ class GitHub:
     def list_comments(self, number: int) -> list[dict[str, Any]]:
         return self._paged(self._repo(f"/issues/{number}/comments"), {})
 
-    def create_comment(self, number: int, body: str) -> dict[str, Any]:
-        return self.request("POST", self._repo(f"/issues/{number}/comments"), {"body": body})
+    def create_comment(self, number: int, body: str, marker: str | None = None) -> dict[str, Any]:
+        def posted() -> dict[str, Any] | None:  # a 5xx may hide a success: never post the sticky comment twice
+            if marker is None:
+                return None
+            return next((c for c in self.list_comments(number) if marker in str(c.get("body") or "")), None)
+
+        return self.request("POST", self._repo(f"/issues/{number}/comments"), {"body": body}, already_done=posted)
 
     def update_comment(self, comment_id: int, body: str) -> dict[str, Any]:
         return self.request("PATCH", self._repo(f"/issues/comments/{comment_id}"), {"body": body})
@@ -171,8 +273,15 @@ def upsert_pull(gh: GitHub, branch: str, base: str, title: str, body: str, *,
         pr = gh.update_pull(int(pr["number"]), title, body)
         created = False
     else:
-        pr = gh.create_pull(branch, base, title, body)
-        created = True
+        try:
+            pr = gh.create_pull(branch, base, title, body)
+            created = True
+        except GitHubError as exc:  # opened meanwhile (another run): update that one
+            found = gh.find_pulls(branch, base) if exc.status == 422 and "already exists" in str(exc) else []
+            if not found:
+                raise
+            pr = gh.update_pull(int(min(found, key=lambda p: int(p["number"]))["number"]), title, body)
+            created = False
     if labels:
         gh.add_labels(int(pr["number"]), labels)
     return PullResult(int(pr["number"]), str(pr.get("html_url", "")), created)
@@ -190,5 +299,5 @@ def upsert_comment(gh: GitHub, number: int, body: str, marker: str) -> tuple[int
         if tag in str(comment.get("body") or ""):
             gh.update_comment(int(comment["id"]), text)
             return int(comment["id"]), False
-    made = gh.create_comment(number, text)
+    made = gh.create_comment(number, text, marker=tag)
     return int(made["id"]), True

@@ -48,25 +48,44 @@ def _lock_commits(root: Path, ref: str, limit: int) -> list[tuple[str, dt.dateti
     return commits
 
 
-def last_lock_change(root: Path, ref: str) -> dt.datetime | None:
-    """When ``dvc.lock`` last changed on ``ref`` (the last retrain merged), or None."""
+def data_time(root: Path, ref: str) -> dt.datetime | None:
+    """Where ``ref`` sits on the data's timeline: the last day of the data its pipeline ran on
+    (``holdout.end`` in the committed split.json), at 00:00 UTC. None when not recorded."""
+    text = git_show(root, ref, "data/processed/split.json")
+    try:
+        end = dt.date.fromisoformat(json.loads(text)["holdout"]["end"]) if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return dt.datetime.combine(end, dt.time(0, 0), tzinfo=dt.UTC) if end else None
+
+
+def last_lock_change(root: Path, ref: str, clock: str = "commit") -> dt.datetime | None:
+    """When ``dvc.lock`` last changed on ``ref`` (the last retrain merged), or None.
+
+    ``clock="commit"``: the commit's time (wall clock). ``clock="data"``: that commit's place
+    on the data's timeline (``data_time``), for a decision made as of a data day (backfills).
+    """
     commits = _lock_commits(root, ref, 1)
-    return commits[0][1] if commits else None
+    if not commits:
+        return None
+    return commits[0][1] if clock == "commit" else data_time(root, commits[0][0])
 
 
-def promoted_at(root: Path, ref: str, md5: str, limit: int = 200) -> dt.datetime | None:
-    """When the model with ``md5`` first became the one ``ref``'s dvc.lock pins.
+def promoted_at(root: Path, ref: str, md5: str, limit: int = 200, clock: str = "commit") -> dt.datetime | None:
+    """When the model with ``md5`` first became the one ``ref``'s dvc.lock pins (see ``clock``).
 
     Walks the commits that touched dvc.lock, newest first, while they still pin the
     same model: data-only updates of dvc.lock do not make a model younger.
     """
-    since = None
+    first: tuple[str, dt.datetime] | None = None
     for sha, stamp in _lock_commits(root, ref, limit):
         text = git_show(root, sha, "dvc.lock")
         if text is None or lock_model_md5(text) != md5:
             break
-        since = stamp
-    return since
+        first = (sha, stamp)
+    if first is None:
+        return None
+    return first[1] if clock == "commit" else data_time(root, first[0])
 
 
 def train_range(root: Path, ref: str) -> tuple[dt.date, dt.date] | None:

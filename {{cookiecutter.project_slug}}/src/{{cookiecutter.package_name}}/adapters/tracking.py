@@ -33,10 +33,24 @@ def tracking_uri(params: Params, root: Path) -> str:
     return uri or f"sqlite:///{(root / 'mlflow.db').resolve()}"
 
 
+def prepare(params: Params, root: Path) -> str:
+    """Before anything is fitted or written: bounded HTTP limits for MLflow, a tracking server
+    that answers, a complete sqlite store (mlflow_store.py). Raises TrackingUnavailable (one line)."""
+    from . import mlflow_store
+
+    uri = tracking_uri(params, root)
+    limits = mlflow_store.apply_http_limits(params.mlflow.http)
+    if uri.startswith(("http://", "https://")):
+        mlflow_store.check_server(uri, **limits)
+    elif (db := mlflow_store.sqlite_path(uri)) is not None:
+        mlflow_store.ensure_sqlite_store(db)
+    return uri
+
+
 def configure(params: Params, root: Path) -> str:
     import mlflow
 
-    uri = tracking_uri(params, root)
+    uri = prepare(params, root)
     mlflow.set_tracking_uri(uri)
     if uri.startswith("sqlite:"):
         # Keep artifacts beside the database instead of the current directory.
@@ -131,9 +145,15 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
 def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, float]) -> None:
     import mlflow
 
-    configure(params, root)
-    with mlflow.start_run(run_id=run_id):
-        mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if not math.isnan(v)})
+    from .mlflow_store import TrackingUnavailable
+
+    uri = configure(params, root)
+    try:
+        with mlflow.start_run(run_id=run_id):
+            mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if not math.isnan(v)})
+    except Exception as exc:  # MLflow, SQLAlchemy, requests: one line instead of a traceback
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise TrackingUnavailable(f"logging the holdout metrics to MLflow ({uri}) failed: {first}") from exc
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

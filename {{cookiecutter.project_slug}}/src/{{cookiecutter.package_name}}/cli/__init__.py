@@ -42,19 +42,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     args.main = main  # for commands that run other commands (see args.Main)
+    from ..adapters.gitops import command_guard, log_safe, summary
     from ..config import ConfigError
 
-    try:
-        return int(args.handler(args))
-    except (ConfigError, CommandError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        # Domain errors (bad data, missing inputs, unfetchable champion) carry
-        # messages written for people; show them without a traceback.
-        print(f"error: {exc}", file=sys.stderr)
+    def fail(exc: BaseException) -> int:
+        # One line for people, and on Actions the same line in the job summary, where a
+        # reviewer looks first (a refused MLflow login, an unreachable remote, bad params).
+        line = log_safe(exc)
+        print(f"error: {line}", file=sys.stderr)
+        summary(f"**`{args.command}` failed:** {line}")
         return EXIT_BAD_INPUT
 
+    # On Actions no line this command prints can form a workflow command (issue 8 item 11).
+    with command_guard():
+        try:
+            return int(args.handler(args))
+        except (ConfigError, CommandError) as exc:
+            return fail(exc)
+        except (FileNotFoundError, ValueError, RuntimeError) as exc:
+            # Domain errors (bad data, missing inputs, unfetchable champion) carry
+            # messages written for people; show them without a traceback.
+            return fail(exc)
 
 if __name__ == "__main__":
     sys.exit(main())

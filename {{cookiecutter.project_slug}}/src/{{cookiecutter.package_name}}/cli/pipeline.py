@@ -67,6 +67,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .. import paths
+    from ..adapters.gitops import summary
+    from ..jobs.report import mlflow_link
     from ..jobs.train import run_train
 
     params = _load(args)
@@ -84,6 +86,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         else "not tracked"
     )
     print(f"train: {params.model.estimator} on {info['tags']['data.rows']} rows; {where}")
+    if link := mlflow_link(info):
+        summary(f"MLflow run of this training: {link}")
     return EXIT_OK
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -52,6 +51,14 @@ def _run_url() -> str:
 
 # --- DVC remote -------------------------------------------------------------------------
 
+def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -> int:
+    """One line on stderr and in an error annotation, the details in the job summary; a non-zero exit."""
+    print(f"{step}: {gitops.log_safe(line)}", file=sys.stderr)
+    gitops.annotate("error", f"{step}: {line}")
+    gitops.summary(f"### `{step}` failed: data and model are not stored, nothing is proposed\n\n{line}\n\n{advice}")
+    return code
+
+
 def cmd_remote_pull(args: argparse.Namespace) -> int:
     from ..adapters import gitops
 
@@ -61,16 +68,26 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         gitops.annotate("warning", "DVC remote not available on this runner: data is rebuilt, see the job summary")
         gitops.set_output("remote-available", "false")
         return EXIT_OK
+    problem = gitops.remote_problem(args.root, remote, write=False)
+    if problem:  # configured but unusable here (e.g. its DVC plugin is not installed): not a credentials problem
+        print(f"remote-pull: {gitops.log_safe(problem.message)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {problem.message}")
+        gitops.summary(f"### `dvc pull` impossible\n\n{problem.message}\n\n{problem.advice}\n")
+        return EXIT_BAD_INPUT
     if not (args.root / "dvc.lock").exists():
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
         return EXIT_OK
-    result = subprocess.run([*gitops.DVC, "pull"], cwd=args.root, check=False)
+    result = gitops.run_dvc(args.root, "pull")
     if result.returncode != 0:
+        cause = gitops.dvc_error(result)
+        line = f"dvc pull from DVC remote '{remote.name}' ({remote.url}) failed: {cause}"
+        print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {line}")
         gitops.summary(
-            f"### `dvc pull` failed\n\nThe DVC remote `{remote.url}` is configured but the pull failed (exit "
-            f"{result.returncode}). Check the `DVC_REMOTE_CONFIG` secret (credentials) and that the data pinned by "
-            "`dvc.lock` was pushed (`dvc push`)."
+            f"### `dvc pull` failed\n\n{line}\n\nIf the cause is access, check the `DVC_REMOTE_CONFIG` secret of the "
+            "`model-promotion` environment (credentials); if objects are missing, the data pinned by `dvc.lock` was "
+            "never pushed (`dvc push`)."
         )
         return EXIT_REFUSED
     gitops.set_output("remote-available", "true")
@@ -79,18 +96,21 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_remote_push(args: argparse.Namespace) -> int:
+    """dvc push, or fail the job: a model stored nowhere must never reach a promotion pull request."""
     from ..adapters import gitops
 
     remote = gitops.default_remote(args.root)
-    if remote is None or not remote.reachable:
-        gitops.summary(gitops.unreachable_message(remote, "`dvc push`"))
-        gitops.annotate("warning", "DVC remote not available: data and model were NOT pushed (see the job summary)")
-        return EXIT_OK
-    result = subprocess.run([*gitops.DVC, "push"], cwd=args.root, check=False)
+    problem = gitops.remote_problem(args.root, remote, write=True)
+    if problem:
+        return _remote_failure(gitops, "remote-push", problem.message, problem.advice, EXIT_BAD_INPUT)
+    assert remote is not None
+    result = gitops.run_dvc(args.root, "push")
     if result.returncode != 0:
-        gitops.summary(f"### `dvc push` to `{remote.url}` failed (exit {result.returncode})\n\n"
-                       "Check the `DVC_REMOTE_CONFIG` secret.")
-        return EXIT_REFUSED
+        line = f"dvc push to DVC remote '{remote.name}' ({remote.url}) failed: {gitops.dvc_error(result)}"
+        advice = ("Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
+                  "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
+                  "uploads what is missing.")
+        return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     print(f"remote-push: pushed to {remote.name} ({remote.url})")
     return EXIT_OK
 
@@ -124,8 +144,16 @@ def _token_notice(gitops: Any) -> None:
 
 
 def cmd_open_pr(args: argparse.Namespace) -> int:
+    """Commit to promote/<model>, push it and open or update its pull request.
+
+    The branch is pushed only after the API has answered (the open pull requests for the branch
+    are listed first, with retries), so a GitHub outage leaves no orphan branch behind. A re-run,
+    even in the same workspace, compares the branch's tree with the base: an earlier run that
+    committed but could not open the pull request is picked up, never "nothing to propose".
+    """
     from ..adapters import gitops
     from ..adapters.github import GitHub, upsert_pull
+    from ..jobs.report import CANDIDATE_COMMIT
 
     params = _params(args)
     name = params.mlflow.registered_model
@@ -138,16 +166,21 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
         body += f"\n\n<sub>Proposed by [this workflow run]({url}).</sub>\n"
     title = args.title or f"Promote {name}: model trained on data up to {params.data.end_date}"
     gh = GitHub.from_env()
-    if not gitops.commit_to_branch(args.root, branch, title):
+    commit = gitops.commit_to_branch(args.root, branch, title, against=args.base)
+    if commit is None:
         print(f"open-pr: the working tree equals {args.base}: nothing to propose")
         gitops.summary(f"Nothing to propose: the retrained outputs are identical to `{args.base}`.")
         return EXIT_OK
-    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    # "Reproduce" names the candidate: the commit that pins it, the head of the promotion branch.
+    body = body.replace(CANDIDATE_COMMIT, commit)
+    gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
+    gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
     verb = "opened" if result.created else "updated"
-    print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch}")
+    print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
-    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}`.")
+    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\n"
+                   f"Branch `{branch}` at `{commit}`.")
     _token_notice(gitops)
     return EXIT_OK
 
@@ -209,11 +242,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     branch = f"rollback/{args.tag}"
     title = f"Roll back {params.mlflow.registered_model} to {args.tag}"
     gh = GitHub.from_env()
-    if not gitops.commit_to_branch(args.root, branch, title):
+    commit = gitops.commit_to_branch(args.root, branch, title, against=args.base)
+    if commit is None:
         print(f"rollback: {args.base} already pins the model of {args.tag}: nothing to do")
         gitops.summary(f"`{args.base}` already pins the model of `{args.tag}`: no pull request needed.")
         return EXIT_OK
-    gitops.push(args.root, f"HEAD:refs/heads/{branch}", force=True)
+    gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
+    gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     old = gitops.git(args.root, "show", f"{args.base}:metrics.json", check=False).stdout.strip()
     new = (args.root / "metrics.json").read_text().strip() if (args.root / "metrics.json").exists() else ""
     body = (
@@ -235,54 +270,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 # --- batch inference --------------------------------------------------------------------------
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from ..adapters import champion, gitops
-    from ..adapters.dataset import partition_path
-    from ..core.features import input_columns, predict_scores
-    from ..jobs.ingest import ingest
+    from ..adapters import gitops
+    from ..jobs.predict import run_predict
 
     params = _params(args)
-    day: dt.date = args.day
-    result = ingest(params, args.root, day, day)
+    result = run_predict(params, args.root, args.day, args.root / args.out_dir)
     if not result.ok:
-        print(f"predict: the batch of {day} failed its checks and was quarantined: not scored", file=sys.stderr)
+        print(f"predict: the batch of {result.day} from {result.origin} failed its checks: not scored", file=sys.stderr)
+        for failure in result.failures:
+            print(f"  - {failure}", file=sys.stderr)
         return EXIT_REFUSED
-    batch_path = partition_path(args.root / params.data.raw_dir, day)
-    if not batch_path.exists():
-        raise FileNotFoundError(f"no batch for {day}: the source returned no rows")
-    ref = champion.resolve(args.root, params.evaluate.champion_ref)
-    model = champion.load(args.root, ref)
-    if model is None:
-        raise RuntimeError(f"no champion to score with: {ref.reason}")
-    frame = pd.read_parquet(batch_path)
-    scores = predict_scores(model, frame[input_columns(params)], params.project.task)
-    id_col, date_col = params.project.id_column, params.project.date_column
-    out = pd.DataFrame({
-        id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
-        date_col: frame.get(date_col, day),
-        "score": scores,
-        "model_md5": ref.md5,
-        "model_commit": ref.commit,
-    })
-    out_dir = args.root / args.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{day.isoformat()}.parquet"
-    out.to_parquet(target, index=False)
-    tracked = subprocess.run([*gitops.DVC, "add", args.out_dir], cwd=args.root, capture_output=True, text=True,
-                             check=False)
-    if tracked.returncode != 0:
-        raise RuntimeError(f"dvc add {args.out_dir} failed: {tracked.stderr.strip()}")
-    remote = gitops.default_remote(args.root)
-    pushed = False
-    if remote is not None and remote.reachable:
-        pushed = subprocess.run([*gitops.DVC, "push", f"{args.out_dir}.dvc"], cwd=args.root,
-                                check=False).returncode == 0
-    else:
-        gitops.summary(gitops.unreachable_message(remote, "`dvc push` of the predictions"))
-    state = "pushed" if pushed else "not pushed"
-    line = (f"predict: {len(out)} rows of {day} scored with the champion (md5 {ref.md5}) -> "
-            f"{target.relative_to(args.root)}; DVC-tracked in {args.out_dir}.dvc, {state}")
+    assert result.target is not None
+    line = (f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
+            f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}")
     print(line)
     gitops.summary(f"### Batch inference\n\n{line}")
     return EXIT_OK
@@ -343,9 +343,9 @@ def register(add: Add) -> None:
     p = add("rollback", cmd_rollback, "restore the model of a model-v<N> tag on a branch and open a pull request")
     p.add_argument("--tag", required=True, help="model tag, e.g. model-v3")
     p.add_argument("--base", default="main", help="base branch (default main)")
-    p = add("predict", cmd_predict, "score one day's batch with the champion; DVC-tracked predictions")
+    p = add("predict", cmd_predict, "score one day's batch with the champion; writes only the predictions file")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
-    p.add_argument("--out-dir", default="data/predictions", help="output directory (DVC-tracked)")
+    p.add_argument("--out-dir", default="data/predictions", help="output directory (git-ignored; not DVC-tracked)")
     p = add("template-update", cmd_template_update,
             "apply the newest template release (.cruft.json) on a branch and open or update its one PR")
     p.add_argument("--ref", default="", help="template tag or branch (default: the newest vX.Y.Z tag)")

@@ -138,6 +138,33 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
+NO_FINGERPRINT = "no input fingerprint"
+
+
+def stale_phrase(changed: list[str]) -> str:
+    if changed == [NO_FINGERPRINT]:
+        return "it records no input fingerprint (written by hand or by an older version), so nothing shows it is current"
+    return f"{'; '.join(changed)} changed"
+
+
+def input_differences(recorded: Any, current: dict[str, dict[str, Any]]) -> list[str]:
+    """What changed between the input fingerprint recorded with a result and the current one.
+
+    Both come from ``adapters.inputs.fingerprint``: {"params": {section: hash}, "code": {file: hash},
+    "files": {path: md5}}. No recorded fingerprint is a difference too (fail closed).
+    """
+    if not isinstance(recorded, dict) or not recorded:
+        return [NO_FINGERPRINT]
+    labels = {"params": "params.yaml section", "code": "code", "files": "file"}
+    changed = []
+    for kind, now in current.items():
+        was = recorded.get(kind) or {}
+        names = [name for name in now if was.get(name) != now[name]]
+        if names:
+            changed.append(f"{labels.get(kind, kind)} {', '.join(f'`{n}`' for n in names)}")
+    return changed
+
+
 def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params, current: dict[str, Any]) -> list[str]:
     problems = []
     names = params.evaluate.metrics
@@ -193,7 +220,8 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     return problems
 
 
-def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, current: dict[str, Any]) -> GateResult:
+def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, current: dict[str, Any],
+          inputs: dict[str, dict[str, Any]] | None = None) -> GateResult:
     """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref."""
     gate = params.gate
     info: dict[str, Any] = {
@@ -215,6 +243,11 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         info["champion_ref_moved"] = (f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
                                       "since evaluate ran, but pins the same champion model: the comparison holds")
     problems = _input_problems(evaluation, predictions, params, current)
+    if inputs is not None:  # stale: params, code or files changed since evaluate ran (issue 8 item 2)
+        changed = input_differences(evaluation.get("inputs"), inputs)
+        if changed:
+            problems.insert(0, f"evaluation is stale: {stale_phrase(changed)} since evaluate ran; re-run `dvc repro`")
+        info["inputs"] = evaluation.get("inputs")
     if problems:
         return GateResult(False, problems, info=info)
 

@@ -5,7 +5,9 @@ Order of the rules (each documented in the README):
 1. ``--force`` always retrains (the reason is recorded) and ignores the cooldown.
 2. No champion on ``evaluate.champion_ref`` yet: retrain, there is nothing to keep.
 3. Cooldown: within ``decide.cooldown_days`` of the last change of dvc.lock on the
-   champion ref, do not retrain.
+   champion ref, do not retrain (``--all-triggers`` still evaluates every trigger for the
+   record). With ``--now`` the clock is the data's: the last change dates from the last
+   day of the data it was made from, not from its commit.
 4. The triggers, cheapest first: age, new data volume, performance decay (loads the
    champion and scores the newest labelled windows), data drift (imports Evidently).
    They combine with ``decide.combine`` (any / all). With ``decide.short_circuit``
@@ -98,12 +100,24 @@ def _settled(results: list[TriggerResult], mode: str) -> str | None:
 
 
 def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False, reason: str | None = None,
-           all_triggers: bool = False) -> dict[str, Any]:
+           all_triggers: bool = False, clock: str = "commit") -> dict[str, Any]:
+    """``clock="data"`` (``--now`` given): cooldown and age are measured on the data's timeline,
+    the champion dated by the last day of its data, not by its commit (backfills need no
+    backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too."""
     cfg = params.decide
     ref_name = params.evaluate.champion_ref
     manual = manual_trigger(force, reason)
     champ = champion_mod.resolve(root, ref_name)
-    cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name), now)
+    cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name, clock), now)
+    blocked = cooldown.active and not force
+    if clock == "data":
+        blocked_why = (f"cooldown: dvc.lock on {ref_name} last changed with data up to "
+                       f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
+                       f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)") if blocked else ""
+    else:
+        blocked_why = (f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
+                       f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC "
+                       f"({cfg.cooldown_days} days)") if blocked else ""
     enabled = [name for name in TRIGGER_ORDER if getattr(cfg.triggers, name).enabled]
     results: list[TriggerResult] = []
     champion_info: dict[str, Any] = champ.to_dict()
@@ -117,10 +131,8 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     elif force and not all_triggers:
         retrain, why = True, f"forced by hand: {reason or 'no reason given'}"
         skip_all("forced")
-    elif cooldown.active and not force:
-        retrain = False
-        why = (f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
-               f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC ({cfg.cooldown_days} days)")
+    elif blocked and not all_triggers:
+        retrain, why = False, blocked_why
         skip_all("cooldown active")
     else:
         span = history.train_range(root, champ.commit or ref_name)
@@ -128,7 +140,7 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
             raise ValueError(f"{ref_name} pins a model but has no data/processed/split.json: "
                              "cannot tell which data the champion learnt from")
         champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
-        promoted = history.promoted_at(root, ref_name, champ.md5)
+        promoted = history.promoted_at(root, ref_name, champ.md5, clock=clock)
         champion_info["promoted_at"] = promoted.isoformat() if promoted else None
         baseline_metrics = history.committed_metrics(root, champ.commit or ref_name) or {}
         primary = params.evaluate.primary_metric
@@ -154,9 +166,11 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
 
                 summary = run_drift(params, root, root / "reports" / "drift", reference_range=span, html=False)
                 results.append(drift_trigger(summary))
-        retrain = combine(results, cfg.combine) or force
+        retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]
-        if force:
+        if blocked:  # --all-triggers under a cooldown: every number for the record, still no retrain
+            why = blocked_why + (f"; {', '.join(fired)} fired" if fired else "; no trigger fired")
+        elif force:
             why = f"forced by hand: {reason or 'no reason given'}"
         elif retrain:
             why = f"{', '.join(fired)} fired (combine: {cfg.combine})"
@@ -172,6 +186,7 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
         "reason": why,
         "forced": force,
         "now": now.isoformat(),
+        "clock": clock,
         "combine": cfg.combine,
         "cooldown": cooldown.to_dict(),
         "champion": champion_info,

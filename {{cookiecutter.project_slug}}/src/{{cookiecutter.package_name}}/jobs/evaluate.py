@@ -51,8 +51,10 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
                  track: bool = True) -> dict[str, Any]:
     import joblib
 
+    from ..adapters.inputs import fingerprint
     from .train import labels
 
+    inputs = fingerprint(params, root)  # what this evaluation is computed from; gate and report check it
     holdout = pd.read_parquet(holdout_path)
     y = labels(holdout, params)
     features = holdout[input_columns(params)]
@@ -95,6 +97,7 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
                       "mlflow_run_id": model_info.get("run_id")},
         "champion": ({"metrics": _round(champion_metrics), **ref.to_dict()} if champion_metrics is not None else None),
         "champion_ref": ref.to_dict(),
+        "inputs": inputs,
     }
     out["evaluation"].write_text(json.dumps(evaluation, indent=2) + "\n")
     out["metrics"].write_text(json.dumps(_round(candidate_metrics), indent=2) + "\n")

@@ -15,6 +15,7 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
 
     from .. import paths
     from ..adapters import champion as champion_mod
+    from ..adapters.inputs import fingerprint
 
     eval_path, pred_path = root / paths.EVALUATION, root / paths.PREDICTIONS
     evaluation = None
@@ -25,7 +26,7 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
             raise ValueError(f"{paths.EVALUATION} is not valid JSON: {exc}") from exc
     predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
     current = champion_mod.resolve(root, params.evaluate.champion_ref).to_dict()
-    result = judge(evaluation, predictions, params, current).to_dict()
+    result = judge(evaluation, predictions, params, current, inputs=fingerprint(params, root)).to_dict()
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")

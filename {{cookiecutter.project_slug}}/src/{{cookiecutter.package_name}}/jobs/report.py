@@ -10,6 +10,7 @@ and a last-resort trim keeps the verdict and the metrics table at the top.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +136,30 @@ def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> l
     return [*lines, ""]
 
 
-def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
+CANDIDATE_COMMIT = "<candidate-commit>"  # filled in by `open-pr` with the commit that pins the candidate
+PINNING_FILES = ("dvc.lock", "params.yaml", "metrics.json")
+
+
+def candidate_commit(root: Path) -> str:
+    """The commit that pins the candidate: HEAD when it already holds these outputs, else a placeholder.
+
+    After `dvc repro` the candidate's dvc.lock is not committed yet (HEAD is still the champion's
+    commit); `open-pr` commits it to the promotion branch and puts that commit in the body.
+    """
     from ..adapters.history import head_sha
 
-    sha = head_sha(root) or "<commit>"
-    lines = ["## Reproduce", "", "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]
+    sha = head_sha(root)
+    if sha is None:
+        return CANDIDATE_COMMIT
+    status = subprocess.run(["git", "status", "--porcelain", "--", *PINNING_FILES], cwd=root, capture_output=True,
+                            text=True, check=False)
+    return sha if status.returncode == 0 and not status.stdout.strip() else CANDIDATE_COMMIT
+
+
+def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
+    sha = candidate_commit(root)
+    lines = ["## Reproduce", "", "The candidate's commit (it pins this model's data, params and pipeline):", "",
+             "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]
     link = mlflow_link(model_info)
     if link:
         lines += ["", f"MLflow run: {link}"]
@@ -172,7 +192,26 @@ def build_report(params: Params, root: Path) -> str:
     return text
 
 
+class StaleReportError(ValueError):
+    """gate.json does not describe the project as it is now."""
+
+
+def check_gate_is_current(params: Params, root: Path) -> None:
+    """Refuse a gate result computed from other params, code or files than the project's current ones."""
+    from ..adapters.inputs import fingerprint
+    from ..core.gate import input_differences, stale_phrase
+
+    gate = _read_json(root / "reports" / "gate.json")
+    if gate is None:
+        return  # the body says "Not gated"
+    changed = input_differences(gate.get("inputs"), fingerprint(params, root))
+    if changed:
+        raise StaleReportError(f"reports/gate.json is stale: {stale_phrase(changed)} since the gate's evaluation; "
+                               "run `dvc repro` and `gate` again")
+
+
 def run_report(params: Params, root: Path) -> tuple[Path, str]:
+    check_gate_is_current(params, root)
     text = build_report(params, root)
     path = root / "reports" / "promotion.md"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,28 +46,54 @@ def fit(params: Params, train: pd.DataFrame) -> Any:
 
 
 def run_train(params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True) -> dict[str, Any]:
+    """Fit, log to MLflow, and only then put the model and its info in place.
+
+    The tracking store is checked before fitting (a server that is down or hangs costs
+    seconds, not minutes), and the model file is written to a temporary file that replaces
+    ``model_path`` only after MLflow accepted the run: a failure leaves the previous model.
+    """
     import joblib
 
-    from ..adapters import tracking
+    from ..adapters import files, tracking
+    from ..adapters.compute import engine
+    from ..adapters.mlflow_store import TrackingUnavailable
 
+    uri = tracking.prepare(params, root) if track else None
     train = pd.read_parquet(train_path)
-    model = fit(params, train)
+    # compute.engine: dask fits joblib-parallel estimators (n_jobs) on the cluster; local fits here.
+    with engine(params.compute) as compute, compute.training():
+        model = fit(params, train)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_path)
-
-    date_col = params.project.date_column
-    tags = {
-        **tracking.git_state(root),
-        "data.train_md5": tracking.file_md5(train_path),
-        "data.raw_dvc_md5": tracking.dvc_locked_md5(root, params.data.raw_dir) or "not locked yet",
-        "data.start": train[date_col].min().date().isoformat(),
-        "data.end": train[date_col].max().date().isoformat(),
-        "data.rows": str(len(train)),
-        "data.source": params.data.source,
-        "model.md5": tracking.file_md5(model_path),
-    }
-    info: dict[str, Any] = {"tags": tags}
-    if track:
-        info.update(tracking.log_training_run(params, root, model, tags, metrics={}))
-    tracking.write_json(info_path, info)
+    fd, name = tempfile.mkstemp(dir=model_path.parent, prefix=f".tmp-{model_path.name}-")
+    os.close(fd)
+    staged = Path(name)
+    try:
+        joblib.dump(model, staged)
+        date_col = params.project.date_column
+        tags = {
+            **tracking.git_state(root),
+            "data.train_md5": tracking.file_md5(train_path),
+            "data.raw_dvc_md5": tracking.dvc_locked_md5(root, params.data.raw_dir) or "not locked yet",
+            "data.start": train[date_col].min().date().isoformat(),
+            "data.end": train[date_col].max().date().isoformat(),
+            "data.rows": str(len(train)),
+            "data.source": params.data.source,
+            "model.md5": tracking.file_md5(staged),
+        }
+        info: dict[str, Any] = {"tags": tags}
+        if track:
+            try:
+                info.update(tracking.log_training_run(params, root, model, tags, metrics={}))
+            except TrackingUnavailable:
+                raise
+            except Exception as exc:  # MLflow, SQLAlchemy, requests: one line, the old model kept
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise TrackingUnavailable(
+                    f"logging the run to MLflow ({uri}) failed: {first}; {model_path.name} was not replaced. "
+                    "Re-run when the tracking store works, or pass --no-track"
+                ) from exc
+        os.replace(staged, model_path)
+    finally:
+        staged.unlink(missing_ok=True)
+    files.write_text_atomic(info_path, json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info

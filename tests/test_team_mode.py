@@ -1,0 +1,242 @@
+"""Team mode, proven against real servers on loopback (marker ``servers``).
+
+A team runs a tracking server (PostgreSQL behind it, artifacts proxied to object
+storage, a login) and keeps data in S3. Here every piece is the real thing: a
+PostgreSQL cluster from Debian's packages, ``moto_server`` speaking S3's REST API,
+``mlflow server --app-name basic-auth`` on top of both, and a baked project that is
+only told the URI and its credentials — exactly what the workflows pass it.
+
+The servers start once per session (MLflow's first migration on PostgreSQL takes a
+while) and stop themselves; see tests/servers.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import servers
+from .conftest import TEMPLATE, BakedEnv, bake_ok, run
+
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
+
+SERVERS_REQUIREMENTS = TEMPLATE / "requirements-servers.txt"
+LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
+
+
+def unavailable(reason: str) -> None:
+    """Off CI a machine may lack a server: skip and say why. In CI a missing server is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"team-mode servers must run in CI: {reason}")
+    pytest.skip(f"team-mode servers unavailable here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def servers_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with the SERVER side (mlflow[auth] at the lock's version, psycopg2, moto[server], boto3)."""
+    given = os.environ.get("SERVERS_VENV")
+    root = Path(given) if given else tmp_path_factory.mktemp("servers-venv") / "venv"
+    if not (root / "bin" / "python").exists():
+        run(["uv", "venv", "-q", "--no-python-downloads", "-p", f"{sys.version_info.major}.{sys.version_info.minor}",
+             str(root)], cwd=TEMPLATE)
+    # The server runs the project's MLflow version; the rest resolves on its own (botocore's
+    # python-dateutil<3 cannot share an environment with the project's whole lock).
+    mlflow_pin = next(line for line in LOCKFILE.read_text().splitlines() if line.startswith("mlflow=="))
+    run(["uv", "pip", "install", "-q", "-p", str(root / "bin" / "python"), "-r", str(SERVERS_REQUIREMENTS),
+         mlflow_pin.replace("mlflow==", "mlflow[auth]==")], cwd=TEMPLATE, timeout=1800)
+    return root / "bin"
+
+
+@dataclass
+class Team:
+    pg: servers.Postgres
+    s3: servers.S3
+    mlflow: servers.Mlflow
+    bindir: Path
+
+    def client_script(self, code: str) -> Any:
+        """Run ``code`` (which prints one JSON line) in the servers venv, logged in as the admin."""
+        env = {**os.environ, **self.mlflow.env(), **self.s3.env()}
+        result = subprocess.run([str(self.bindir / "python"), "-c", code], capture_output=True, text=True,
+                                env=env, timeout=300, check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def team(servers_bin: Path) -> Iterator[Team]:
+    work = servers.tempdir("team-servers-")
+    try:
+        with (
+            servers.postgres(work / "pg") as pg,
+            servers.s3(work, servers_bin) as store,
+            servers.mlflow_server(work, servers_bin, pg, store) as tracking,
+        ):
+            yield Team(pg, store, tracking, servers_bin)
+    except servers.ServerUnavailable as exc:
+        unavailable(str(exc))
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def failure_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@pytest.fixture(scope="module")
+def team_project(cookies_session: Any, baked_env: BakedEnv, team: Team) -> Path:
+    project = bake_ok(cookies_session, project_name="Team Mode")
+    baked_env.install_project(project)
+    return project
+
+
+def test_retrain_and_promote_land_on_the_tracking_server(team_project: Path, baked_env: BakedEnv, team: Team) -> None:
+    project, name = team_project, team_project.name
+    e = baked_env.env(**team.mlflow.env())
+    summary = project.parent / f"{name}-summary.md"
+    run(["dvc", "repro"], cwd=project, env={**e, "GITHUB_STEP_SUMMARY": str(summary)}, timeout=1800)
+    assert not (project / "mlflow.db").exists(), "with a tracking server nothing is written to a local sqlite file"
+    info = json.loads((project / "models/model_info.json").read_text())
+
+    seen = team.client_script(f"""
+import json
+from mlflow import MlflowClient
+c = MlflowClient()
+mv = c.get_model_version_by_alias({name!r}, "challenger")
+run = c.get_run(mv.run_id)
+print(json.dumps({{"version": mv.version, "run_id": mv.run_id, "tags": run.data.tags,
+                  "artifact_uri": run.info.artifact_uri, "model_id": getattr(mv, "model_id", None),
+                  "source": mv.source}}))
+""")
+    assert seen["run_id"] == info["run_id"]
+    assert str(seen["version"]) == str(info["version"])
+    assert seen["artifact_uri"].startswith("mlflow-artifacts:"), "artifacts go through the server's proxy"
+    # MLflow 3 stores a logged model under models/<model id>/ (not under the run): find its MLmodel in the bucket.
+    model_id = seen["model_id"] or seen["source"].rsplit("/", 1)[-1]
+    keys = team.s3.keys(team.mlflow.artifact_bucket)
+    assert any(model_id in key and key.endswith("/MLmodel") for key in keys), (model_id, keys[:20])
+
+    # The PR body links the run on the server, and so did the job summary of `train`.
+    run([baked_env.python, "-m", project.name.replace("-", "_"), "report"], cwd=project, env=e)
+    link = f"{team.mlflow.url}/#/experiments/{info['experiment_id']}/runs/{info['run_id']}"
+    assert link in (project / "reports/promotion.md").read_text()
+    assert link in summary.read_text()
+
+    # Merged to main: promote registers main's model and moves `champion` on the server.
+    run(["git", "add", "-A"], cwd=project, env=e)
+    run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
+    out = run([baked_env.python, "-m", project.name.replace("-", "_"), "promote", "--no-push"], cwd=project, env=e)
+    assert "champion" in out.stdout
+    champion = team.client_script(f"""
+import json
+from mlflow import MlflowClient
+mv = MlflowClient().get_model_version_by_alias({name!r}, "champion")
+print(json.dumps({{"version": mv.version, "tags": mv.tags}}))
+""")
+    assert champion["version"]
+    tags = run(["git", "tag", "--list", "model-v*"], cwd=project, env=e).stdout.split()
+    assert tags == ["model-v1"], tags
+
+
+def test_a_wrong_password_is_one_clear_line_and_keeps_the_model(
+    team_project: Path, baked_env: BakedEnv, team: Team
+) -> None:
+    project = team_project
+    package = project.name.replace("-", "_")
+    if not (project / "models/model.joblib").exists():
+        run(["dvc", "repro"], cwd=project, env=baked_env.env(**team.mlflow.env()), timeout=1800)
+    before = md5(project / "models/model.joblib")
+    e = baked_env.env(**{**team.mlflow.env(), "MLFLOW_TRACKING_PASSWORD": "not-the-password"})
+    started = time.monotonic()
+    result = run([baked_env.python, "-m", package, "train"], cwd=project, env=e, check=False, timeout=600)
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    line = failure_line(result)
+    assert line.startswith("error:") and team.mlflow.url in line, result.stderr[-2000:]
+    assert "401" in line or "credentials" in line.lower(), line
+    assert "Traceback" not in result.stderr
+    assert md5(project / "models/model.joblib") == before, "a refused login must not overwrite the model"
+    assert elapsed < 120, f"took {elapsed:.0f} s"
+
+
+def test_a_dead_tracking_server_fails_fast_and_keeps_the_model(team_project: Path, baked_env: BakedEnv) -> None:
+    project = team_project
+    package = project.name.replace("-", "_")
+    before = md5(project / "models/model.joblib")
+    dead = f"http://127.0.0.1:{servers.free_port()}"
+    e = baked_env.env(MLFLOW_TRACKING_URI=dead, MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD="x")
+    started = time.monotonic()
+    result = run([baked_env.python, "-m", package, "train"], cwd=project, env=e, check=False, timeout=600)
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    line = failure_line(result)
+    assert line.startswith("error:") and dead in line, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert md5(project / "models/model.joblib") == before
+    assert elapsed < 120, f"took {elapsed:.0f} s"
+
+
+@pytest.fixture(scope="module")
+def s3_env(tmp_path_factory: pytest.TempPathFactory) -> BakedEnv:
+    """A venv from the s3 bake's lock (dvc-s3 and s3fs inside): the DVC client of object storage."""
+    root = Path(os.environ.get("S3_BAKED_VENV") or tmp_path_factory.mktemp("s3-venv") / "venv")
+    lock = TEMPLATE / "{{cookiecutter.project_slug}}" / "locks" / "requirements-s3.lock"
+    env = BakedEnv(root, f"{sys.version_info.major}.{sys.version_info.minor}")
+    if not (root / "bin" / "python").exists():
+        run(["uv", "venv", "-q", "--no-python-downloads", "-p", env.python_version, str(root)], cwd=TEMPLATE)
+    run(["uv", "pip", "install", "-q", "-p", env.python, "-r", str(lock)], cwd=TEMPLATE, timeout=1800)
+    return env
+
+
+def configure_s3_remote(project: Path, env: dict[str, str], team: Team) -> None:
+    """What a team commits (the endpoint) and what a runner gets from DVC_REMOTE_CONFIG (the keys)."""
+    run(["dvc", "remote", "modify", "storage", "endpointurl", team.s3.endpoint], cwd=project, env=env)
+    run(["dvc", "remote", "modify", "--local", "storage", "access_key_id", servers.S3_KEY], cwd=project, env=env)
+    run(["dvc", "remote", "modify", "--local", "storage", "secret_access_key", servers.S3_SECRET], cwd=project,
+        env=env)
+
+
+def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
+    cookies_session: Any, s3_env: BakedEnv, team: Team, tmp_path: Path
+) -> None:
+    bucket = "team-dvc"
+    project = bake_ok(cookies_session, project_name="Team Storage", dvc_remote_url=f"s3://{bucket}/store")
+    s3_env.install_project(project)
+    package = project.name.replace("-", "_")
+    e = s3_env.env(**team.mlflow.env())
+    configure_s3_remote(project, e, team)
+    run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
+    run(["git", "add", "-A"], cwd=project, env=e)
+    run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
+
+    # The bucket does not exist yet: the push step fails with one line naming it, and nothing is lost.
+    missing = run([s3_env.python, "-m", package, "remote-push"], cwd=project, env=e, check=False)
+    assert missing.returncode != 0
+    assert bucket in failure_line(missing) or bucket in missing.stdout, missing.stderr[-2000:]
+    assert (project / "models/model.joblib").exists()
+
+    # Created: a re-run recovers and pushes data and model.
+    team.s3.create_bucket(bucket)
+    run([s3_env.python, "-m", package, "remote-push"], cwd=project, env=e)
+    keys = team.s3.keys(bucket)
+    assert len(keys) > 10, keys
+
+    # A fresh clone (what a runner or a colleague has) pulls the champion from the bucket.
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(project), str(clone)], cwd=tmp_path, env=e)
+    configure_s3_remote(clone, e, team)
+    run(["dvc", "pull", "models/model.joblib"], cwd=clone, env=e, timeout=600)
+    assert md5(clone / "models/model.joblib") == md5(project / "models/model.joblib")

@@ -1,0 +1,212 @@
+"""MLflow faults end cleanly: a dead or silent tracking server, a store setup killed half-way.
+
+Real sockets on 127.0.0.1, a real MLflow sqlite store and a real SIGKILL; nothing mocked.
+Each case asserts what the user sees (one line, bounded time) and what is kept (the
+previous model file, every run ever written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.adapters.mlflow_store import ensure_sqlite_store, store_problem
+from {{ cookiecutter.package_name }}.cli import main
+
+PREVIOUS_MODEL = b"the model from the previous run"
+
+
+@pytest.fixture
+def split_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with its training split and a model from an earlier run in place."""
+    for stage in ("ingest", "validate", "split"):
+        assert main(["--root", str(project), stage]) == 0, stage
+    (project / "models").mkdir()
+    (project / "models/model.joblib").write_bytes(PREVIOUS_MODEL)
+    (project / "models/model_info.json").write_text("{}\n")
+    # Small bounds so each case takes seconds; the defaults are in params.yaml (mlflow.http).
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    return project
+
+
+def assert_previous_model_kept(project: Path) -> None:
+    assert (project / "models/model.joblib").read_bytes() == PREVIOUS_MODEL
+    assert (project / "models/model_info.json").read_text() == "{}\n"
+    assert [p.name for p in (project / "models").iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def train_against(project: Path, uri: str, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str]) -> tuple[int, float, list[str]]:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    started = time.monotonic()
+    code = main(["--root", str(project), "train"])
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, elapsed, [line for line in err.splitlines() if line.startswith("error:")]
+
+
+def test_dead_port_fails_in_seconds_and_keeps_the_model(
+    split_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, elapsed, errors = train_against(split_project, f"http://127.0.0.1:{port}", monkeypatch, capsys)
+    assert code == 2
+    assert len(errors) == 1, errors
+    assert f"MLflow tracking server http://127.0.0.1:{port} is unreachable" in errors[0]
+    assert "nothing was trained or written" in errors[0]
+    assert elapsed < 20, elapsed
+    assert_previous_model_kept(split_project)
+
+
+def test_server_that_accepts_and_never_answers_times_out(
+    split_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as silent:  # the kernel accepts connections; nobody ever reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        code, elapsed, errors = train_against(split_project, uri, monkeypatch, capsys)
+    assert code == 2
+    assert len(errors) == 1, errors
+    assert "no answer within the timeout" in errors[0]
+    assert "2 attempt(s)" in errors[0]
+    assert "timeout 2 s each" in errors[0]
+    assert elapsed < 20, elapsed  # 2 attempts x 2 s, not MLflow's minutes
+    assert_previous_model_kept(split_project)
+
+
+class _Unavailable(http.server.BaseHTTPRequestHandler):
+    def _refuse(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _refuse
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def answering_503() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_failing_after_the_check_keeps_the_model(
+    split_project: Path, answering_503: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It answers (so the check passes) but every MLflow call fails: the fitted model is not put in place."""
+    code, elapsed, errors = train_against(split_project, answering_503, monkeypatch, capsys)
+    assert code == 2
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"error: logging the run to MLflow ({answering_503}) failed")
+    assert "model.joblib was not replaced" in errors[0]
+    assert elapsed < 60, elapsed
+    assert_previous_model_kept(split_project)
+
+
+# --- a first run killed while MLflow builds its sqlite store --------------------------------
+
+# Runs in a child process that SIGKILLs itself in the middle of one of MLflow's schema
+# migrations (just before alembic renames its temporary copy of a table back): the point
+# where the issue's Ctrl-C / kill left a store no later run could open.
+CHILD = """
+import os, signal, sys
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _kill_mid_migration(conn, cursor, statement, parameters, context, executemany):
+    text = statement.lstrip().upper()
+    if text.startswith("ALTER TABLE _ALEMBIC_TMP_"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+mode, db = sys.argv[1], Path(sys.argv[2])
+if mode == "mlflow":  # what happened before: MLflow initialises mlflow.db in place
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri=f"sqlite:///{db}").search_experiments()
+else:  # what the project does now
+    from {{ cookiecutter.package_name }}.adapters.mlflow_store import ensure_sqlite_store
+
+    ensure_sqlite_store(db)
+"""
+
+
+def killed_during_setup(mode: str, db: Path) -> None:
+    child = subprocess.run([sys.executable, "-c", CHILD, mode, str(db)], capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-3000:]
+
+
+def mlflow_opens(db: Path, spelling: str = "") -> bool:
+    """Whether MLflow can use the store. MLflow keeps one engine per URI for the process: a
+    probe of a broken file uses another spelling of its path (``spelling="./"``), so the
+    project's later calls start as clean as in a new process."""
+    from mlflow import MlflowClient
+
+    try:
+        MlflowClient(tracking_uri=f"sqlite:///{db.parent}/{spelling}{db.name}").search_experiments()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_a_kill_during_store_setup_never_leaves_a_broken_store(tmp_path: Path) -> None:
+    db = tmp_path / "mlflow.db"
+    killed_during_setup("project", db)
+    assert not db.exists(), "the half-built store must stay in its temporary file"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-mlflow.db-")], "the kill landed mid-setup"
+    assert ensure_sqlite_store(db) is None  # a clean start, nothing to report
+    assert mlflow_opens(db)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+@pytest.mark.slow
+def test_a_store_broken_by_an_earlier_kill_is_kept_aside_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "mlflow.db"
+    killed_during_setup("mlflow", db)  # reproduce the fault: MLflow's own in-place setup, killed
+    assert store_problem(db) is not None
+    assert not mlflow_opens(db, spelling="./"), "precondition: plain MLflow cannot use this store any more"
+    broken = hashlib.sha256(db.read_bytes()).hexdigest()
+    capsys.readouterr()
+
+    warning = ensure_sqlite_store(db)
+    assert warning is not None
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [warning], lines
+    assert "a schema migration was interrupted" in warning
+    assert "kept as mlflow.db.broken-" in warning
+    aside = next(tmp_path.glob("mlflow.db.broken-*"))
+    assert hashlib.sha256(aside.read_bytes()).hexdigest() == broken, "the old store is kept byte for byte"
+    assert mlflow_opens(db)
+    assert ensure_sqlite_store(db) is None  # and it stays fixed
