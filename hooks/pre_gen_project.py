@@ -75,6 +75,8 @@ DEPENDENCY_MODULES = frozenset("""
     threadpoolctl tomlkit tqdm typer typing_extensions typing_inspect typing_inspection tzdata tzlocal
     ujson urllib3 uuid6 uvicorn uvloop validate vendor_licenses vine voluptuous watchdog watchfiles
     wcwidth websockets werkzeug wrapt yaml yarl zc zipp
+    arrow binaryornot cfgv cookiecutter cruft distlib identify nodeenv pre_commit pre_commit_hooks
+    python_discovery slugify text_unidecode virtualenv
 """.split())
 # Names that are not modules but break the layout or pytest's collection.
 RESERVED = frozenset({"test", "tests", "src", "site", "conftest"})
