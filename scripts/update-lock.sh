@@ -9,7 +9,8 @@
 # the project's requirements.lock. A plugin cannot be added on top of the default lock (dvc-s3
 # needs botocore, which pins python-dateutil < 3 while the default resolution takes 4.x):
 # every remote gets a whole resolution of its own, started from the default lock's pins so
-# the locks differ only where they must. Run after changing dependencies, then run the
+# the locks differ only where they must. Every lock carries the `dask` extra (compute.engine: dask).
+# Run after changing dependencies, then run the
 # template's tests: they install the baked project from these locks.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ project=$(find "$work" -mindepth 1 -maxdepth 1 -type d ! -name '*-dvc-remote' | 
 compile() {  # compile OUTPUT [--extra NAME]...
   local out=$1
   shift
-  uv pip compile "$project/pyproject.toml" --extra dev "$@" --universal --python-version 3.11 \
+  uv pip compile "$project/pyproject.toml" --extra dev --extra dask "$@" --universal --python-version 3.11 \
     --no-header --no-annotate --quiet -o "$out"
 }
 compile "$dest/requirements.lock"

@@ -114,6 +114,46 @@ def answering_503() -> Iterator[str]:
         server.server_close()
 
 
+class _BasicAuth(http.server.BaseHTTPRequestHandler):
+    """401 unless the request carries Basic team:secret (what `mlflow server --app-name basic-auth` does)."""
+
+    def _answer(self) -> None:
+        import base64
+
+        good = "Basic " + base64.b64encode(b"team:secret").decode()
+        self.send_response(200 if self.headers.get("Authorization") == good else 401)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_refused_login_is_one_line_before_anything_is_fitted(
+    split_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BasicAuth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "team")
+        monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "wrong")
+        code, elapsed, errors = train_against(split_project, uri, monkeypatch, capsys)
+        assert code == 2
+        assert errors == [
+            f"error: MLflow tracking server {uri} refused the login (HTTP 401) for user 'team': nothing was "
+            "trained or written. Check MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (secrets in the workflows)"
+        ]
+        assert elapsed < 20, elapsed
+        assert_previous_model_kept(split_project)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_server_failing_after_the_check_keeps_the_model(
     split_project: Path, answering_503: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

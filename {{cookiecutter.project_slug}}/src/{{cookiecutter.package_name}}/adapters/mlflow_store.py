@@ -57,18 +57,43 @@ def apply_http_limits(http: Any) -> dict[str, int]:
     return limits
 
 
+def _auth_headers() -> dict[str, str]:
+    """The login MLflow's client would send: a bearer token, or basic-auth user and password."""
+    import base64
+
+    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+    if token:
+        return {"Authorization": f"Bearer {token}"}
+    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    if user and password:
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+    return {}
+
+
 def check_server(uri: str, timeout: int, max_retries: int, backoff_factor: int) -> None:
-    """One request to the tracking server, retried with exponential backoff; any HTTP status counts as up."""
+    """One request to the tracking server with the run's login, retried with exponential backoff.
+
+    Any HTTP answer means reachable, except a refused login (401/403): that would fail after
+    the fit, so it is reported now, as one line naming the user.
+    """
     probe = uri.rstrip("/") + "/api/2.0/mlflow/experiments/search?max_results=1"
+    request = urllib.request.Request(probe, headers=_auth_headers())  # http(s) only: the caller checks
     attempts = max_retries + 1
     started = time.monotonic()
     problem = ""
     for attempt in range(attempts):
         try:
-            with urllib.request.urlopen(probe, timeout=timeout):  # http(s) only: the caller checks the scheme
+            with urllib.request.urlopen(request, timeout=timeout):
                 return
-        except urllib.error.HTTPError:
-            return  # it answered (401, 404, 503 ...): reachable; MLflow reports what it said
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                user = os.environ.get("MLFLOW_TRACKING_USERNAME")
+                who = f" for user {user!r}" if user else " (no MLFLOW_TRACKING_USERNAME / _TOKEN set)"
+                raise TrackingUnavailable(
+                    f"MLflow tracking server {uri} refused the login (HTTP {exc.code}){who}: nothing was trained "
+                    "or written. Check MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (secrets in the workflows)"
+                ) from None
+            return  # it answered (404, 503 ...): reachable; MLflow reports what it said
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             problem = "no answer within the timeout" if isinstance(reason, TimeoutError) else str(reason)

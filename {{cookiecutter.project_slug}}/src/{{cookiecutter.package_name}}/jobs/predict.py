@@ -39,13 +39,14 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
     import pandas as pd
 
     from ..adapters import champion
+    from ..adapters.compute import engine
     from ..core.checks import run_checks
-    from ..core.features import input_columns, predict_scores
+    from .score import score_frame, score_partitions
 
     ingested = partition_path(root / params.data.raw_dir, day)
+    frame: pd.DataFrame | None = None
     if ingested.exists():
         result = PredictResult(day, f"{params.data.raw_dir} (ingested)")
-        frame = pd.read_parquet(ingested)
     else:
         from ..adapters.sources import make_source
 
@@ -64,15 +65,15 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
     model = champion.load(root, ref)
     if model is None:
         raise RuntimeError(f"no champion to score with: {ref.reason}")
-    scores = predict_scores(model, frame[input_columns(params)], params.project.task)
-    id_col, date_col = params.project.id_column, params.project.date_column
-    out = pd.DataFrame({
-        id_col: frame[id_col].astype(str) if id_col in frame else frame.index.astype(str),
-        date_col: frame.get(date_col, day),
-        "score": scores,
-        "model_md5": ref.md5,
-        "model_commit": ref.commit,
-    })
+    if frame is None:
+        # An ingested partition is scored where compute.engine says: here, or on a Dask
+        # worker that reads the file itself (the model is sent once per worker).
+        with engine(params.compute) as compute:
+            out = score_partitions(params, [ingested], model, compute)
+    else:
+        out = score_frame(params, frame, model)
+    out["model_md5"] = ref.md5
+    out["model_commit"] = ref.commit
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{day.isoformat()}.parquet"
     fd, name = tempfile.mkstemp(dir=out_dir, prefix=f".tmp-{target.name}-")

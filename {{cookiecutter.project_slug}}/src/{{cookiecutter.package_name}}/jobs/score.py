@@ -21,7 +21,17 @@ from ..core.features import input_columns, predict_scores
 def score_partition(path: str, *, model: Any, columns: list[str], task: str, id_column: str | None,
                     date_column: str) -> pd.DataFrame:
     """Scores of one partition (runs on a worker: takes a path, returns a small frame)."""
-    frame = pd.read_parquet(path)
+    return _score(pd.read_parquet(path), model, columns, task, id_column, date_column)
+
+
+def score_frame(params: Params, frame: pd.DataFrame, model: Any) -> pd.DataFrame:
+    """Scores of a frame already in this process (a batch fetched and checked in memory)."""
+    return _score(frame, model, input_columns(params), params.project.task, params.project.id_column or None,
+                  params.project.date_column)
+
+
+def _score(frame: pd.DataFrame, model: Any, columns: list[str], task: str, id_column: str | None,
+           date_column: str) -> pd.DataFrame:
     scores = predict_scores(model, frame[columns], task)
     ids = frame[id_column].astype(str) if id_column and id_column in frame else frame.index.astype(str)
     return pd.DataFrame({
