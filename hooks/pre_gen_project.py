@@ -77,6 +77,7 @@ DEPENDENCY_MODULES = frozenset("""
     wcwidth websockets werkzeug wrapt yaml yarl zc zipp
     arrow binaryornot cfgv cookiecutter cruft distlib identify nodeenv pre_commit pre_commit_hooks
     python_discovery slugify text_unidecode virtualenv
+    dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
 """.split())
 # Names that are not modules but break the layout or pytest's collection.
 RESERVED = frozenset({"test", "tests", "src", "site", "conftest"})
