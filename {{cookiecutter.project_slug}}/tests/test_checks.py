@@ -100,6 +100,8 @@ def test_label_balance(batch: pd.DataFrame, params: Params) -> None:
     batch.loc[0, target] = 1
     messages = failures(check(batch, params))
     assert any("label balance (smallest class share) expected >= 0.02, observed 0.0083" in m for m in messages)
+
+
 {%- else %}
 
 
@@ -107,6 +109,8 @@ def test_label_range(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch.loc[0, target] = -50.0
     assert f"column '{target}': label minimum expected >= 0.0, observed -50.0" in failures(check(batch, params))
+
+
 {%- endif %}
 
 

@@ -10,7 +10,12 @@ from {{ cookiecutter.package_name }}.cli import main
 
 
 def test_help_lists_every_stage() -> None:
-    out = subprocess.run([sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for command in ("ingest", "validate", "split", "train", "evaluate", "advance"):
         assert command in out
 
@@ -55,8 +60,9 @@ def command_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.lstrip().startswith(COMMAND_STARTS)]
 
 
-def test_data_text_cannot_form_a_workflow_command(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_data_text_cannot_form_a_workflow_command(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 8: a column name from the data reached the log raw and could form `::warning::`, `::add-mask::`..."""
     from .conftest import small_params, write_params
 
@@ -71,8 +77,9 @@ def test_data_text_cannot_form_a_workflow_command(project: Path, monkeypatch: py
     assert command_lines(text) == [], text
 
 
-def test_command_guard_lets_only_annotations_through(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_guard_lets_only_annotations_through(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from {{ cookiecutter.package_name }}.adapters import gitops
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")

@@ -40,8 +40,9 @@ def scores(task: str, y: np.ndarray, quality: float, rng: np.random.Generator) -
     return y + rng.normal(0, 5 / max(quality, 1e-3), len(y))
 
 
-def frame(p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000,
-          seed: int = 0) -> pd.DataFrame:
+def frame(
+    p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     task = p.project.task
     y = truth(task, n, rng)
@@ -51,13 +52,15 @@ def frame(p: Params, candidate_quality: float, champion_quality: float | None, n
         champ = np.full(n, np.nan)
     else:
         champ = scores(task, y, champion_quality, np.random.default_rng(seed + 1))
-    return pd.DataFrame({
-        "row_id": [f"r{i}" for i in range(n)],
-        "date": pd.Timestamp("2026-01-20"),
-        "y_true": y,
-        "candidate": cand,
-        "champion": champ,
-    })
+    return pd.DataFrame(
+        {
+            "row_id": [f"r{i}" for i in range(n)],
+            "date": pd.Timestamp("2026-01-20"),
+            "y_true": y,
+            "candidate": cand,
+            "champion": champ,
+        }
+    )
 
 
 def evaluation(p: Params, preds: pd.DataFrame, champion_md5: str | None = MD5) -> dict[str, Any]:
@@ -110,13 +113,15 @@ def test_marginal_improvement_inside_bootstrap_noise_is_not_promoted() -> None:
     seed, n = 2, 800
     rng = np.random.default_rng(seed)
     y = truth(p.project.task, n, rng)
-    preds = pd.DataFrame({
-        "row_id": [f"r{i}" for i in range(n)],
-        "date": pd.Timestamp("2026-01-20"),
-        "y_true": y,
-        "candidate": scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
-        "champion": scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
-    })
+    preds = pd.DataFrame(
+        {
+            "row_id": [f"r{i}" for i in range(n)],
+            "date": pd.Timestamp("2026-01-20"),
+            "y_true": y,
+            "candidate": scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
+            "champion": scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
+        }
+    )
     result = gate(p, preds)
     primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
     assert primary["improvement"] > 0  # better point estimate...
@@ -137,8 +142,15 @@ def test_vectorised_bootstrap_metrics_match_the_plain_ones() -> None:
     s = np.round(rng.random(n) * 0.5 + 0.3 * y, 2)  # rounded: ties exercise the AUC tie rule
     yr = rng.normal(50, 10, n)
     sr = yr + rng.normal(0, 5, n)
-    for name, truth_, pred in [("roc_auc", y, s), ("log_loss", y, s), ("accuracy", y, s), ("brier", y, s),
-                               ("rmse", yr, sr), ("mae", yr, sr), ("r2", yr, sr)]:
+    for name, truth_, pred in [
+        ("roc_auc", y, s),
+        ("log_loss", y, s),
+        ("accuracy", y, s),
+        ("brier", y, s),
+        ("rmse", yr, sr),
+        ("mae", yr, sr),
+        ("r2", yr, sr),
+    ]:
         vectorised = _weighted_metric(name, truth_, pred, counts, 0.5)
         assert vectorised is not None
         plain = [get_metric(name)(truth_[r], pred[r], 0.5) for r in idx]
@@ -155,8 +167,12 @@ def test_required_improvement_raises_the_bar() -> None:
 def test_bootstrap_is_seeded() -> None:
     p = params()
     preds = frame(p, candidate_quality=1.2, champion_quality=1.0, n=500)
-    args = (preds["y_true"].to_numpy(), preds["candidate"].to_numpy(), preds["champion"].to_numpy(),
-            p.evaluate.primary_metric)
+    args = (
+        preds["y_true"].to_numpy(),
+        preds["candidate"].to_numpy(),
+        preds["champion"].to_numpy(),
+        p.evaluate.primary_metric,
+    )
     a = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
     b = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
     c = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=4)
@@ -171,8 +187,9 @@ def test_guardrail_tolerance_is_a_signed_minimum_improvement() -> None:
     ev = evaluation(p, preds)
     from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
-    improvement = get_metric(secondary).improvement(ev["champion"]["metrics"][secondary],
-                                                    ev["candidate"]["metrics"][secondary])
+    improvement = get_metric(secondary).improvement(
+        ev["champion"]["metrics"][secondary], ev["candidate"]["metrics"][secondary]
+    )
     assert improvement < 0
     for tolerance, expected in ((improvement - 0.01, True), (improvement + 0.01, False)):
         q = params(**{"gate.metrics": {secondary: {"tolerance": tolerance}}, "gate.required_improvement": -1.0})
@@ -267,8 +284,9 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     (project / "reports/evaluation.json").write_text(json.dumps(evaluation(p, preds)))
     assert main(["--root", str(project), "gate"]) == 1
     assert "records no input fingerprint" in (project / "reports/gate.md").read_text()
-    (project / "reports/evaluation.json").write_text(json.dumps({**evaluation(p, preds),
-                                                                 "inputs": fingerprint(p, project)}))
+    (project / "reports/evaluation.json").write_text(
+        json.dumps({**evaluation(p, preds), "inputs": fingerprint(p, project)})
+    )
     assert main(["--root", str(project), "gate"]) == 0
     out = json.loads((project / "reports/gate.json").read_text())
     assert out["verdict"] == "promote"
@@ -278,8 +296,9 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     assert "gate: PROMOTE" in capsys.readouterr().out
 
 
-def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_params_changed_without_repro_is_stale_for_gate_and_report(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 8: after a `model.params` edit and before `dvc repro`, the gate said PROMOTE on the old numbers."""
     root = ["--root", str(project)]
     for stage in ("ingest", "validate", "split"):

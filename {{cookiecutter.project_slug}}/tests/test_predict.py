@@ -18,11 +18,13 @@ def snapshot(root: Path) -> dict[str, object]:
     git = ["git", "-C", str(root)]
     return {
         "raw": sorted(p.name for p in (root / "data/raw").rglob("*") if p.is_file()),
-        "quarantine": sorted(p.name for p in (root / "data/quarantine").rglob("*")) if (
-            root / "data/quarantine").exists() else [],
+        "quarantine": sorted(p.name for p in (root / "data/quarantine").rglob("*"))
+        if (root / "data/quarantine").exists()
+        else [],
         "status": subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True).stdout,
-        "staged": subprocess.run([*git, "diff", "--cached", "--name-only"], capture_output=True, text=True,
-                                 check=True).stdout,
+        "staged": subprocess.run(
+            [*git, "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
+        ).stdout,
         "dvc_files": sorted(p.name for p in root.rglob("*.dvc")),
     }
 

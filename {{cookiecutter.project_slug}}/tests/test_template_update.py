@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.adapters import template_repo
-from {{ cookiecutter.package_name }}.adapters.template_repo import TemplateRecord, UpdateOutcome
+from {{ cookiecutter.package_name }}.adapters.template_repo import (
+    TemplateRecord,
+    UpdateOutcome,
+)
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.jobs import template_update
 

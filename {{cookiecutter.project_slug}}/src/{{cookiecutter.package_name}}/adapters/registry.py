@@ -121,8 +121,11 @@ def register(params: Params, root: Path, md5: str, sha: str) -> tuple[str, str |
             if metrics:
                 mlflow.log_metrics(metrics)
             logged = mlflow.sklearn.log_model(
-                model, name="model", pip_requirements=tracking.pip_requirements(),
-                serialization_format="cloudpickle", code_paths=[str(Path(__file__).parent)],
+                model,
+                name="model",
+                pip_requirements=tracking.pip_requirements(),
+                serialization_format="cloudpickle",
+                code_paths=[str(Path(__file__).parent)],
             )
         mv = mlflow.register_model(logged.model_uri, name)
     version = str(mv.version)

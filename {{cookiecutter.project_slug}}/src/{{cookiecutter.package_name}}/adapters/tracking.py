@@ -104,8 +104,9 @@ def dvc_locked_md5(root: Path, path: str) -> str | None:
     return None
 
 
-def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float],
-                     register: bool = True) -> dict[str, Any]:
+def log_training_run(
+    params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float], register: bool = True
+) -> dict[str, Any]:
     import mlflow
     import mlflow.sklearn
 
@@ -131,7 +132,12 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         )
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
-    info: dict[str, Any] = {"run_id": run_id, "experiment_id": experiment_id, "tracking_uri": uri, "model_uri": logged.model_uri}
+    info: dict[str, Any] = {
+        "run_id": run_id,
+        "experiment_id": experiment_id,
+        "tracking_uri": uri,
+        "model_uri": logged.model_uri,
+    }
     if register:
         from mlflow import MlflowClient
 

@@ -51,6 +51,7 @@ def _run_url() -> str:
 
 # --- DVC remote -------------------------------------------------------------------------
 
+
 def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -> int:
     """One line on stderr and in an error annotation, the details in the job summary; a non-zero exit."""
     print(f"{step}: {gitops.log_safe(line)}", file=sys.stderr)
@@ -107,15 +108,18 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
     result = gitops.run_dvc(args.root, "push")
     if result.returncode != 0:
         line = f"dvc push to DVC remote '{remote.name}' ({remote.url}) failed: {gitops.dvc_error(result)}"
-        advice = ("Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
-                  "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
-                  "uploads what is missing.")
+        advice = (
+            "Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
+            "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
+            "uploads what is missing."
+        )
         return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     print(f"remote-push: pushed to {remote.name} ({remote.url})")
     return EXIT_OK
 
 
 # --- gate ---------------------------------------------------------------------------------
+
 
 def cmd_gate_step(args: argparse.Namespace) -> int:
     from ..adapters import gitops
@@ -136,6 +140,7 @@ def cmd_gate_step(args: argparse.Namespace) -> int:
 
 
 # --- pull requests --------------------------------------------------------------------------
+
 
 def _token_notice(gitops: Any) -> None:
     if os.environ.get("TOKEN_KIND", "github-token") == "github-token":
@@ -179,8 +184,9 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
     verb = "opened" if result.created else "updated"
     print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
-    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\n"
-                   f"Branch `{branch}` at `{commit}`.")
+    gitops.summary(
+        f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}` at `{commit}`."
+    )
     _token_notice(gitops)
     return EXIT_OK
 
@@ -192,8 +198,10 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
     if body_file.exists():
         body = body_file.read_text(encoding="utf-8")
     else:
-        body = (f"### Promotion gate: no result\n\nThe pipeline job ended with status `{args.status}` before the gate "
-                "wrote its table; see the run's log.")
+        body = (
+            f"### Promotion gate: no result\n\nThe pipeline job ended with status `{args.status}` before the gate "
+            "wrote its table; see the run's log."
+        )
     if args.status and args.status != "success" and body_file.exists():
         body = f"**Pipeline check: {args.status}.**\n\n{body}"
     if url := _run_url():
@@ -206,14 +214,17 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
 
 # --- promotion, rollback --------------------------------------------------------------------
 
+
 def cmd_promote(args: argparse.Namespace) -> int:
     from ..adapters import gitops, registry
 
     params = _params(args)
     result = registry.promote(params, args.root, push=not args.no_push)
     gitops.summary(registry.markdown(result, params.mlflow.registered_model))
-    print(f"promote: {result.reason}; {params.mlflow.registered_model} v{result.version} @champion"
-          + (f", v{result.previous} @previous" if result.previous else ""))
+    print(
+        f"promote: {result.reason}; {params.mlflow.registered_model} v{result.version} @champion"
+        + (f", v{result.previous} @previous" if result.previous else "")
+    )
     return EXIT_OK
 
 
@@ -269,6 +280,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 # --- batch inference --------------------------------------------------------------------------
 
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from ..adapters import gitops
     from ..jobs.predict import run_predict
@@ -281,8 +293,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(f"  - {failure}", file=sys.stderr)
         return EXIT_REFUSED
     assert result.target is not None
-    line = (f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
-            f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}")
+    line = (
+        f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
+        f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}"
+    )
     print(line)
     gitops.summary(f"### Batch inference\n\n{line}")
     return EXIT_OK
@@ -290,16 +304,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 # --- template updates -------------------------------------------------------------------------
 
+
 def cmd_template_update(args: argparse.Namespace) -> int:
     from ..adapters import gitops
     from ..jobs import template_update
 
-    result = template_update.run(args.root, ref=args.ref or None, base=args.base, branch=args.branch,
-                                 open_pr=not args.no_pr)
+    result = template_update.run(
+        args.root, ref=args.ref or None, base=args.base, branch=args.branch, open_pr=not args.no_pr
+    )
     the_plan = result.plan
     if the_plan.up_to_date:
-        line = (f"template-update: up to date: {the_plan.record.label} is {the_plan.ref} of "
-                f"{the_plan.record.template}")
+        line = f"template-update: up to date: {the_plan.record.label} is {the_plan.ref} of {the_plan.record.template}"
         print(line)
         gitops.summary(f"### Template update: nothing to do\n\n{line.split(': ', 1)[1]}.")
         return EXIT_OK
@@ -310,15 +325,21 @@ def cmd_template_update(args: argparse.Namespace) -> int:
     for path in outcome.rejects:
         print(f"template-update: conflict: {path} (hunks that did not apply to {path.removesuffix('.rej')})")
     if args.no_pr:
-        print(f"template-update: applied {the_plan.ref} to the working tree with {outcome.conflicts} conflict(s); "
-              "review with `git diff`, then commit")
+        print(
+            f"template-update: applied {the_plan.ref} to the working tree with {outcome.conflicts} conflict(s); "
+            "review with `git diff`, then commit"
+        )
         return EXIT_REFUSED if outcome.conflicts else EXIT_OK
     verb = "opened" if result.created else "updated"
-    print(f"template-update: {verb} pull request #{result.pr_number} {result.pr_url} from {args.branch} "
-          f"({outcome.conflicts} conflict(s))")
+    print(
+        f"template-update: {verb} pull request #{result.pr_number} {result.pr_url} from {args.branch} "
+        f"({outcome.conflicts} conflict(s))"
+    )
     gitops.set_output("pr-number", str(result.pr_number))
-    gitops.summary(f"### Template update pull request {verb}: #{result.pr_number}\n\n{result.pr_url}\n\n"
-                   f"{the_plan.record.label} → {the_plan.ref}, {outcome.conflicts} conflict(s) listed in its body.")
+    gitops.summary(
+        f"### Template update pull request {verb}: #{result.pr_number}\n\n{result.pr_url}\n\n"
+        f"{the_plan.record.label} → {the_plan.ref}, {outcome.conflicts} conflict(s) listed in its body."
+    )
     _token_notice(gitops)
     return EXIT_OK
 
@@ -346,12 +367,14 @@ def register(add: Add) -> None:
     p = add("predict", cmd_predict, "score one day's batch with the champion; writes only the predictions file")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
     p.add_argument("--out-dir", default="data/predictions", help="output directory (git-ignored; not DVC-tracked)")
-    p = add("template-update", cmd_template_update,
-            "apply the newest template release (.cruft.json) on a branch and open or update its one PR")
+    p = add(
+        "template-update",
+        cmd_template_update,
+        "apply the newest template release (.cruft.json) on a branch and open or update its one PR",
+    )
     p.add_argument("--ref", default="", help="template tag or branch (default: the newest vX.Y.Z tag)")
     p.add_argument("--base", default="main")
     p.add_argument("--branch", default="template-update")
-    p.add_argument("--no-pr", action="store_true",
-                   help="only apply the update to the working tree (no branch, commit, push or PR)")
-
-
+    p.add_argument(
+        "--no-pr", action="store_true", help="only apply the update to the working tree (no branch, commit, push or PR)"
+    )

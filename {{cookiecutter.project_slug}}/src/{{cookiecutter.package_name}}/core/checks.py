@@ -141,7 +141,10 @@ def run_checks(frame: pd.DataFrame, checks: ChecksParams, project: ProjectParams
     if subset and len(frame):
         share = float(frame.duplicated(subset=subset).mean())
         report.add(
-            ",".join(subset), "duplicate share", share <= checks.max_duplicate_share, round(share, 4),
+            ",".join(subset),
+            "duplicate share",
+            share <= checks.max_duplicate_share,
+            round(share, 4),
             f"<= {checks.max_duplicate_share}",
         )
     return report
@@ -151,7 +154,9 @@ def _check_label(report: CheckReport, label: pd.Series, checks: ChecksParams, pr
     rule = checks.label
     name = project.target
     null_share = float(label.isna().mean()) if len(label) else 0.0
-    report.add(name, "label null share", null_share <= rule.max_null_share, round(null_share, 4), f"<= {rule.max_null_share}")
+    report.add(
+        name, "label null share", null_share <= rule.max_null_share, round(null_share, 4), f"<= {rule.max_null_share}"
+    )
     values = label.dropna()
     if not len(values):
         report.add(name, "label present", False, "no labelled rows", "at least one")
@@ -160,8 +165,13 @@ def _check_label(report: CheckReport, label: pd.Series, checks: ChecksParams, pr
         classes = values.value_counts(normalize=True)
         report.add(name, "label classes", len(classes) >= 2, len(classes), ">= 2")
         smallest = float(classes.min())
-        report.add(name, "label balance (smallest class share)", smallest >= rule.min_class_share, round(smallest, 4),
-                   f">= {rule.min_class_share}")
+        report.add(
+            name,
+            "label balance (smallest class share)",
+            smallest >= rule.min_class_share,
+            round(smallest, 4),
+            f">= {rule.min_class_share}",
+        )
     else:
         if not pd.api.types.is_numeric_dtype(values):
             report.add(name, "label dtype", False, str(label.dtype), "numeric")

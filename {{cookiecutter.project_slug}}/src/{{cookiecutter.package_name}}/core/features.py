@@ -61,7 +61,9 @@ def make_estimator(task: str, name: str, params: dict[str, Any], seed: int) -> B
 
     choices = ESTIMATORS[task]
     if name not in choices:
-        raise ModelConfigError(f"model.estimator: {name!r} is not a {task} estimator (choose from {', '.join(choices)})")
+        raise ModelConfigError(
+            f"model.estimator: {name!r} is not a {task} estimator (choose from {', '.join(choices)})"
+        )
     module, cls_name = choices[name].split(":")
     cls = getattr(importlib.import_module(module), cls_name)
     estimator = cls()

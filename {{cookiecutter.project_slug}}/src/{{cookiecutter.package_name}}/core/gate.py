@@ -97,8 +97,17 @@ def _weighted_metric(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray, thr
     return None
 
 
-def paired_bootstrap(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *,
-                     threshold: float, resamples: int, confidence: float, seed: int) -> tuple[float, float, int]:
+def paired_bootstrap(
+    y: np.ndarray,
+    candidate: np.ndarray,
+    champion: np.ndarray,
+    metric_name: str,
+    *,
+    threshold: float,
+    resamples: int,
+    confidence: float,
+    seed: int,
+) -> tuple[float, float, int]:
     """Percentile interval of the improvement (positive = candidate better) over paired resamples of rows.
 
     Each resample draws the holdout rows with replacement (seeded) and scores both
@@ -143,7 +152,9 @@ NO_FINGERPRINT = "no input fingerprint"
 
 def stale_phrase(changed: list[str]) -> str:
     if changed == [NO_FINGERPRINT]:
-        return "it records no input fingerprint (written by hand or by an older version), so nothing shows it is current"
+        return (
+            "it records no input fingerprint (written by hand or by an older version), so nothing shows it is current"
+        )
     return f"{'; '.join(changed)} changed"
 
 
@@ -169,8 +180,10 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     problems = []
     names = params.evaluate.metrics
     if evaluation.get("primary_metric") != params.evaluate.primary_metric:
-        problems.append(f"evaluation.json was made for primary metric {evaluation.get('primary_metric')!r}, "
-                        f"params.yaml says {params.evaluate.primary_metric!r}: re-run evaluate")
+        problems.append(
+            f"evaluation.json was made for primary metric {evaluation.get('primary_metric')!r}, "
+            f"params.yaml says {params.evaluate.primary_metric!r}: re-run evaluate"
+        )
     cand_metrics = (evaluation.get("candidate") or {}).get("metrics") or {}
     missing = [m for m in names if _num(cand_metrics.get(m)) is None]
     if missing:
@@ -184,16 +197,19 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     was = (evaluation.get("champion_ref") or {}).get("model_md5")
     now = current.get("model_md5")
     if was != now:
-        problems.append(f"evaluation is stale: it compared against champion model {was or 'none'} but "
-                        f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`")
+        problems.append(
+            f"evaluation is stale: it compared against champion model {was or 'none'} but "
+            f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`"
+        )
     cols = [c for c in REQUIRED_COLUMNS if c not in predictions.columns]
     if cols:
         problems.append(f"predictions.parquet lacks column(s) {', '.join(cols)}")
         return problems
     rows = (evaluation.get("holdout") or {}).get("rows")
     if rows != len(predictions):
-        problems.append(f"mismatched rows: evaluation.json counts {rows} holdout rows, "
-                        f"predictions.parquet has {len(predictions)}")
+        problems.append(
+            f"mismatched rows: evaluation.json counts {rows} holdout rows, predictions.parquet has {len(predictions)}"
+        )
     if predictions["row_id"].duplicated().any():
         problems.append(f"predictions.parquet has {int(predictions['row_id'].duplicated().sum())} duplicated row_id(s)")
     for col in ("y_true", "candidate"):
@@ -204,8 +220,10 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     if recorded is None and now is None and predictions["champion"].notna().any():
         problems.append("predictions.parquet holds champion scores but evaluation.json records no champion")
     if len(predictions) < params.gate.min_holdout_rows:
-        problems.append(f"holdout has {len(predictions)} rows, fewer than gate.min_holdout_rows "
-                        f"{params.gate.min_holdout_rows}: too few to judge")
+        problems.append(
+            f"holdout has {len(predictions)} rows, fewer than gate.min_holdout_rows "
+            f"{params.gate.min_holdout_rows}: too few to judge"
+        )
     if not problems:
         y = predictions["y_true"].to_numpy()
         for who, block in (("candidate", evaluation["candidate"]), ("champion", recorded)):
@@ -215,13 +233,20 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
             for name in names:
                 value = get_metric(name)(y, scores, params.evaluate.threshold)
                 if abs(value - float(block["metrics"][name])) > 1e-4 * max(1.0, abs(value)):
-                    problems.append(f"mismatched rows: {who} {name} recomputed from predictions.parquet is "
-                                    f"{value:.6f}, evaluation.json says {block['metrics'][name]}")
+                    problems.append(
+                        f"mismatched rows: {who} {name} recomputed from predictions.parquet is "
+                        f"{value:.6f}, evaluation.json says {block['metrics'][name]}"
+                    )
     return problems
 
 
-def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, current: dict[str, Any],
-          inputs: dict[str, dict[str, Any]] | None = None) -> GateResult:
+def judge(
+    evaluation: dict[str, Any] | None,
+    predictions: Any,
+    params: Params,
+    current: dict[str, Any],
+    inputs: dict[str, dict[str, Any]] | None = None,
+) -> GateResult:
     """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref."""
     gate = params.gate
     info: dict[str, Any] = {
@@ -231,17 +256,21 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         "champion_ref": current,
     }
     if evaluation is None:
-        return GateResult(False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"],
-                          info=info)
+        return GateResult(
+            False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"], info=info
+        )
     if predictions is None:
-        return GateResult(False, ["reports/predictions.parquet is missing: run `dvc repro` (evaluate stage) first"],
-                          info=info)
+        return GateResult(
+            False, ["reports/predictions.parquet is missing: run `dvc repro` (evaluate stage) first"], info=info
+        )
     info["holdout"] = evaluation.get("holdout")
     info["candidate"] = {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"}
     was = evaluation.get("champion_ref") or {}
     if was.get("commit") != current.get("commit") and was.get("model_md5") == current.get("model_md5"):
-        info["champion_ref_moved"] = (f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
-                                      "since evaluate ran, but pins the same champion model: the comparison holds")
+        info["champion_ref_moved"] = (
+            f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
+            "since evaluate ran, but pins the same champion model: the comparison holds"
+        )
     problems = _input_problems(evaluation, predictions, params, current)
     if inputs is not None:  # stale: params, code or files changed since evaluate ran (issue 8 item 2)
         changed = input_differences(evaluation.get("inputs"), inputs)
@@ -261,8 +290,17 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         cand = float(evaluation["candidate"]["metrics"][name])
         champ = float(evaluation["champion"]["metrics"][name]) if has_champion else None
         improvement = metric.improvement(champ, cand) if champ is not None else None
-        check = MetricCheck(name, "higher is better" if metric.higher_is_better else "lower is better", champ, cand,
-                            None if champ is None else cand - champ, improvement, None, "", True)
+        check = MetricCheck(
+            name,
+            "higher is better" if metric.higher_is_better else "lower is better",
+            champ,
+            cand,
+            None if champ is None else cand - champ,
+            improvement,
+            None,
+            "",
+            True,
+        )
         rules, failures = [], []
         if rule is not None and rule.floor is not None:
             sign = ">=" if metric.higher_is_better else "<="
@@ -272,24 +310,36 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         if has_champion and improvement is not None:
             if name == params.evaluate.primary_metric:
                 low, high, used = paired_bootstrap(
-                    y, predictions["candidate"].to_numpy(dtype=float), predictions["champion"].to_numpy(dtype=float),
-                    name, threshold=params.evaluate.threshold, resamples=gate.bootstrap.resamples,
-                    confidence=gate.bootstrap.confidence, seed=gate.bootstrap.seed)
+                    y,
+                    predictions["candidate"].to_numpy(dtype=float),
+                    predictions["champion"].to_numpy(dtype=float),
+                    name,
+                    threshold=params.evaluate.threshold,
+                    resamples=gate.bootstrap.resamples,
+                    confidence=gate.bootstrap.confidence,
+                    seed=gate.bootstrap.seed,
+                )
                 check.interval = [round(low, 6), round(high, 6)]
                 info["bootstrap_usable_resamples"] = used
                 level = f"{gate.bootstrap.confidence:.0%}"
                 rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
                 if low < gate.required_improvement:
-                    verdict = ("better on paper but not significantly" if improvement > gate.required_improvement
-                               else "not better")
+                    verdict = (
+                        "better on paper but not significantly"
+                        if improvement > gate.required_improvement
+                        else "not better"
+                    )
                     failures.append(
                         f"{name}: {verdict} (improvement {improvement:+.4f}); the {level} interval "
-                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}")
+                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}"
+                    )
             elif rule is not None and rule.tolerance is not None:
                 rules.append(f"improvement >= {rule.tolerance:+}")
                 if improvement < rule.tolerance:
-                    failures.append(f"{name} changed from {champ:.4f} to {cand:.4f}, an improvement of "
-                                    f"{improvement:+.4f}, below the tolerance {rule.tolerance:+}")
+                    failures.append(
+                        f"{name} changed from {champ:.4f} to {cand:.4f}, an improvement of "
+                        f"{improvement:+.4f}, below the tolerance {rule.tolerance:+}"
+                    )
         check.rule = "; ".join(rules) or "reported only"
         check.passed = not failures
         check.why = "; ".join(failures)
@@ -314,18 +364,24 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result["reasons"]:
         lines += [f"- {r}" for r in result["reasons"]] + [""]
     if result["metrics"]:
-        lines += ["| metric | champion | candidate | delta | interval | rule | result |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| metric | champion | candidate | delta | interval | rule | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for m in result["metrics"]:
             interval = "–" if not m["interval"] else f"[{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]"
             arrow = "↑" if m["direction"].startswith("higher") else "↓"
-            lines.append(f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
-                         f"{_fmt(m['delta'], True)} | {interval} | {m['rule']} | {'pass' if m['passed'] else 'FAIL'} |")
+            lines.append(
+                f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
+                f"{_fmt(m['delta'], True)} | {interval} | {m['rule']} | {'pass' if m['passed'] else 'FAIL'} |"
+            )
         lines.append("")
     holdout = result.get("holdout") or {}
     if holdout:
-        lines.append(f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
-                     f"Interval: paired bootstrap of the improvement (positive = candidate better), "
-                     f"{result['bootstrap']['resamples']} resamples, seed {result['bootstrap']['seed']}.")
+        lines.append(
+            f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
+            f"Interval: paired bootstrap of the improvement (positive = candidate better), "
+            f"{result['bootstrap']['resamples']} resamples, seed {result['bootstrap']['seed']}."
+        )
         lines.append("")
     return "\n".join(lines)

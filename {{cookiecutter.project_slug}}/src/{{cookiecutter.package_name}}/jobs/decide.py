@@ -99,8 +99,16 @@ def _settled(results: list[TriggerResult], mode: str) -> str | None:
     return f"{quiet[0]} did not fire (combine: all)" if quiet else None
 
 
-def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False, reason: str | None = None,
-           all_triggers: bool = False, clock: str = "commit") -> dict[str, Any]:
+def decide(
+    params: Params,
+    root: Path,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    all_triggers: bool = False,
+    clock: str = "commit",
+) -> dict[str, Any]:
     """``clock="data"`` (``--now`` given): cooldown and age are measured on the data's timeline,
     the champion dated by the last day of its data, not by its commit (backfills need no
     backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too."""
@@ -111,13 +119,25 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name, clock), now)
     blocked = cooldown.active and not force
     if clock == "data":
-        blocked_why = (f"cooldown: dvc.lock on {ref_name} last changed with data up to "
-                       f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
-                       f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)") if blocked else ""
+        blocked_why = (
+            (
+                f"cooldown: dvc.lock on {ref_name} last changed with data up to "
+                f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
+                f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)"
+            )
+            if blocked
+            else ""
+        )
     else:
-        blocked_why = (f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
-                       f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC "
-                       f"({cfg.cooldown_days} days)") if blocked else ""
+        blocked_why = (
+            (
+                f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
+                f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC "
+                f"({cfg.cooldown_days} days)"
+            )
+            if blocked
+            else ""
+        )
     enabled = [name for name in TRIGGER_ORDER if getattr(cfg.triggers, name).enabled]
     results: list[TriggerResult] = []
     champion_info: dict[str, Any] = champ.to_dict()
@@ -137,8 +157,10 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     else:
         span = history.train_range(root, champ.commit or ref_name)
         if span is None:
-            raise ValueError(f"{ref_name} pins a model but has no data/processed/split.json: "
-                             "cannot tell which data the champion learnt from")
+            raise ValueError(
+                f"{ref_name} pins a model but has no data/processed/split.json: "
+                "cannot tell which data the champion learnt from"
+            )
         champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
         promoted = history.promoted_at(root, ref_name, champ.md5, clock=clock)
         champion_info["promoted_at"] = promoted.isoformat() if promoted else None
@@ -218,11 +240,17 @@ def to_markdown(decision: dict[str, Any]) -> str:
     ]
     for t in decision["triggers"]:
         fired = "yes" if t["fired"] else ("no" if t["evaluated"] else "skipped")
-        lines.append(f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
-                     f"{_escape(t['detail'])} |")
+        lines.append(
+            f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
+            f"{_escape(t['detail'])} |"
+        )
     cd = decision["cooldown"]
-    lines += ["", f"Combine: `{decision['combine']}` · cooldown {cd['days']} days "
-              f"({'active until ' + cd['until'] if cd['active'] else 'not active'}) · now {decision['now']}", ""]
+    lines += [
+        "",
+        f"Combine: `{decision['combine']}` · cooldown {cd['days']} days "
+        f"({'active until ' + cd['until'] if cd['active'] else 'not active'}) · now {decision['now']}",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -42,8 +42,14 @@ def current_range(params: Params) -> tuple[dt.date, dt.date]:
     return end - dt.timedelta(days=params.drift.window_days - 1), end
 
 
-def run_drift(params: Params, root: Path, out_dir: Path, *, reference_range: tuple[dt.date, dt.date] | None = None,
-              html: bool = True) -> dict[str, Any]:
+def run_drift(
+    params: Params,
+    root: Path,
+    out_dir: Path,
+    *,
+    reference_range: tuple[dt.date, dt.date] | None = None,
+    html: bool = True,
+) -> dict[str, Any]:
     """Write drift_summary.json (and drift_report.html) comparing the champion's training data to the newest window."""
     if reference_range is None:
         reference_range = train_range(root, params.evaluate.champion_ref)

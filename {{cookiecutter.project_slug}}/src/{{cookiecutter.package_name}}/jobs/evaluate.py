@@ -47,8 +47,9 @@ def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Pa
         frame.to_csv(plots_dir / "residuals.csv", index=False)
 
 
-def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path],
-                 track: bool = True) -> dict[str, Any]:
+def run_evaluate(
+    params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path], track: bool = True
+) -> dict[str, Any]:
     import joblib
 
     from ..adapters.inputs import fingerprint
@@ -93,8 +94,11 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
             "start": holdout[date_col].min().date().isoformat(),
             "end": holdout[date_col].max().date().isoformat(),
         },
-        "candidate": {"metrics": _round(candidate_metrics), "model_md5": model_info.get("tags", {}).get("model.md5"),
-                      "mlflow_run_id": model_info.get("run_id")},
+        "candidate": {
+            "metrics": _round(candidate_metrics),
+            "model_md5": model_info.get("tags", {}).get("model.md5"),
+            "mlflow_run_id": model_info.get("run_id"),
+        },
         "champion": ({"metrics": _round(champion_metrics), **ref.to_dict()} if champion_metrics is not None else None),
         "champion_ref": ref.to_dict(),
         "inputs": inputs,

@@ -55,8 +55,10 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
         if primary and primary.get("interval"):
             lo, hi = primary["interval"]
             level = f"{gate.get('bootstrap', {}).get('confidence', 0.95):.0%}"
-            return (f"**Promote**: the candidate beats the champion on {primary['metric']} by "
-                    f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule.")
+            return (
+                f"**Promote**: the candidate beats the champion on {primary['metric']} by "
+                f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule."
+            )
         return "**Promote**: first model, every absolute floor passes."
     return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
 
@@ -100,8 +102,10 @@ def _drift_section(drift: dict[str, Any] | None) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for name, r in top_drifted(drift, TOP_COLUMNS):
-        lines.append(f"| {_cell(name, 60)} | {_cell(r['method'], 40)} | {r['score']:.4g} | {r['threshold']:.4g} | "
-                     f"{'yes' if r['drifted'] else 'no'} |")
+        lines.append(
+            f"| {_cell(name, 60)} | {_cell(r['method'], 40)} | {r['score']:.4g} | {r['threshold']:.4g} | "
+            f"{'yes' if r['drifted'] else 'no'} |"
+        )
     if len(cols) > TOP_COLUMNS:
         lines.append(f"\n{len(cols) - TOP_COLUMNS} more columns in the drift report (workflow artifact).")
     return [*lines, ""]
@@ -112,11 +116,18 @@ def _checks_section(checks: dict[str, Any] | None) -> list[str]:
         return ["## Data checks", "", "reports/data_checks.json is missing.", ""]
     failures = checks.get("failures", [])
     verdict = "passed" if checks.get("passed") else f"FAILED ({len(failures)} failures)"
-    lines = ["## Data checks", "", f"{checks.get('checks')} checks on {checks.get('rows')} rows "
-             f"({_cell(checks.get('subject', ''), 80)}): {verdict}.", ""]
+    lines = [
+        "## Data checks",
+        "",
+        f"{checks.get('checks')} checks on {checks.get('rows')} rows "
+        f"({_cell(checks.get('subject', ''), 80)}): {verdict}.",
+        "",
+    ]
     for f in failures[:TOP_FAILURES]:
-        lines.append(f"- {_cell(f.get('column'), 60)}: {_cell(f.get('rule'), 60)} expected "
-                     f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}")
+        lines.append(
+            f"- {_cell(f.get('column'), 60)}: {_cell(f.get('rule'), 60)} expected "
+            f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}"
+        )
     if len(failures) > TOP_FAILURES:
         lines.append(f"- ... and {len(failures) - TOP_FAILURES} more in reports/data_checks.json")
     return [*lines, ""]
@@ -126,8 +137,12 @@ def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> l
     from ..adapters.tracking import dvc_locked_md5
 
     md5 = dvc_locked_md5(root, params.data.raw_dir) or "not locked (run `dvc repro`)"
-    lines = ["## Data version", "", f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
-             f"- window: {params.data.start_date}..{params.data.end_date} (source: {params.data.source})"]
+    lines = [
+        "## Data version",
+        "",
+        f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
+        f"- window: {params.data.start_date}..{params.data.end_date} (source: {params.data.source})",
+    ]
     if split:
         for part in ("train", "holdout"):
             if part in split:
@@ -151,15 +166,25 @@ def candidate_commit(root: Path) -> str:
     sha = head_sha(root)
     if sha is None:
         return CANDIDATE_COMMIT
-    status = subprocess.run(["git", "status", "--porcelain", "--", *PINNING_FILES], cwd=root, capture_output=True,
-                            text=True, check=False)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", *PINNING_FILES], cwd=root, capture_output=True, text=True, check=False
+    )
     return sha if status.returncode == 0 and not status.stdout.strip() else CANDIDATE_COMMIT
 
 
 def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
     sha = candidate_commit(root)
-    lines = ["## Reproduce", "", "The candidate's commit (it pins this model's data, params and pipeline):", "",
-             "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]
+    lines = [
+        "## Reproduce",
+        "",
+        "The candidate's commit (it pins this model's data, params and pipeline):",
+        "",
+        "```bash",
+        f"git checkout {sha}",
+        "dvc pull",
+        "dvc repro",
+        "```",
+    ]
     link = mlflow_link(model_info)
     if link:
         lines += ["", f"MLflow run: {link}"]
@@ -206,8 +231,10 @@ def check_gate_is_current(params: Params, root: Path) -> None:
         return  # the body says "Not gated"
     changed = input_differences(gate.get("inputs"), fingerprint(params, root))
     if changed:
-        raise StaleReportError(f"reports/gate.json is stale: {stale_phrase(changed)} since the gate's evaluation; "
-                               "run `dvc repro` and `gate` again")
+        raise StaleReportError(
+            f"reports/gate.json is stale: {stale_phrase(changed)} since the gate's evaluation; "
+            "run `dvc repro` and `gate` again"
+        )
 
 
 def run_report(params: Params, root: Path) -> tuple[Path, str]:

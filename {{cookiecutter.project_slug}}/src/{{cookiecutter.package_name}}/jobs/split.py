@@ -51,7 +51,11 @@ def time_split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Da
 
 
 def date_range(frame: pd.DataFrame, column: str) -> dict[str, Any]:
-    return {"start": frame[column].min().date().isoformat(), "end": frame[column].max().date().isoformat(), "rows": len(frame)}
+    return {
+        "start": frame[column].min().date().isoformat(),
+        "end": frame[column].max().date().isoformat(),
+        "rows": len(frame),
+    }
 
 
 def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
