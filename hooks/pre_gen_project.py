@@ -54,7 +54,8 @@ PYTHON_KEYWORDS = {
 }
 # Top-level modules installed by the project's lockfile (requirements.lock). A package of
 # the same name shadows them (or is shadowed) and the CLI dies on import. The template's
-# tests check this list against a venv built from the lockfile (tests/test_hooks.py).
+# tests check this list against a venv built from the lockfile (tests/test_hooks.py); the
+# last lines are what the remote plugins' locks (locks/requirements-<extra>.lock) add.
 DEPENDENCY_MODULES = frozenset("""
     aiohappyeyeballs aiohttp aiohttp_retry aiosignal alembic amqp annotated_doc annotated_types antlr4
     anyio appdirs ast_serialize asyncssh attr attrs billiard blinker cachetools celery certifi cffi
@@ -77,7 +78,10 @@ DEPENDENCY_MODULES = frozenset("""
     wcwidth websockets werkzeug wrapt yaml yarl zc zipp
     arrow binaryornot cfgv cookiecutter cruft distlib identify nodeenv pre_commit pre_commit_hooks
     python_discovery slugify text_unidecode virtualenv
-    dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
+dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
+adlfs aiobotocore aioitertools argcomplete azure bcrypt botocore decorator dvc_azure dvc_gs dvc_s3 dvc_ssh
+gcsfs google_auth_oauthlib google_crc32c grpc grpc_status isodate jmespath jwt knack msal msal_extensions
+oauthlib proto requests_oauthlib s3fs six sshfs
 """.split())
 # Names that are not modules but break the layout or pytest's collection.
 RESERVED = frozenset({"test", "tests", "src", "site", "conftest"})

@@ -4,6 +4,7 @@
 #   fast tier  (-m "not slow and not act"): option matrix, hooks, lockfile, workflow checks
 #   slow tier  (-m slow): bake -> install from the lockfile -> lint, type-check, test -> dvc repro
 #   act tier   (-m act): the baked project's GitHub workflows run for real with act
+#   servers    (-m servers): team mode against real PostgreSQL, S3 (moto), MLflow and Dask on loopback
 #
 # Installs land in two venvs kept between runs: .venv (template tooling) and
 # .venv-baked (every baked project's dependencies, from the lockfile), plus uv's cache.
@@ -18,5 +19,9 @@ venv=${TEMPLATE_VENV:-$root/.venv}
 [ -x "$venv/bin/python" ] || uv venv -q -p "$python" "$venv"
 uv pip install -q -p "$venv/bin/python" -r requirements-dev.txt
 export BAKED_VENV=${BAKED_VENV:-$root/.venv-baked}
+# The servers tier (tests/test_team_mode.py): the server side (MLflow with basic-auth, moto, psycopg2)
+# and an s3 bake's client side live in venvs of their own, kept between runs like the others.
+export SERVERS_VENV=${SERVERS_VENV:-$root/.venv-servers}
+export S3_BAKED_VENV=${S3_BAKED_VENV:-$root/.venv-s3}
 export PATH="$venv/bin:$PATH"
 exec "$venv/bin/python" -m pytest "$@"

@@ -351,6 +351,10 @@ class Harness:
             "-P",
             "ubuntu-latest=-self-hosted",
             "--no-cache-server",
+            # Host workspaces live under the action cache: one per scenario, never shared with
+            # other act runs on the machine (whose cleanup would pull files from under a job).
+            "--action-cache-path",
+            str(self.base / "act-cache"),
             "--env",
             f"GITHUB_API_URL={self.api_url}",
             "--env",
@@ -377,9 +381,6 @@ class Harness:
         if job:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
-        # act's host mode works in <cache>/act/<hash>/hostexecutor, a path that is the same for the
-        # same workflow and job: runs of other scenarios (or other checkouts) would share it.
-        env["XDG_CACHE_HOME"] = str(self.base / "act-cache")
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
         return ActResult(result.returncode, result.stdout + result.stderr)
 

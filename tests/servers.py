@@ -250,8 +250,10 @@ class Mlflow:
     process: Process
 
     def env(self) -> dict[str, str]:
+        # A generous request timeout: CI machines are shared, and a client-side timeout makes MLflow
+        # retry calls that are not idempotent (seen: a run filed under the Default experiment).
         return {"MLFLOW_TRACKING_URI": self.url, "MLFLOW_TRACKING_USERNAME": self.username,
-                "MLFLOW_TRACKING_PASSWORD": self.password}
+                "MLFLOW_TRACKING_PASSWORD": self.password, "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
 
 
 @contextlib.contextmanager
@@ -271,6 +273,9 @@ def mlflow_server(workdir: Path, bindir: Path, pg: Postgres, store: S3, bucket: 
         f"admin_username = {username}\n"
         f"admin_password = {password}\n"
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        # Without the cache every request re-hashes the password (PBKDF2): seconds per call on a
+        # loaded machine. MLflow documents the cache for request-heavy use; a team would set it too.
+        "auth_cache_ttl_seconds = 300\n"
     )
     port = free_port()
     # basic-auth needs a static secret for its CSRF protection (one per server here).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import TEMPLATE, bake, bake_ok
+from .conftest import TEMPLATE, BakedEnv, bake, bake_ok
 
 # (answers, the one line the hook must print)
 REFUSED: dict[str, tuple[dict[str, Any], str]] = {
@@ -37,6 +36,7 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     # a standard-library module and a dependency's module: either bakes a CLI that dies on import
     "package-stdlib-logging": ({"package_name": "logging"}, "package_name: must not shadow a module"),
     "package-dependency-joblib": ({"package_name": "joblib"}, "package_name: must not shadow a module"),
+    "package-remote-plugin-botocore": ({"package_name": "botocore"}, "package_name: must not shadow a module"),
     "email": ({"author_email": "not-an-email"}, "author_email: must look like name@domain.tld"),
     # hatchling cannot build the metadata of a quoted local part: the baked project would not install
     "email-quote": ({"author_email": 'a"b@example.com'}, "author_email: must look like name@domain.tld"),
@@ -264,12 +264,11 @@ def _lockfile_modules(site_packages: Path, lockfile: Path) -> set[str]:
     return {n for n in names if re.fullmatch(r"[a-z][a-z0-9_]*", n)}
 
 
-def test_reserved_package_names_cover_every_module_the_lockfile_installs() -> None:
+def test_reserved_package_names_cover_every_module_the_lockfile_installs(baked_env: BakedEnv) -> None:
     """DEPENDENCY_MODULES in the hook must list each top-level module of requirements.lock's packages."""
-    venv = Path(os.environ.get("BAKED_VENV", TEMPLATE / ".venv-baked"))
+    venv = Path(baked_env.root)  # built from the lockfile by the fixture (never skipped: CI must run this)
     found = sorted(venv.glob("lib/python3*/site-packages"))
-    if not found:
-        pytest.skip(f"no venv built from the lockfile at {venv} (scripts/test.sh builds it for the slow tier)")
+    assert found, f"no site-packages in {venv}"
     spec = importlib.util.spec_from_file_location("pre_gen_hook", TEMPLATE / "hooks" / "pre_gen_project.py")
     assert spec and spec.loader
     hook = importlib.util.module_from_spec(spec)

