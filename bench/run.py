@@ -9,6 +9,9 @@ command in a *fresh* wrapper process (bench/_wrap.py) that reports wall time and
 peak RSS of the command's process tree (``getrusage(RUSAGE_CHILDREN).ru_maxrss``).
 Each figure is the median of ``--reps`` runs. Sections (``--only`` / ``--skip``):
 
+  check    the scheduled check job as retrain.yml runs it (its steps after setup, read from the baked
+           workflow), no trigger firing, at 30 days .. 3 years of history and 300 .. 30,000 rows/day,
+           with and without bytecode, beside the same job of a baseline commit (--baseline)
   noop     daily decide where no trigger fires, with 30 and 180 days of history
   loop     ingest -> validate -> decide -> dvc repro -> gate -> report at 10k/100k/1M rows,
            plus fit-only time (train.fit in its own process), dvc repro with nothing changed
@@ -45,7 +48,7 @@ WRAP = HERE / "_wrap.py"
 # module it imports from source: seconds per command. Measured commands run without it, in a venv
 # whose bytecode was compiled at install time, i.e. the steady state of a user's machine.
 STRIPPED_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PYTHONHOME")
-SECTIONS = ("noop", "loop", "drift", "install")
+SECTIONS = ("check", "noop", "loop", "drift", "install")
 KEY_LIBRARIES = ("pandas", "numpy", "scikit-learn", "pyarrow", "evidently", "mlflow", "dvc", "pydantic")
 
 
@@ -64,6 +67,8 @@ class Config:
     work: Path
     keep: bool = False
     venv: Path | None = None  # reuse a venv that holds the lockfile (the template tests' shared one)
+    check_cases: list[tuple[int, int]] = field(default_factory=lambda: [(30, 300)])  # (history days, rows/day)
+    baseline: str | None = None  # git ref of the template whose check job is measured beside this one
 
 
 @dataclass
@@ -164,16 +169,16 @@ class Baked:
     runner: Runner
 
 
-def bake(cfg: Config) -> Baked:
+def bake(cfg: Config, template: Path = TEMPLATE, name: str = "baked", venv: Path | None = None) -> Baked:
     from cookiecutter.main import cookiecutter
 
-    out = cfg.work / "baked"
+    out = cfg.work / name
     out.mkdir(parents=True, exist_ok=True)
-    project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out)))
-    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    project = Path(cookiecutter(str(template), no_input=True, output_dir=str(out)))
+    context = json.loads((template / "cookiecutter.json").read_text())
     package = project.name.replace("-", "_")
     assert (project / "src" / package).is_dir(), f"unexpected package layout in {project} ({context['package_name']})"
-    venv = cfg.venv or cfg.work / "venv"
+    venv = venv or cfg.venv or cfg.work / "venv"
     log(f"baked {project}; installing its lockfile into {venv} (uv)")
     if not (venv / "bin" / "python").exists():
         subprocess.run(["uv", "venv", "-q", "-p", python311(), str(venv)], check=True)
@@ -185,6 +190,19 @@ def bake(cfg: Config) -> Baked:
     subprocess.run(["uv", "pip", "install", "-q", "-p", str(venv / "bin/python"), "--no-deps", "-e", str(project)],
                    check=True)
     return Baked(project, package, venv, Runner(cfg.work, venv))
+
+
+def bake_baseline(cfg: Config) -> tuple[Baked, str]:
+    """The template as of ``cfg.baseline`` (git archive), baked and installed into its own venv."""
+    ref = cfg.baseline or "main"
+    sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=TEMPLATE, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    tree = cfg.work / f"template-{sha}"
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=TEMPLATE, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return bake(cfg, tree, name=f"baked-{sha}", venv=cfg.work / f"venv-{sha}"), sha
 
 
 def python311() -> str:
@@ -363,6 +381,118 @@ def bench_loop(cfg: Config, b: Baked) -> dict[str, Any]:
         if not cfg.keep:
             shutil.rmtree(snapshot, ignore_errors=True)
             shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+# ----------------------------------------------------------------------------- the check job, as the workflow runs it
+
+EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def _expression(text: str, context: dict[str, str]) -> str:
+    """GitHub's `a || b || 'x'` for the names a scheduled run defines (the rest are empty)."""
+    def one(expr: str) -> str:
+        value = ""
+        for term in (t.strip() for t in expr.split("||")):
+            if term[:1] == "'" and term[-1:] == "'":
+                value = term[1:-1]
+            elif term in ("true", "false"):
+                value = term
+            else:
+                value = context.get(term, "")
+            if value not in ("", "false", "0"):
+                return value
+        return value
+    return EXPR.sub(lambda m: one(m.group(1)), str(text))
+
+
+def check_job(project: Path, as_of: dt.date) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, script, env) of every step of retrain.yml's check job after the setup action, as a
+    scheduled run with ``vars.RETRAIN_AS_OF`` set would run them: read from the workflow file, so
+    the benchmark measures what the workflow runs."""
+    import yaml
+
+    workflow = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
+    context = {"github.event_name": "schedule", "vars.RETRAIN_AS_OF": as_of.isoformat()}
+    env = {k: _expression(v, context) for k, v in (workflow.get("env") or {}).items()}
+    steps = workflow["jobs"]["check"]["steps"]
+    setup = next(i for i, step in enumerate(steps) if step.get("uses") == "./.github/actions/setup")
+    out = []
+    for step in steps[setup + 1:]:
+        if "run" not in step:
+            continue  # upload-artifact: not part of the check's cost
+        step_env = {**env, **{k: _expression(v, context) for k, v in (step.get("env") or {}).items()}}
+        out.append((step.get("name") or step["run"].splitlines()[0], step["run"], step_env))
+    return out
+
+
+def run_check_job(b: Baked, project: Path, as_of: dt.date, label: str, compiled: bool) -> dict[str, Any]:
+    """One run of the check job's steps, each a bash process as on a runner; the wall of the whole sequence."""
+    scratch = Path(tempfile.mkdtemp(prefix="gh-", dir=b.runner.work))
+    extra = {"GITHUB_OUTPUT": str(scratch / "output"), "GITHUB_STEP_SUMMARY": str(scratch / "summary"),
+             "GITHUB_EVENT_NAME": "schedule"}
+    if not compiled:
+        # No bytecode: an empty pycache prefix hides the venv's .pyc files, and nothing is written.
+        extra.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(scratch / "no-pyc"))
+    steps = []
+    for name, script, env in check_job(project, as_of):
+        m = b.runner.measure(f"{label}-{name}", ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                             project, env=b.runner.env(**env, **extra))
+        steps.append({"name": name, "wall": m.wall, "peak_rss_mb": m.peak_rss_mb})
+    shutil.rmtree(scratch, ignore_errors=True)
+    decision = json.loads((project / "reports/decision.json").read_text())
+    return {"wall": round(sum(s["wall"] for s in steps), 3), "steps": steps, "retrain": decision["retrain"],
+            "reason": decision["reason"],
+            "evaluated": [t["name"] for t in decision["triggers"] if t["evaluated"]],
+            "html": (project / "reports/drift/drift_report.html").exists()}
+
+
+def check_champion(b: Baked, cfg: Config, history: int, per_day: int) -> tuple[Path, dt.date]:
+    """A project whose main pins a champion trained on ``history`` days; the check runs 8 days later."""
+    champion_end = dt.date(2026, 3, 1)  # the demo's drift onset is 2026-03-15: every day here is before it
+    start = champion_end - dt.timedelta(days=history - 1)
+    updates: dict[str, Any] = {"data.start_date": start.isoformat(), "data.end_date": champion_end.isoformat(),
+                               "data.demo.rows_per_day": per_day}
+    if per_day != 300:
+        # Volume is the one rule stated in rows: scale it with the rows per day, or every day is a
+        # retrain day (the measured day must be quiet). Every other parameter keeps its default.
+        updates["decide.triggers.volume.min_new_rows"] = 10000 * per_day // 300
+    project = make_champion(b, cfg.work / f"{b.project.parent.name}-check-{history}-{per_day}", updates, champion_end)
+    return project, champion_end + dt.timedelta(days=8)  # past the 7-day cooldown
+
+
+def bench_check(cfg: Config, b: Baked, progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    builds: list[tuple[str, Baked]] = [("new", b)]
+    baseline_sha = None
+    if cfg.baseline:
+        base, baseline_sha = bake_baseline(cfg)
+        builds.append((baseline_sha, base))
+    results: dict[str, Any] = {"baseline": baseline_sha, "cases": {}}
+    history_per_day_first = cfg.check_cases[0]
+    for history, per_day in cfg.check_cases:
+        key = f"{history}d x {per_day}"
+        case: dict[str, Any] = {"history_days": history, "rows_per_day": per_day}
+        for who, build in builds:
+            log(f"check: {who}, {history} days x {per_day} rows/day")
+            champion, as_of = check_champion(build, cfg, history, per_day)
+            case["steps_" + ("new" if who == "new" else "baseline")] = [n for n, _, _ in check_job(champion, as_of)]
+            for compiled in (True, False):
+                if who != "new" and not compiled and history_per_day_first != (history, per_day):
+                    continue  # the baseline without bytecode: the first case only (minutes per run)
+                reps = cfg.reps if who == "new" else cfg.heavy_reps
+                runs = []
+                for rep in range(reps):
+                    work = copy_project(champion, cfg.work / f"check-run-{who}")
+                    runs.append(run_check_job(build, work, as_of, f"check-{who}-{history}-{per_day}-"
+                                              f"{'pyc' if compiled else 'nopyc'}-{rep}", compiled))
+                best = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+                best["walls"] = [r["wall"] for r in runs]
+                case[f"{'new' if who == 'new' else 'baseline'}_{'pyc' if compiled else 'nopyc'}"] = best
+            if not cfg.keep:
+                shutil.rmtree(champion, ignore_errors=True)
+        results["cases"][key] = case
+        if progress is not None:
+            progress(results)  # an interrupted run still reports the cases it finished
     return results
 
 
@@ -549,7 +679,28 @@ def cause_repro(results: dict[str, Any]) -> str:
             "(hashes come from DVC's state database; `data/raw` holds one Parquet file per day).")
 
 
+def cause_check(results: dict[str, Any], key: str | None = None) -> str:
+    cases = (results.get("check") or {}).get("cases") or {}
+    if not cases:
+        return ""
+    case = cases[key] if key else next(iter(cases.values()))
+    first = next(iter(cases.values()))
+    steps = ", ".join(f"{s['name'].split(' (')[0]} {fmt_s(s['wall'])}" for s in case["new_pyc"]["steps"])
+    load = (results.get("machine") or {}).get("load_average_start")
+    text = f"Steps: {steps}. "
+    if key:
+        grew = case["new_pyc"]["wall"] - first["new_pyc"]["wall"]
+        text += (f"{fmt_s(grew)} more than at {first['history_days']} d × {first['rows_per_day']}: what still grows "
+                 "is reading the newest days' partitions (decay windows, drift window: rows per day) and listing "
+                 "one summary per day of history. ")
+    text += ("The floor is one Python process importing pandas, pyarrow and scikit-learn (the champion is "
+             "unpickled to score the decay windows)" + (f"; the machine's load average was {load} at the start"
+                                                         if load else "") + ".")
+    return text
+
+
 CAUSES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "check": cause_check,
     "noop": cause_noop,
     "loop_100000": lambda r: cause_loop(r, "100000"),
     "loop_1000000": lambda r: cause_loop(r, "1000000"),
@@ -578,6 +729,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(key: str, name: str, target: str, measured: str, met: bool | None) -> None:
         rows.append({"key": key, "name": name, "target": target, "measured": measured, "met": met})
 
+    check = (results.get("check") or {}).get("cases") or {}
+    if check:
+        first = next(iter(check.values()))
+        base = first.get("baseline_pyc")
+        new = first["new_pyc"]
+        quiet = all(not c["new_pyc"]["retrain"] for c in check.values())
+        add("check", f"daily check job as retrain.yml runs it ({first['history_days']} d × "
+            f"{first['rows_per_day']} rows/day, bytecode compiled)", "≤ 5 s",
+            f"{fmt_s(new['wall'])}" + (f" (was {fmt_s(base['wall'])} at `{results['check']['baseline']}`)"
+                                       if base else "") + ("" if quiet else " (a trigger fired!)"),
+            new["wall"] <= 5 and quiet)
+        add("check_nopyc", "the same without bytecode (PYTHONDONTWRITEBYTECODE, no .pyc)", "reported",
+            f"{fmt_s(first['new_nopyc']['wall'])}" + (f" (was {fmt_s(first['baseline_nopyc']['wall'])})"
+                                                     if first.get("baseline_nopyc") else ""), True)
+        for key, c in list(check.items())[1:]:
+            ratio = c["new_pyc"]["wall"] / new["wall"]
+            was = (f"; was ×{c['baseline_pyc']['wall'] / base['wall']:.2f} ({fmt_s(c['baseline_pyc']['wall'])})"
+                   if base and c.get("baseline_pyc") else "")
+            add(f"check_growth_{key}", f"daily check at {c['history_days']} d × {c['rows_per_day']} rows/day",
+                "≤ 1.2 × the first case", f"{fmt_s(c['new_pyc']['wall'])} (×{ratio:.2f}){was}", ratio <= 1.2)
     noop = results.get("noop") or {}
     if noop:
         worst = max(v["wall"] for v in noop.values())
@@ -630,6 +801,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add("install_warm", "environment from lockfile, uv warm cache", "≤ 10 s", fmt_s(inst["uv-warm"]["wall"]),
             inst["uv-warm"]["wall"] <= 10)
     for row in rows:
+        if row["key"].startswith("check_growth_"):
+            row["cause"] = "" if row["met"] else cause_check(results, row["key"].removeprefix("check_growth_"))
+            continue
         explain = CAUSES.get(row["key"])
         row["cause"] = "" if row["met"] or explain is None else explain(results)
     return rows
@@ -678,6 +852,46 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     notes = results.get("notes") or []
     if notes:
         lines += ["", *notes]
+    check = results.get("check")
+    if check and check.get("cases"):
+        base = check.get("baseline")
+        first = next(iter(check["cases"].values()))
+        lines += ["", "## 0. The daily check job, as `retrain.yml` runs it", "",
+                  "Every step of the `check` job after the setup action, read from the baked project's",
+                  "`.github/workflows/retrain.yml` (so the figure cannot drift from what runs) and run as a runner",
+                  "runs it: one `bash -eo pipefail` process per step, the workflow's `env:` evaluated for a scheduled",
+                  "run with `vars.RETRAIN_AS_OF` set. The champion was trained on the whole history (default",
+                  "`split.max_train_days: 0`) and committed the day after its data; the check runs 8 days later, past",
+                  "the cooldown, before the demo's drift onset, so no trigger fires. Default params, except that",
+                  "`decide.triggers.volume.min_new_rows` scales with rows per day (else at 30,000 rows/day every day",
+                  "is a retrain day). *pyc*: the venv's compiled bytecode; *no pyc*: `PYTHONDONTWRITEBYTECODE=1`",
+                  "and an empty `PYTHONPYCACHEPREFIX`, so every step compiles every module it imports."
+                  + (f" *was*: the same job of template commit `{base}`, in the same run." if base else ""), ""]
+        lines += [f"Steps now: {', '.join(f'`{n}`' for n in first['steps_new'])}."]
+        if base:
+            lines += [f"Steps at `{base}`: {', '.join(f'`{n}`' for n in first['steps_baseline'])}."]
+        lines.append("")
+        headers = ["history × rows/day", "now (pyc)", "now (no pyc)"]
+        if base:
+            headers += ["was (pyc)", "was (no pyc)"]
+        headers += ["per step now (pyc)", "decision", "HTML"]
+        body = []
+        for c in check["cases"].values():
+            row = [f"{c['history_days']} d × {c['rows_per_day']:,}", f"**{fmt_s(c['new_pyc']['wall'])}**",
+                   fmt_s(c["new_nopyc"]["wall"])]
+            if base:
+                row += [fmt_s(_get(c, "baseline_pyc", "wall")), fmt_s(_get(c, "baseline_nopyc", "wall"))]
+            row += [", ".join(fmt_s(s["wall"]) for s in c["new_pyc"]["steps"]),
+                    ("retrain" if c["new_pyc"]["retrain"] else "no retrain") + f" ({len(c['new_pyc']['evaluated'])}"
+                    " triggers evaluated)", "yes" if c["new_pyc"]["html"] else "no"]
+            body.append(row)
+        lines += table(headers, body)
+        if base:
+            lines += ["", f"Per step at `{base}` (pyc):", ""]
+            lines += table(["history × rows/day", *check["cases"][next(iter(check["cases"]))]["steps_baseline"]],
+                           [[f"{c['history_days']} d × {c['rows_per_day']:,}",
+                             *(fmt_s(s["wall"]) for s in c["baseline_pyc"]["steps"])]
+                            for c in check["cases"].values() if c.get("baseline_pyc")])
     noop = results.get("noop")
     if noop:
         lines += ["", "## 1. Daily no-op check (`decide`, no trigger fires)", "",
@@ -776,10 +990,9 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     missing = results.get("not_measured") or []
     if missing:
         lines += ["", "## Not measured in this run", "", *(f"- {x}" for x in missing)]
-    # Plain text, not a link: the raw file is not committed (a link would be broken on GitHub
-    # and fails the docs site's strict build).
-    lines += ["", f"Raw figures (every repetition): `{results.get('raw_path', 'benchmarks.json')}` (written by the "
-              "run, not committed); logs of every command stay in the work directory with `--keep`.", ""]
+    lines += ["", f"Raw figures (every repetition): [`{results.get('raw_path', 'benchmarks.json')}`]"
+              f"({results.get('raw_path', 'benchmarks.json')}); logs of every command stay in the work directory "
+              "with `--keep`.", ""]
     return "\n".join(lines)
 
 
@@ -823,6 +1036,10 @@ def parse(argv: list[str] | None) -> Config:
                    help="repetitions for the 1M-row loop, full-data Evidently and cold/pip installs (full 1, smoke 1)")
     p.add_argument("--sizes", help="loop sizes in rows, comma-separated (full 10000,100000,1000000; smoke 10000)")
     p.add_argument("--history", help="no-op history lengths in days (full 30,180; smoke 30)")
+    p.add_argument("--check-cases", help="check job cases DAYSxROWS_PER_DAY, comma-separated "
+                   "(full 30x300,1095x300,30x30000; smoke 30x300)")
+    p.add_argument("--baseline", help="git ref of the template whose check job is measured beside this one "
+                   "(full: main; smoke: none)")
     p.add_argument("--drift-rows", type=int, help="rows per drift frame (full 1000000; smoke 5000)")
     p.add_argument("--breakdown-rows", type=int,
                    help="loop size at which each stage is also timed alone (full 100000; smoke 0 = off)")
@@ -859,6 +1076,9 @@ def parse(argv: list[str] | None) -> Config:
         work=work,
         keep=a.keep or a.work is not None,
         venv=a.venv.resolve() if a.venv else None,
+        check_cases=[(int(d), int(r)) for d, r in (c.split("x") for c in (
+            a.check_cases or ("30x300,1095x300,30x30000" if full else "30x300")).split(","))],
+        baseline=a.baseline if a.baseline is not None else ("main" if full else None),
     )
 
 
@@ -890,7 +1110,8 @@ def render_only(argv: list[str]) -> int:
     cfg = Config(mode=c["mode"], reps=c["reps"], loop_sizes=c["loop_sizes"], heavy_reps=c["heavy_reps"],
                  breakdown_rows=c.get("breakdown_rows", 0), noop_history=c["noop_history"],
                  drift_rows=c["drift_rows"], installs=c["installs"], sections=c["sections"], out_dir=a.out_dir,
-                 work=Path(c["work"]))
+                 work=Path(c["work"]), check_cases=[tuple(x) for x in c.get("check_cases", [])],
+                 baseline=c.get("baseline"))
     png = a.out_dir / "benchmarks.png"
     has_plot = plot(sys.executable, a.render, png) if results.get("loop") else False
     results["raw_path"] = os.path.relpath(a.render, a.out_dir)
@@ -914,11 +1135,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(cfg).items()}}
     missing: list[str] = []
     jobs: dict[str, Callable[[Config, Baked], dict[str, Any]]] = {
-        "noop": bench_noop, "loop": bench_loop, "drift": bench_drift, "install": bench_install}
+        "check": bench_check, "noop": bench_noop, "loop": bench_loop, "drift": bench_drift, "install": bench_install}
     failed = False
+    def check_progress(partial: dict[str, Any]) -> None:
+        results["check"] = partial
+        write_outputs(cfg, b, results, load_start, started)
+
     for name in cfg.sections:
         try:
-            results[name] = jobs[name](cfg, b)
+            results[name] = bench_check(cfg, b, check_progress) if name == "check" else jobs[name](cfg, b)
         except Exception as exc:  # keep measuring the rest; say exactly what is missing
             failed = True
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -91,7 +91,17 @@ def make_env(root: Path, python: str) -> BakedEnv:
 
 @pytest.fixture(scope="session")
 def baked_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BakedEnv]:
-    """The shared venv (``BAKED_VENV`` reuses one across runs, as CI does)."""
+    """The shared venv (``BAKED_VENV`` reuses one across runs, as CI does).
+
+    Baked projects are installed into it editable, and a project's name is the same in every
+    default bake: two pytest-xdist workers sharing one venv would re-point each other's install.
+    So each worker gets its own (``BAKED_VENV-gw0``, ...), built from uv's cache in seconds;
+    tests inside one worker run one at a time.
+    """
     given = os.environ.get("BAKED_VENV")
-    root = Path(given) if given else tmp_path_factory.mktemp("baked-venv") / "venv"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if given:
+        root = Path(f"{given}-{worker}") if worker else Path(given)
+    else:
+        root = tmp_path_factory.mktemp("baked-venv") / "venv"
     yield make_env(root, f"{sys.version_info.major}.{sys.version_info.minor}")

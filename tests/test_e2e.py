@@ -41,7 +41,10 @@ def quality_gates(project: Path, env: BakedEnv) -> None:
     run([env.python, "-m", "ruff", "check", "src", "tests"], cwd=project, env=e)
     run([env.python, "-m", "ruff", "format", "--check", "--diff", "src"], cwd=project, env=e, check=False)
     run([env.python, "-m", "mypy"], cwd=project, env=e)
-    result = run([env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=e, timeout=1800)
+    # -m "": the default tier and the slow one (the demo walk-through)
+    result = run(
+        [env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", ""], cwd=project, env=e, timeout=1800
+    )
     assert " passed" in result.stdout and " failed" not in result.stdout
 
 
@@ -65,10 +68,12 @@ def default_project(cookies_session: Any, baked_env: BakedEnv) -> Path:
     return project
 
 
+@pytest.mark.xdist_group("e2e-default")  # one bake and install for both
 def test_default_project_passes_its_own_quality_gates(default_project: Path, baked_env: BakedEnv) -> None:
     quality_gates(default_project, baked_env)
 
 
+@pytest.mark.xdist_group("e2e-default")  # one bake and install for both
 def test_default_project_pipeline_end_to_end(default_project: Path, baked_env: BakedEnv) -> None:
     project, env = default_project, baked_env
     e = env.env()

@@ -332,6 +332,7 @@ def promoted(tmp_path_factory: pytest.TempPathFactory, baked_venv: Path) -> Iter
         yield h, stub, runs
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository, run in order on one worker
 def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubStub, list]) -> None:
     h, _stub, runs = promoted
     for result in runs:
@@ -353,6 +354,7 @@ def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubS
     assert "model-v2" in runs[1].output and "HEAD is already tagged model-v2" in runs[2].output
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository, run in order on one worker
 def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harness, GitHubStub, list]) -> None:
     h, stub, _runs = promoted
     result = h.act(
@@ -377,6 +379,7 @@ def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harnes
     assert "Roll back" in pulls[0]["body"] or "Roll back" in pulls[0]["title"]
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository, run in order on one worker
 def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
     """Not one of a-g, but the fifth workflow is run too: predictions from main's model, and nothing else changed."""
     h, _stub, _runs = promoted

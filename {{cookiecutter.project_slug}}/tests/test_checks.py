@@ -94,12 +94,17 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
 {%- if cookiecutter.model_task == "classification" %}
 
 
-def test_label_balance(batch: pd.DataFrame, params: Params) -> None:
+def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch[target] = 0
     batch.loc[0, target] = 1
-    messages = failures(check(batch, params))
+    assert check(batch, params).passed  # one quiet day is not bad data
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    messages = failures(window)
     assert any("label balance (smallest class share) expected >= 0.02, observed 0.0083" in m for m in messages)
+    batch[target] = 0
+    window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
+    assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
 
 
 {%- else %}
@@ -120,3 +125,65 @@ def test_report_renders_json_and_markdown(batch: pd.DataFrame, params: Params, t
     write_report(tmp_path / "r.json", tmp_path / "r.md", report.to_dict(), report.to_markdown())
     assert '"passed": false' in (tmp_path / "r.json").read_text()
     assert "| `region` | allowed categories |" in (tmp_path / "r.md").read_text()
+
+
+def _days(params: Params, n: int) -> list[pd.DataFrame]:
+    source = make_source(params)
+    return [source.fetch(dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(n)]
+
+
+def _spoil(parts: list[pd.DataFrame], seed: int) -> list[pd.DataFrame]:
+    """Nulls, out-of-range values, unknown categories and duplicates scattered over the days."""
+    rng = np.random.default_rng(seed)
+    spoilt = []
+    for original in parts:
+        part = original.copy()
+        rows = rng.choice(len(part), size=3, replace=False)
+        part.loc[rows[0], "usage_hours"] = np.nan
+        part.loc[rows[1], "monthly_charges"] = float(rng.choice([-5.0, 2000.0, 50.0]))
+        part.loc[rows[2], "plan"] = str(rng.choice(["basic", "gold", "platinum"]))
+        if rng.random() < 0.3:
+            part = pd.concat([part, part.iloc[:2]], ignore_index=True)
+        spoilt.append(part)
+    return spoilt
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_window_from_day_summaries_equals_the_window_reread(params: Params, seed: int) -> None:
+    """Merging per-day summaries gives the very report the concatenated window gives."""
+    from {{ cookiecutter.package_name }}.core.checks import (
+        PartitionSummary,
+        check_summary,
+        merge_summaries,
+        summarize,
+    )
+
+    parts = _spoil(_days(params, 6), seed) if seed else _days(params, 6)
+    summaries = [PartitionSummary.from_dict(summarize(p, params.checks, params.project).to_dict()) for p in parts]
+    merged = merge_summaries(summaries)
+    from_summaries = check_summary(merged, params.checks, params.project, "window", scope="window")
+    reread = run_checks(pd.concat(parts, ignore_index=True), params.checks, params.project, "window", scope="window")
+    assert from_summaries.to_dict() == reread.to_dict()
+
+
+def test_summaries_of_days_that_differ_still_judge_the_window(params: Params) -> None:
+    """A dtype change between days fails the window's dtype rule; duplicates across days need the exact count."""
+    from {{ cookiecutter.package_name }}.core.checks import (
+        check_summary,
+        merge_summaries,
+        summarize,
+    )
+
+    a, b = _days(params, 2)
+    b = b.assign(age=b["age"].astype(float) + 0.5)
+    merged = merge_summaries([summarize(a, params.checks, params.project), summarize(b, params.checks, params.project)])
+    report = check_summary(merged, params.checks, params.project, "window", scope="window")
+    assert "column 'age': dtype expected integer, observed int64|float64 with fractional values" in failures(report)
+    no_date = params.checks.model_copy(update={"duplicate_subset": ("customer_id",)})
+    a, b = _days(params, 2)
+    b = pd.concat([b, a.head(3)], ignore_index=True)
+    merged = merge_summaries(
+        [summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
+        duplicates=int(pd.concat([a, b]).duplicated(subset=["customer_id"]).sum()),
+    )
+    assert merged.duplicates == 3

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,22 @@ def test_advance_keeps_comments(tmp_path: Path) -> None:
 def test_split_without_data_says_what_to_do(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(project), "split"]) == 2
     assert "run ingest first" in capsys.readouterr().err
+
+
+def test_remote_pull_targets_keep_only_what_dvc_lock_pins(tmp_path: Path) -> None:
+    """The check job pulls a few outputs; one an older champion's lock lacks is skipped, not an error."""
+    from {{ cookiecutter.package_name }}.cli.workflow import _pinned
+
+    lock = {
+        "schema": "2.0",
+        "stages": {
+            "ingest": {"outs": [{"path": "data/raw", "md5": "a.dir"}]},
+            "train": {"outs": [{"path": "models/model.joblib", "md5": "b"}]},
+        },
+    }
+    (tmp_path / "dvc.lock").write_text(json.dumps(lock))
+    wanted = ["data/raw", "models/model.joblib", "data/processed/drift_reference.parquet"]
+    assert _pinned(tmp_path, wanted) == ["data/raw", "models/model.joblib"]
 
 
 COMMAND_STARTS = ("::", "##[")

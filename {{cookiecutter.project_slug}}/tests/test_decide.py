@@ -43,12 +43,13 @@ def champion_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for stage in ["ingest", "validate", "split", "train", "evaluate"]:
         extra = ["--no-track"] if stage in ("train", "evaluate") else []
         assert main(["--root", str(root), stage, *extra]) == 0, stage
-    model = root / "models/model.joblib"
-    md5 = hashlib.md5(model.read_bytes(), usedforsecurity=False).hexdigest()
-    cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
-    cache.parent.mkdir(parents=True)
-    shutil.copy(model, cache)
-    outs = [{"path": "models/model.joblib", "md5": md5}]
+    outs = []
+    for path in ("models/model.joblib", "data/processed/drift_reference.parquet"):  # as `dvc commit` would
+        md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
+        cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / path, cache)
+        outs.append({"path": path, "md5": md5})
     lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}
     (root / "dvc.lock").write_text(json.dumps(lock))
     git(root, "init", "-q", "-b", "main")

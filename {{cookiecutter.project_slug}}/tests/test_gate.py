@@ -296,6 +296,82 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     assert "gate: PROMOTE" in capsys.readouterr().out
 
 
+def _paired(n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A classification and a regression holdout where the candidate is a little better."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n).astype(float)
+    base = 1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1.5, n))))
+    cand = np.clip(base + rng.normal(0, 0.05, n), 0.01, 0.99)
+    champ = np.clip(base + rng.normal(0, 0.08, n), 0.01, 0.99)
+    yr = rng.normal(50, 10, n)
+    return {
+        "classification": (y, cand, champ),
+        "regression": (yr, yr + rng.normal(0, 5, n), yr + rng.normal(0.5, 5.3, n)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("metric", "task"),
+    [
+        ("roc_auc", "classification"),
+        ("log_loss", "classification"),
+        ("accuracy", "classification"),
+        ("brier", "classification"),
+        ("rmse", "regression"),
+        ("mae", "regression"),
+        ("r2", "regression"),
+    ],
+)
+def test_analytic_interval_agrees_with_the_bootstrap(metric: str, task: str) -> None:
+    """DeLong / normal / delta-method intervals land where 2,000 paired bootstrap resamples do."""
+    from {{ cookiecutter.package_name }}.core.gate import analytic_interval
+
+    y, cand, champ = _paired(5000, 2)[task]
+    analytic = analytic_interval(metric, y, cand, champ, threshold=0.5, confidence=0.95)
+    assert analytic is not None
+    low, high, _ = paired_bootstrap(y, cand, champ, metric, threshold=0.5, resamples=2000, confidence=0.95, seed=0)
+    width = high - low
+    assert abs(analytic[0] - low) < 0.1 * width, (analytic, (low, high))
+    assert abs(analytic[1] - high) < 0.1 * width, (analytic, (low, high))
+
+
+def test_midranks_and_auc_handle_ties_like_scipy_and_sklearn() -> None:
+    from scipy.stats import rankdata
+    from sklearn.metrics import roc_auc_score
+
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric, midranks
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 7, 500).astype(float)
+    assert np.array_equal(midranks(values), rankdata(values))
+    y = rng.integers(0, 2, 500)
+    for scores in (values, rng.random(500)):  # heavy ties, none
+        assert get_metric("roc_auc")(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+    assert np.isnan(get_metric("roc_auc")(np.ones(5), rng.random(5)))
+
+
+def test_gate_records_its_interval_method() -> None:
+    """auto: DeLong for roc_auc; `gate.interval: bootstrap` keeps the resampling."""
+    from {{ cookiecutter.package_name }}.core.gate import improvement_interval
+
+    y, cand, champ = _paired(600, 5)["classification"]
+    default = params().gate
+    auto = default.model_copy(update={"bootstrap": default.bootstrap.model_copy(update={"resamples": 100})})
+    low, high, method, used = improvement_interval(y, cand, champ, "roc_auc", threshold=0.5, gate=auto)
+    assert method.startswith("DeLong")
+    assert used is None
+    assert low < high
+    forced = auto.model_copy(update={"interval": "bootstrap"})
+    *_, method, used = improvement_interval(y, cand, champ, "roc_auc", threshold=0.5, gate=forced)
+    assert method.startswith("paired bootstrap")
+    assert used == forced.bootstrap.resamples
+    from {{ cookiecutter.package_name }}.core.gate import analytic_interval
+
+    # no closed form for f1 or average_precision: improvement_interval falls back to the bootstrap
+    assert analytic_interval("f1", y, cand, champ, threshold=0.5, confidence=0.95) is None
+    assert analytic_interval("average_precision", y, cand, champ, threshold=0.5, confidence=0.95) is None
+
+
 def test_params_changed_without_repro_is_stale_for_gate_and_report(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

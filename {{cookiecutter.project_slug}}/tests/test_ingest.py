@@ -67,3 +67,45 @@ def test_quarantine_days_outside_window_do_not_block(project: Path) -> None:
     (project / "data/quarantine").mkdir(parents=True)
     (project / "data/quarantine/2025-12-01.parquet").write_bytes(b"")
     assert main(["--root", str(project), "ingest", "--end", str(dt.date(2026, 1, 3))]) == 0
+
+
+def test_validate_merges_the_day_summaries_ingest_wrote(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's checks read each day's summary, not the day: flat in history, same report."""
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}.config import load_params
+    from {{ cookiecutter.package_name }}.core.checks import run_checks
+    from {{ cookiecutter.package_name }}.jobs.split import load_window
+
+    assert main(["--root", str(project), "ingest"]) == 0
+    params = load_params(project / "params.yaml")
+    raw = project / params.data.raw_dir
+    assert len(list(raw.glob("*.summary.json"))) == len(list(raw.glob("*.parquet"))) == 20
+    reread = run_checks(
+        load_window(params, project),
+        params.checks,
+        params.project,
+        subject=f"{params.data.start_date}..{params.data.end_date}",
+        scope="window",
+        expected=params.features.all,
+    ).to_dict()
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validate read a partition although its summary was there")
+
+    monkeypatch.setattr(pd, "read_parquet", no_reading)
+    assert main(["--root", str(project), "validate"]) == 0
+    assert json.loads((project / "reports/data_checks.json").read_text()) == reread
+
+
+def test_missing_or_stale_summaries_are_rebuilt_by_ingest(project: Path) -> None:
+    assert main(["--root", str(project), "ingest"]) == 0
+    raw = project / "data/raw"
+    (raw / "2026-01-03.summary.json").unlink()
+    stale = raw / "2026-01-04.summary.json"
+    stale.write_text(stale.read_text().replace('"signature": "', '"signature": "old'))
+    assert main(["--root", str(project), "validate"]) == 0  # validate copes, and writes nothing into data/raw
+    assert not (raw / "2026-01-03.summary.json").exists()
+    assert main(["--root", str(project), "ingest"]) == 0  # ingest owns data/raw: it rebuilds them
+    assert (raw / "2026-01-03.summary.json").exists()
+    assert '"signature": "old' not in stale.read_text()

@@ -22,6 +22,10 @@ REGRESSION_METRICS = ("rmse", "mae", "r2")
 DEFAULT_PARAMS_FILE = "params.yaml"
 
 
+# libyaml's C parser when PyYAML has it (about 10x faster), else the pure-Python one: same results.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ConfigError(ValueError):
     """params.yaml is missing, unreadable or invalid. The message names the key."""
 
@@ -34,7 +38,12 @@ class ProjectParams(Strict):
     task: Task
     target: str
     date_column: str = "event_date"
-    id_column: str = "customer_id"
+    id_column: str | None = "customer_id"  # null: the data has no id column
+
+    @field_validator("id_column", mode="before")
+    @classmethod
+    def _no_id(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class DemoSourceParams(Strict):
@@ -45,10 +54,29 @@ class DemoSourceParams(Strict):
     bad_days: tuple[dt.date, ...] = ()
 
 
+ColumnType = Literal["numeric", "integer", "string", "category", "date", "bool"]
+
+
+class CsvOptions(Strict):
+    """How CSV files are parsed (pandas.read_csv options)."""
+
+    sep: str = ","
+    decimal: str = "."
+    thousands: str | None = None
+    encoding: str = "utf-8"
+    na_values: tuple[str, ...] = ()
+    skiprows: int = Field(0, ge=0)
+
+
 class FileSourceParams(Strict):
     path: str = "data/external/*.parquet"
     format: Literal["auto", "csv", "parquet"] = "auto"
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    # column -> type applied when reading (integer-coded categories: `category`)
+    dtypes: dict[str, ColumnType] = Field(default_factory=dict)
+    # strptime format of project.date_column and of `date` columns, e.g. "%d/%m/%Y"; null = ISO / inferred
+    date_format: str | None = None
+    csv: CsvOptions = CsvOptions()
 
 
 class DataParams(Strict):
@@ -67,30 +95,67 @@ class DataParams(Strict):
         return self
 
 
+def _as_text(value: Any) -> Any:
+    """Category values and label classes compare as text; integer codes may be written as numbers."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in value)
+    return value
+
+
 class ColumnRule(Strict):
-    dtype: Literal["numeric", "integer", "string", "category", "date", "bool"]
+    """Rules for one column, per batch and on the window. Any rule set to null is off."""
+
+    dtype: ColumnType | None = None
     required: bool = True
-    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
+    enabled: bool = True  # false: the column is declared (not "unexpected") but never checked
+    max_null_share: float | None = Field(0.0, ge=0.0, le=1.0)
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] | None = None
 
+    @field_validator("allowed", mode="before")
+    @classmethod
+    def _allowed_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+
 
 class LabelRule(Strict):
-    max_null_share: float = Field(0.0, ge=0.0, le=1.0)
-    # classification: every class must hold at least this share of rows
-    min_class_share: float = Field(0.0, ge=0.0, le=0.5)
-    # regression: plausible range of the label
+    max_null_share: float | None = Field(0.0, ge=0.0, le=1.0)  # per batch and window
+    # classification, on the WINDOW: classes present and the smallest class's share
+    min_classes: int | None = Field(2, ge=1)
+    min_class_share: float | None = Field(0.0, ge=0.0, le=0.5)
+    # classification, per BATCH: off by default (a quiet day with one class is not bad data)
+    batch_min_classes: int | None = Field(None, ge=1)
+    batch_min_class_share: float | None = Field(None, ge=0.0, le=0.5)
+    # classification: the expected classes (as text); a label outside them fails. null = any
+    classes: tuple[str, ...] | None = None
+
+    @field_validator("classes", mode="before")
+    @classmethod
+    def _classes_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+
+    # regression: plausible range of the label (per batch and window)
     min: float | None = None
     max: float | None = None
 
 
+class WindowRules(Strict):
+    """Rules on the assembled window only (validate)."""
+
+    min_rows: int = Field(0, ge=0)
+    # days with no rows are always reported; fail when a run of them is longer than this (null: report only)
+    max_gap_days: int | None = Field(None, ge=0)
+
+
 class ChecksParams(Strict):
-    min_rows: int = Field(1, ge=0)
+    strict: bool = False  # undeclared columns: a warning (false) or a failure (true)
+    min_rows: int = Field(1, ge=0)  # per batch: an empty or header-only batch fails it
     duplicate_subset: tuple[str, ...] = ()
-    max_duplicate_share: float = Field(0.0, ge=0.0, le=1.0)
+    max_duplicate_share: float | None = Field(0.0, ge=0.0, le=1.0)
     label: LabelRule = LabelRule()
-    columns: dict[str, ColumnRule]
+    window: WindowRules = WindowRules()
+    columns: dict[str, ColumnRule] = Field(default_factory=dict)
 
 
 class SplitParams(Strict):
@@ -237,6 +302,8 @@ class GateParams(Strict):
     min_holdout_rows: int = Field(default=200, ge=1)
     required_improvement: float = Field(default=0.0, description="lower CI bound of the primary metric's improvement")
     bootstrap: BootstrapParams = BootstrapParams()
+    # auto: closed-form paired interval where one exists (DeLong for roc_auc, ...), else the bootstrap
+    interval: Literal["auto", "bootstrap"] = "auto"
     metrics: dict[str, MetricRule] = Field(default_factory=dict)
 
 
@@ -282,6 +349,16 @@ class Params(Strict):
         for name in self.features.all:
             if name in special:
                 raise ValueError(f"features: {name!r} is the target or date column and cannot be a feature")
+        if self.project.id_column and self.project.id_column in self.features.all:
+            raise ValueError(f"features: {self.project.id_column!r} is project.id_column and cannot be a feature")
+        if len(set(self.checks.duplicate_subset)) != len(self.checks.duplicate_subset):
+            raise ValueError("checks.duplicate_subset: a column is listed twice")
+        label = self.checks.label
+        if label.classes is not None and label.min_classes is not None and label.min_classes > len(label.classes):
+            raise ValueError(
+                f"checks.label.min_classes ({label.min_classes}) exceeds the {len(label.classes)} classes "
+                "listed in checks.label.classes"
+            )
         return self
 
 
@@ -310,7 +387,7 @@ def parse_params(raw: Any, source: str = DEFAULT_PARAMS_FILE) -> Params:
 def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found (run from the project root or pass --params)") from None
     except yaml.YAMLError as exc:

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from ..config import SAFE_LOADER
+
 MODEL_PATH = "models/model.joblib"
 
 
@@ -47,7 +49,7 @@ def resolve(root: Path, ref: str, model_path: str = MODEL_PATH) -> ChampionRef:
     shown = _git(root, "show", f"{sha}:dvc.lock")
     if shown.returncode != 0:
         return ChampionRef(ref, sha, None, f"{ref} has no dvc.lock: no champion yet")
-    lock = yaml.safe_load(shown.stdout) or {}
+    lock = yaml.load(shown.stdout, Loader=SAFE_LOADER) or {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
             if out.get("path") == model_path and out.get("md5"):

@@ -3,13 +3,20 @@
 ``data/raw/2026-01-05.parquet`` holds that day's accepted batch. A batch that fails
 its checks goes to ``data/quarantine/2026-01-05.parquet`` with its check report
 beside it, and is never read by training.
+
+Beside each admitted partition, ``2026-01-05.summary.json`` holds what the data checks need
+to know about it (core.checks.summarize), so checking the whole window reads summaries,
+not history. It records the rules it was made under (a hash of ``checks`` and ``project``);
+a missing or stale one is recomputed from its partition. DVC tracks both with ``data/raw``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -51,9 +58,81 @@ def load_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.D
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True)
 
 
-def write_partition(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically: a killed run leaves no half-written partition behind."""
+def write_partition(frame: pd.DataFrame, path: Path, overwrite: bool = False) -> None:
+    """Write atomically through a unique temporary file: a killed run leaves no half-written
+    partition, two writers never share a temporary file, and (unless ``overwrite``) an
+    existing partition is never replaced: history is append-only."""
+    import os
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails with FileExistsError rather than replace a partition
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links
+                if path.exists():
+                    raise FileExistsError(f"{path} exists: partitions are never overwritten") from None
+                os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def summary_path(partition: Path) -> Path:
+    return partition.with_name(partition.name.removesuffix(".parquet") + ".summary.json")
+
+
+def read_summary(partition: Path, signature: str) -> dict[str, Any] | None:
+    """The partition's check summary when it was made under ``signature``, else None."""
+    try:
+        data = json.loads(summary_path(partition).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("signature") != signature:
+        return None
+    summary = data.get("summary")
+    return summary if isinstance(summary, dict) else None
+
+
+def write_summary(partition: Path, signature: str, summary: dict[str, Any]) -> None:
+    from .files import write_text_atomic
+
+    write_text_atomic(
+        summary_path(partition), json.dumps({"signature": signature, "summary": summary}, sort_keys=True) + "\n"
+    )
+
+
+class PartitionCache:
+    """Partitions read at most once per process: the daily check's triggers and reports share them.
+
+    ``frame(paths, columns)`` concatenates the partitions; each file is read whole the first
+    time, so another caller asking for other columns reads nothing more. ``extra`` holds other
+    loaded data the callers share (the drift reference).
+    """
+
+    def __init__(self) -> None:
+        self._frames: dict[Path, pd.DataFrame] = {}
+        self.extra: dict[str, Any] = {}
+
+    def read(self, path: Path) -> pd.DataFrame:
+        if path not in self._frames:
+            self._frames[path] = pd.read_parquet(path)
+        return self._frames[path]
+
+    def frame(self, paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+        if not paths:
+            raise FileNotFoundError("no data partitions to read")
+        parts = [self.read(p) for p in paths]
+        if columns is not None:
+            missing = sorted({c for part in parts for c in columns if c not in part.columns})
+            if missing:
+                raise KeyError(f"column(s) {', '.join(missing)} are not in the partitions")
+            parts = [part[columns] for part in parts]
+        return pd.concat(parts, ignore_index=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from ..config import SAFE_LOADER
+
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
@@ -29,10 +31,15 @@ def head_sha(root: Path) -> str | None:
 
 
 def lock_model_md5(lock_text: str, model_path: str = "models/model.joblib") -> str | None:
-    lock = yaml.safe_load(lock_text) or {}
+    return lock_out_md5(lock_text, model_path)
+
+
+def lock_out_md5(lock_text: str, path: str) -> str | None:
+    """The md5 a dvc.lock pins for the output ``path`` (None: not an output there)."""
+    lock = yaml.load(lock_text, Loader=SAFE_LOADER) or {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
-            if out.get("path") == model_path and out.get("md5"):
+            if out.get("path") == path and out.get("md5"):
                 return str(out["md5"])
     return None
 

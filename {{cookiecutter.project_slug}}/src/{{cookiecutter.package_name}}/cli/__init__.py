@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import decisions, pipeline, workflow
+from . import check, decisions, pipeline, quarantine, workflow
 from .args import CommandError, Handler
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.register(add)  # ingest, validate, split, train, evaluate, advance
     decisions.register(add)  # decide, drift, gate, report, demo
     workflow.register(add)  # what the GitHub workflows call
+    quarantine.register(add)  # quarantine list|retry|release
+    check.register(add)  # the daily check in one process (check.py)
     return parser
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
+from typing import Any
 
 from .args import Add
 from .args import date_arg as _date
@@ -36,12 +38,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
         clock="commit" if args.now is None else "data",
     )
     json_path, _ = write_outputs(decision, args.root)
+    print_decision(decision, json_path, args.root)
+    return 0
+
+
+def print_decision(decision: dict[str, Any], json_path: Path, root: Path) -> None:
     print(f"decide: {'RETRAIN' if decision['retrain'] else 'no retrain'} - {decision['reason']}")
     for t in decision["triggers"]:
         state = "FIRED" if t["fired"] else ("quiet" if t["evaluated"] else "skipped")
         print(f"  {t['name']:<7} {state:<7} {t['detail']}")
-    print(f"  written: {json_path.relative_to(args.root)} and decision.md")
-    return 0
+    print(f"  written: {json_path.relative_to(root)} and decision.md")
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
@@ -49,7 +55,11 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
     params = _params(args)
     out = args.root / "reports" / "drift"
-    summary = run_drift(params, args.root, out)
+    print_drift(run_drift(params, args.root, out), html=True)
+    return 0
+
+
+def print_drift(summary: dict[str, Any], *, html: bool) -> None:
     verdict = "DATASET DRIFT" if summary["dataset_drift"] else "no dataset drift"
     print(
         f"drift: {verdict}: {len(summary['drifted_columns'])} of {len(summary['columns'])} columns drifted "
@@ -62,8 +72,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
             f"  {col:<20} {r['method']:<32} score {r['score']:.4g} threshold {r['threshold']:.4g}"
             f"{'  DRIFTED' if r['drifted'] else ''}"
         )
-    print("  written: reports/drift/drift_report.html, reports/drift/drift_summary.json")
-    return 0
+    html_file = "reports/drift/drift_report.html, " if html else ""
+    print(f"  written: {html_file}reports/drift/drift_summary.json")
 
 
 def cmd_gate(args: argparse.Namespace) -> int:

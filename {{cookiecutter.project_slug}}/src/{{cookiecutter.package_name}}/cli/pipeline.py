@@ -23,14 +23,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     result = ingest(params, args.root, args.start, args.end)
     write_summary(result, args.root / INGEST_SUMMARY)
     print(f"ingest: {result.summary()}")
+    for day, warnings in result.warnings.items():
+        for line in warnings:
+            print(f"  warning: batch {day}: {line}")
     for day, failures in result.reports.items():
         print(f"  batch {day} quarantined in {params.data.quarantine_dir}/:", file=sys.stderr)
         for line in failures.splitlines():
             print(f"    - {line}", file=sys.stderr)
-    if result.blocked:
+    if result.quarantined or result.blocked:
         print(
-            f"  quarantined day(s) block ingest until resolved: fix the source, then delete "
-            f"{params.data.quarantine_dir}/<day>.parquet to retry",
+            f"  held days block the pipeline until they pass: fix the source or the params (the next ingest "
+            f"re-checks them by itself), or decide by hand: `{__package__.split('.')[0]} quarantine list|retry|release DAY`",
             file=sys.stderr,
         )
     return EXIT_OK if result.ok else EXIT_REFUSED
@@ -38,16 +41,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..adapters.files import write_report
-    from ..core.checks import run_checks
-    from ..jobs.split import load_window
+    from ..jobs.validate import run_validate
     from ..paths import DATA_CHECKS_JSON, DATA_CHECKS_MD
 
     params = _load(args)
-    frame = load_window(params, args.root)
-    subject = f"{params.data.start_date}..{params.data.end_date}"
-    report = run_checks(frame, params.checks, params.project, subject=subject)
+    report = run_validate(params, args.root)
     write_report(args.root / DATA_CHECKS_JSON, args.root / DATA_CHECKS_MD, report.to_dict(), report.to_markdown())
     print(f"validate: {len(report.results)} checks on {report.rows} rows, {len(report.failures)} failed")
+    for warning in report.warnings:
+        print(f"  warning: {warning.sentence()}", file=sys.stderr)
     for failure in report.failures:
         print(f"  - {failure.sentence()}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_REFUSED
@@ -62,6 +64,8 @@ def cmd_split(args: argparse.Namespace) -> int:
         f"split: train {info['train']['start']}..{info['train']['end']} ({info['train']['rows']} rows), "
         f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)"
     )
+    for warning in info.get("warnings", []):
+        print(f"  warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -121,6 +125,12 @@ def cmd_advance(args: argparse.Namespace) -> int:
     params = _load(args)
     if args.to < params.data.start_date:
         raise CommandError(f"--to {args.to} is before data.start_date {params.data.start_date}")
+    from ..jobs.ingest import refuse_future
+
+    try:
+        refuse_future(params, args.to)
+    except ValueError as exc:
+        raise CommandError(f"--to: {exc}") from None
     old = set_end_date(args.root / args.params, args.to)
     print(f"advance: data.end_date {old} -> {args.to}")
     return EXIT_OK

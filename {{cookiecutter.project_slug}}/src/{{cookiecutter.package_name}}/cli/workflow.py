@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from .args import Add
@@ -79,7 +80,12 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
         return EXIT_OK
-    result = gitops.run_dvc(args.root, "pull")
+    targets = _pinned(args.root, args.targets) if args.targets else []
+    if args.targets and not targets:
+        print(f"remote-pull: dvc.lock pins none of {' '.join(args.targets)}: nothing to pull")
+        gitops.set_output("remote-available", "true")
+        return EXIT_OK
+    result = gitops.run_dvc(args.root, "pull", *targets)
     if result.returncode != 0:
         cause = gitops.dvc_error(result)
         line = f"dvc pull from DVC remote '{remote.name}' ({remote.url}) failed: {cause}"
@@ -94,6 +100,15 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
     gitops.set_output("remote-available", "true")
     print(f"remote-pull: pulled from {remote.name} ({remote.url})")
     return EXIT_OK
+
+
+def _pinned(root: Path, targets: list[str]) -> list[str]:
+    """The targets dvc.lock pins as outputs (an older lock may lack a newer output: skip it, not fail)."""
+    import yaml
+
+    lock = yaml.safe_load((root / "dvc.lock").read_text()) or {}
+    outs = {str(out.get("path")) for stage in (lock.get("stages") or {}).values() for out in stage.get("outs") or []}
+    return [t for t in targets if t.rstrip("/") in outs]
 
 
 def cmd_remote_push(args: argparse.Namespace) -> int:
@@ -345,7 +360,8 @@ def cmd_template_update(args: argparse.Namespace) -> int:
 
 
 def register(add: Add) -> None:
-    add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
+    p = add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
+    p.add_argument("targets", nargs="*", help="pull only these outputs (default: everything dvc.lock pins)")
     add("remote-push", cmd_remote_push, "dvc push, or explain in the job summary why the remote is not available")
     add("gate-step", cmd_gate_step, "run the gate for a workflow: output promote=true/false, fail only on errors")
     p = add("open-pr", cmd_open_pr, "commit the working tree to promote/<model>, push it, open or update its PR")

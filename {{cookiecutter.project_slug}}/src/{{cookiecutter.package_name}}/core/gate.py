@@ -13,8 +13,11 @@ Then, per metric in ``evaluate.metrics``:
 * ``tolerance``: the minimum signed improvement over the champion; a negative
   value lets a guardrail metric regress by that much.
 
-For the primary metric a paired bootstrap resamples the holdout rows (seeded) and
-recomputes candidate and champion on the same resample; the candidate is promoted
+For the primary metric the gate computes a paired interval of the improvement on the
+same holdout rows: in closed form where one exists (``gate.interval: auto``: DeLong for
+roc_auc, normal intervals of paired per-row losses, the delta method for rmse and r2),
+else a seeded paired bootstrap that resamples the rows and recomputes candidate and
+champion on the same resample (``gate.interval: bootstrap`` forces it); the candidate is promoted
 only if the lower end of the ``confidence`` interval of the improvement is at least
 ``gate.required_improvement`` (0 means "not worse"). A candidate that is better by
 less than the noise of the holdout is therefore not promoted.
@@ -26,12 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from ..config import Params
-from .metrics import get_metric
+from .metrics import get_metric, midranks
 
 REQUIRED_COLUMNS = ("row_id", "y_true", "candidate", "champion")
 
@@ -138,6 +142,138 @@ def paired_bootstrap(
     alpha = (1 - confidence) / 2
     low, high = np.quantile(usable, [alpha, 1 - alpha])
     return float(low), float(high), len(usable)
+
+
+# --- analytic paired intervals ---------------------------------------------------------------
+# The same question as the paired bootstrap (how far can the improvement be from what this holdout
+# shows?) answered in closed form: DeLong's variance for the difference of two correlated AUCs,
+# the central limit theorem for means of per-row losses (mae, brier, log_loss, accuracy), the delta
+# method for rmse and r2. O(n log n) at most: 1M holdout rows take well under a second where 1,000
+# resamples took minutes. test_gate.py checks each against the bootstrap on the same rows.
+
+
+def delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """AUC and its structural components (Sun & Xu's fast DeLong: midranks, O(n log n))."""
+    pos = scores[y == 1]
+    neg = scores[y == 0]
+    m, n = len(pos), len(neg)
+    all_ranks = midranks(np.concatenate([pos, neg]))
+    v10 = (all_ranks[:m] - midranks(pos)) / n
+    v01 = 1.0 - (all_ranks[m:] - midranks(neg)) / m
+    return float(v10.mean()), v10, v01
+
+
+def delong_interval(
+    y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, confidence: float
+) -> tuple[float, float]:
+    """DeLong's interval of AUC(candidate) - AUC(champion) on the same rows (paired, analytic)."""
+    a1, v10a, v01a = delong_components(y, candidate)
+    a2, v10b, v01b = delong_components(y, champion)
+    m, n = len(v10a), len(v01a)
+    s10 = np.cov(np.vstack([v10a, v10b]))
+    s01 = np.cov(np.vstack([v01a, v01b]))
+    var = (s10[0, 0] + s10[1, 1] - 2 * s10[0, 1]) / m + (s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]) / n
+    d = a1 - a2
+    half = _z(confidence) * math.sqrt(max(float(var), 0.0))
+    return d - half, d + half
+
+
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def _mean_interval(d: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Normal interval of the mean of paired per-row differences (CLT)."""
+    mean = float(d.mean())
+    half = _z(confidence) * float(d.std(ddof=1)) / math.sqrt(len(d))
+    return mean - half, mean + half
+
+
+def analytic_interval(
+    name: str, y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, *, threshold: float, confidence: float
+) -> tuple[float, float] | None:
+    """Interval of the improvement (positive = candidate better), or None when no analytic form applies."""
+    y = np.asarray(y, dtype=float)
+    c = np.asarray(candidate, dtype=float)
+    p = np.asarray(champion, dtype=float)
+    if name == "roc_auc":
+        if len(np.unique(y)) < 2:
+            return None
+        return delong_interval(y, c, p, confidence)
+    if name in ("mae", "brier", "log_loss", "accuracy"):
+        if name == "mae":
+            loss_c, loss_p = np.abs(y - c), np.abs(y - p)
+        elif name == "brier":
+            loss_c, loss_p = (c - y) ** 2, (p - y) ** 2
+        elif name == "log_loss":
+            cc, pp = np.clip(c, 1e-15, 1 - 1e-15), np.clip(p, 1e-15, 1 - 1e-15)
+            loss_c = -(y * np.log(cc) + (1 - y) * np.log(1 - cc))
+            loss_p = -(y * np.log(pp) + (1 - y) * np.log(1 - pp))
+        else:  # accuracy: a "loss" of being wrong
+            loss_c = ((c >= threshold).astype(float) != y).astype(float)
+            loss_p = ((p >= threshold).astype(float) != y).astype(float)
+        return _mean_interval(loss_p - loss_c, confidence)
+    if name == "rmse":
+        # delta method on sqrt(mean e_p^2) - sqrt(mean e_c^2)
+        ec, ep = (y - c) ** 2, (y - p) ** 2
+        a, b = float(ec.mean()), float(ep.mean())
+        if a <= 0 or b <= 0:
+            return None
+        g = np.array([-0.5 / math.sqrt(a), 0.5 / math.sqrt(b)])
+        cov = np.cov(np.vstack([ec, ep])) / len(y)
+        se = math.sqrt(max(float(g @ cov @ g), 0.0))
+        d = math.sqrt(b) - math.sqrt(a)
+        h = _z(confidence) * se
+        return d - h, d + h
+    if name == "r2":
+        # r2_c - r2_p = mean(e_p^2 - e_c^2) / mean((y - ybar)^2); delta method on the ratio
+        ec, ep = (y - c) ** 2, (y - p) ** 2
+        sq = (y - y.mean()) ** 2
+        t = float(sq.mean())
+        if t <= 0:
+            return None
+        num = ep - ec
+        u = float(num.mean())
+        g = np.array([1.0 / t, -u / t**2])
+        cov = np.cov(np.vstack([num, sq])) / len(y)
+        se = math.sqrt(max(float(g @ cov @ g), 0.0))
+        h = _z(confidence) * se
+        return u / t - h, u / t + h
+    return None
+
+
+def improvement_interval(
+    y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *, threshold: float, gate: Any
+) -> tuple[float, float, str, int | None]:
+    """(low, high, method, usable resamples) of the improvement: analytic where a closed form applies."""
+    if gate.interval == "auto":
+        found = analytic_interval(
+            metric_name, y, candidate, champion, threshold=threshold, confidence=gate.bootstrap.confidence
+        )
+        if found is not None:
+            return found[0], found[1], ANALYTIC_METHODS[metric_name], None
+    low, high, used = paired_bootstrap(
+        y,
+        candidate,
+        champion,
+        metric_name,
+        threshold=threshold,
+        resamples=gate.bootstrap.resamples,
+        confidence=gate.bootstrap.confidence,
+        seed=gate.bootstrap.seed,
+    )
+    return low, high, f"paired bootstrap, {gate.bootstrap.resamples} resamples, seed {gate.bootstrap.seed}", used
+
+
+ANALYTIC_METHODS = {
+    "roc_auc": "DeLong (paired AUCs)",
+    "mae": "normal, paired per-row losses",
+    "brier": "normal, paired per-row losses",
+    "log_loss": "normal, paired per-row losses",
+    "accuracy": "normal, paired per-row errors",
+    "rmse": "delta method, paired squared errors",
+    "r2": "delta method, paired squared errors",
+}
 
 
 def _num(value: Any) -> float | None:
@@ -309,18 +445,18 @@ def judge(
                 failures.append(f"{name} {cand:.4f} is worse than its floor {rule.floor}")
         if has_champion and improvement is not None:
             if name == params.evaluate.primary_metric:
-                low, high, used = paired_bootstrap(
+                low, high, method, used = improvement_interval(
                     y,
                     predictions["candidate"].to_numpy(dtype=float),
                     predictions["champion"].to_numpy(dtype=float),
                     name,
                     threshold=params.evaluate.threshold,
-                    resamples=gate.bootstrap.resamples,
-                    confidence=gate.bootstrap.confidence,
-                    seed=gate.bootstrap.seed,
+                    gate=gate,
                 )
                 check.interval = [round(low, 6), round(high, 6)]
-                info["bootstrap_usable_resamples"] = used
+                info["interval_method"] = method
+                if used is not None:
+                    info["bootstrap_usable_resamples"] = used
                 level = f"{gate.bootstrap.confidence:.0%}"
                 rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
                 if low < gate.required_improvement:
@@ -380,8 +516,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     if holdout:
         lines.append(
             f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
-            f"Interval: paired bootstrap of the improvement (positive = candidate better), "
-            f"{result['bootstrap']['resamples']} resamples, seed {result['bootstrap']['seed']}."
+            f"Interval of the improvement (positive = candidate better): "
+            f"{result.get('interval_method') or 'paired bootstrap, ' + str(result['bootstrap']['resamples']) + ' resamples'}"
+            f", {result['bootstrap']['confidence']:.0%}."
         )
         lines.append("")
     return "\n".join(lines)

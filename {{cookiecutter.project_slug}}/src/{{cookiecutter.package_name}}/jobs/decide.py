@@ -28,7 +28,7 @@ from typing import Any
 
 from ..adapters import champion as champion_mod
 from ..adapters import history
-from ..adapters.dataset import days, list_partitions, partition_path
+from ..adapters.dataset import PartitionCache, days, list_partitions, partition_path
 from ..config import Params
 from ..core.metrics import get_metric
 from ..core.triggers import (
@@ -56,7 +56,9 @@ def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
     return sum(pq.read_metadata(p).num_rows for p in list_partitions(root / params.data.raw_dir, start, end))
 
 
-def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) -> list[Window]:
+def decay_windows(
+    params: Params, root: Path, model: Any, train_end: dt.date, cache: PartitionCache | None = None
+) -> list[Window]:
     """The champion's primary metric on each of the newest windows after its training data (oldest first)."""
     import pandas as pd
 
@@ -74,7 +76,12 @@ def decay_windows(params: Params, root: Path, model: Any, train_end: dt.date) ->
             break
         paths = [partition_path(root / params.data.raw_dir, d) for d in days(start, end)]
         paths = [p for p in paths if p.exists()]
-        frame = pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True) if paths else None
+        if not paths:
+            frame = None
+        elif cache is not None:
+            frame = cache.frame(paths, columns)
+        else:
+            frame = pd.concat([pd.read_parquet(p, columns=columns) for p in paths], ignore_index=True)
         if frame is not None:
             frame = frame[frame[params.project.target].notna()]
         rows = 0 if frame is None else len(frame)
@@ -108,10 +115,13 @@ def decide(
     reason: str | None = None,
     all_triggers: bool = False,
     clock: str = "commit",
+    cache: PartitionCache | None = None,
 ) -> dict[str, Any]:
     """``clock="data"`` (``--now`` given): cooldown and age are measured on the data's timeline,
     the champion dated by the last day of its data, not by its commit (backfills need no
-    backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too."""
+    backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too.
+    ``cache``: partitions already read in this process, shared with the caller (the daily
+    ``check`` renders the drift report from the same frames)."""
     cfg = params.decide
     ref_name = params.evaluate.champion_ref
     manual = manual_trigger(force, reason)
@@ -181,12 +191,14 @@ def decide(
                 results.append(volume_trigger(rows, span[1], cfg.triggers.volume))
             elif name == "decay":
                 model = champion_mod.load(root, champ)
-                windows = decay_windows(params, root, model, span[1])
+                windows = decay_windows(params, root, model, span[1], cache)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
             elif name == "drift":
                 from .drift import run_drift
 
-                summary = run_drift(params, root, root / "reports" / "drift", reference_range=span, html=False)
+                summary = run_drift(
+                    params, root, root / "reports" / "drift", reference_range=span, html=False, cache=cache
+                )
                 results.append(drift_trigger(summary))
         retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]

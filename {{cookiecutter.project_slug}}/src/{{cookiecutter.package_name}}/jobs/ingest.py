@@ -1,23 +1,39 @@
 """Ingest: fetch each missing day of the window, check it, and admit or quarantine it.
 
 A day already in ``data/raw`` is never fetched again or overwritten, so history is
-append-only. A batch that fails its checks is written to ``data/quarantine`` with
-its report and ingest exits non-zero: nothing downstream ever runs on it. A day
-that stays in quarantine blocks every later ingest until a person deals with it
-(fix the source and delete the quarantined file, or widen the rule).
+append-only. Before anything is judged, the params are checked against the data's
+columns: a key naming a column the data does not have is a configuration error
+(exit 2, one line, nothing quarantined), not a bad batch.
+
+A batch that fails its per-batch checks goes to ``data/quarantine`` with its report
+and a record (who, why, and the fingerprint of the params and of the batch), and
+ingest exits 1. A held day is re-checked by every later ingest whose params or
+source differ from that fingerprint, and admitted if it passes now; otherwise it
+keeps failing the run until a person decides (``quarantine retry|release``).
+
+Only one ingest runs at a time (a lock file beside the raw data); partitions are
+written to unique temporary files and renamed, never rewritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..adapters.dataset import days, list_partitions, partition_path, write_partition
-from ..adapters.files import write_report
-from ..config import Params
-from ..core.checks import run_checks
+from ..adapters.dataset import days, list_partitions, partition_path, read_summary, write_partition
+from ..adapters.dataset import write_summary as write_partition_summary
+from ..adapters.files import write_json, write_report
+from ..adapters.locks import exclusive
+from ..adapters.quarantine import Quarantine, Record, actor, batch_fingerprint, params_fingerprint
+from ..config import ConfigError, Params
+from ..core.checks import PartitionSummary, config_problems, run_checks, summarize, summary_signature
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LOCK = "data/.ingest.lock"
 
 
 @dataclass
@@ -27,7 +43,10 @@ class IngestResult:
     empty: list[dt.date] = field(default_factory=list)
     quarantined: list[dt.date] = field(default_factory=list)
     blocked: list[dt.date] = field(default_factory=list)
+    readmitted: list[dt.date] = field(default_factory=list)
+    released: list[dt.date] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -35,8 +54,10 @@ class IngestResult:
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} day(s) added", f"{len(self.existing)} already present"]
+        if self.readmitted:
+            parts.append("re-checked and admitted " + ", ".join(d.isoformat() for d in self.readmitted))
         if self.empty:
-            parts.append(f"{len(self.empty)} with no rows")
+            parts.append(f"{len(self.empty)} with no rows (date gaps: {_runs(self.empty)})")
         if self.quarantined:
             parts.append("QUARANTINED " + ", ".join(d.isoformat() for d in self.quarantined))
         if self.blocked:
@@ -44,56 +65,210 @@ class IngestResult:
         return "; ".join(parts)
 
 
-def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.date | None = None) -> IngestResult:
-    from ..adapters.sources import make_source
-
-    start = start or params.data.start_date
-    end = end or params.data.end_date
-    raw_dir = root / params.data.raw_dir
-    quarantine_dir = root / params.data.quarantine_dir
-    source = make_source(params)
-    result = IngestResult()
-    present = {p.name for p in list_partitions(raw_dir, start, end)}
-    for day in days(start, end):
-        target = partition_path(raw_dir, day)
-        if target.name in present:
-            result.existing.append(day)
-            continue
-        held = partition_path(quarantine_dir, day)
-        if held.exists():
-            result.blocked.append(day)
-            continue
-        batch = source.fetch(day)
-        if batch.empty:
-            result.empty.append(day)
-            continue
-        report = run_checks(batch, params.checks, params.project, subject=f"batch {day.isoformat()}")
-        if report.passed:
-            write_partition(batch, target)
-            result.added.append(day)
+def _runs(dates: list[dt.date]) -> str:
+    runs: list[list[dt.date]] = []
+    for d in sorted(dates):
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
         else:
-            write_partition(batch, held)
-            report_path = held.with_suffix(".checks.json")
-            write_report(report_path, held.with_suffix(".checks.md"), report.to_dict(), report.to_markdown())
-            result.quarantined.append(day)
-            result.reports[day.isoformat()] = "\n".join(f.sentence() for f in report.failures)
+            runs.append([d])
+    text = [r[0].isoformat() if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs[:5]]
+    return ", ".join(text) + (" ..." if len(runs) > 5 else "")
+
+
+def _newest_columns(raw_dir: Path) -> list[str] | None:
+    paths = list_partitions(raw_dir)
+    if not paths:
+        return None
+    import pyarrow.parquet as pq
+
+    return [str(n) for n in pq.read_schema(paths[-1]).names]
+
+
+def summarize_partition(params: Params, path: Path, *, write: bool) -> PartitionSummary:
+    """A partition's check summary, as stored (Parquet may hand back other dtypes); ``write``: keep it beside it."""
+    import pandas as pd
+
+    summary = summarize(pd.read_parquet(path), params.checks, params.project)
+    if write:
+        write_partition_summary(path, summary_signature(params.checks, params.project), summary.to_dict())
+    return summary
+
+
+def ensure_summaries(params: Params, paths: list[Path]) -> None:
+    """Rebuild the summaries ingest owns when missing or made under other rules."""
+    signature = summary_signature(params.checks, params.project)
+    for path in paths:
+        if read_summary(path, signature) is None:
+            summarize_partition(params, path, write=True)
+
+
+def check_params_against(params: Params, columns: list[str]) -> None:
+    problems = config_problems(params, columns)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"params.yaml: {problems[0]}{more}; nothing was quarantined")
+
+
+class _Fetcher:
+    """Fetch batches. The params are checked against the data's columns before the first batch is
+    judged: the columns the source declares, else the first fetched batch's, plus (when there is
+    history) the newest admitted partition's, so a column that appears only from today on counts."""
+
+    def __init__(self, params: Params, raw_dir: Path):
+        from ..adapters.sources import make_source
+
+        self.params = params
+        self.source: Any = make_source(params)
+        self.history = _newest_columns(raw_dir) or []
+        self.checked = False
+        if hasattr(self.source, "columns"):
+            self._check(self.source.columns())
+
+    def _check(self, columns: list[str]) -> None:
+        if not columns:
+            return  # nothing readable yet: the first batch with columns settles it
+        check_params_against(self.params, list(dict.fromkeys([*self.history, *columns])))
+        self.checked = True
+
+    def fetch(self, day: dt.date) -> tuple[pd.DataFrame | None, str | None]:
+        from ..adapters.sources import BatchError
+
+        try:
+            batch = self.source.fetch(day)
+        except BatchError as exc:
+            return None, str(exc)
+        if not self.checked and len(batch.columns):
+            self._check([str(c) for c in batch.columns])
+        return batch, None
+
+    def announced(self, day: dt.date) -> bool:
+        probe = getattr(self.source, "announced", None)
+        return bool(probe(day)) if probe else False
+
+
+def _judge(params: Params, day: dt.date, batch: pd.DataFrame | None, error: str | None) -> tuple[bool, Any]:
+    from ..core.checks import CheckReport
+
+    if batch is None:
+        report = CheckReport(subject=f"batch {day.isoformat()}", rows=0)
+        report.add("*", "readable batch", False, error, "a readable file")
+        return False, report
+    report = run_checks(
+        batch, params.checks, params.project, subject=f"batch {day.isoformat()}", expected=params.features.all
+    )
+    return report.passed, report
+
+
+def _changed(old: dict[str, str], new: dict[str, str]) -> str:
+    if "retry" in old:
+        return "retry requested"
+    return ", ".join(k for k in ("params", "source") if old.get(k) != new[k]) or "nothing"
+
+
+def refuse_future(params: Params, end: dt.date, today: dt.date | None = None) -> None:
+    """A real source cannot hold days after today: a window moved past it is a mistake, said in one line."""
+    if params.data.source == "demo":
+        return  # the simulator makes any day; its dates are a story, not a clock
+    today = today or dt.datetime.now(dt.UTC).date()
+    if end > today:
+        raise ConfigError(
+            f"data.end_date: the window ends {end}, {(end - today).days} day(s) after today ({today}, UTC); "
+            f"no {params.data.source} data can exist for those days: move it back (advance --to)"
+        )
+
+
+def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.date | None = None) -> IngestResult:
+    refuse_future(params, end or params.data.end_date)
+    with exclusive(root / LOCK, "ingest"):
+        return _ingest(params, root, start or params.data.start_date, end or params.data.end_date)
+
+
+def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestResult:
+    raw_dir = root / params.data.raw_dir
+    quarantine = Quarantine(root / params.data.quarantine_dir)
+    present = {p.name for p in list_partitions(raw_dir, start, end)}
+    todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
+    missing = set(todo)
+    result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
+    ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
+    if not todo:
+        return result
+    fetcher = _Fetcher(params, raw_dir)
+    fp_params = params_fingerprint(params)
+    for day in todo:
+        batch, error = fetcher.fetch(day)  # the first batch with columns settles the config check
+        record = quarantine.record(day)
+        fingerprint = {"params": fp_params, "source": batch_fingerprint(batch, error)}
+        if record is not None and record.status == "released":
+            result.released.append(day)  # a person accepted this day as a gap
+            continue
+        if (
+            record is not None
+            and record.status == "held"
+            and (record.fingerprint == fingerprint or not record.fingerprint)
+        ):
+            result.blocked.append(day)  # nothing changed since it was quarantined
+            continue
+        if batch is not None and batch.empty and not fetcher.announced(day):
+            result.empty.append(day)  # no rows and no file named after the day: a date gap, reported
+            continue
+        passed, report = _judge(params, day, batch, error)
+        if report.warnings:
+            result.warnings[day.isoformat()] = [w.sentence() for w in report.warnings]
+        if passed:
+            assert batch is not None
+            write_partition(batch, partition_path(raw_dir, day))
+            summarize_partition(params, partition_path(raw_dir, day), write=True)
+            if record is not None:
+                changed = _changed(record.fingerprint, fingerprint)
+                record.status = "admitted"
+                record.fingerprint = fingerprint
+                record.log(
+                    "admitted", "ingest (automatic re-check)", f"passes now; changed since quarantine: {changed}"
+                )
+                quarantine.save(record)
+                quarantine.batch_path(day).unlink(missing_ok=True)
+                result.readmitted.append(day)
+            else:
+                result.added.append(day)
+            continue
+        failures = [f.sentence() for f in report.failures]
+        json_path, md_path = quarantine.report_paths(day)
+        write_report(json_path, md_path, report.to_dict(), report.to_markdown())
+        if batch is not None:
+            write_partition(batch, quarantine.batch_path(day), overwrite=True)
+        if record is None:
+            record = Record(day)
+            record.log("quarantined", f"ingest ({actor()})", f"{len(failures)} check(s) failed: {failures[0]}")
+        else:
+            record.log(
+                "re-checked",
+                "ingest",
+                f"{_changed(record.fingerprint, fingerprint)} changed, still failing: {failures[0]}",
+            )
+        record.status = "held"
+        record.fingerprint = fingerprint
+        record.failures = failures
+        quarantine.save(record, report.to_markdown())
+        result.quarantined.append(day)
+        result.reports[day.isoformat()] = "\n".join(failures)
     return result
 
 
 def write_summary(result: IngestResult, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "ok": result.ok,
-                "added": [d.isoformat() for d in result.added],
-                "existing": len(result.existing),
-                "empty": [d.isoformat() for d in result.empty],
-                "quarantined": [d.isoformat() for d in result.quarantined],
-                "blocked": [d.isoformat() for d in result.blocked],
-                "failures": result.reports,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_json(
+        path,
+        {
+            "ok": result.ok,
+            "added": [d.isoformat() for d in result.added],
+            "existing": len(result.existing),
+            "empty": [d.isoformat() for d in result.empty],
+            "quarantined": [d.isoformat() for d in result.quarantined],
+            "blocked": [d.isoformat() for d in result.blocked],
+            "readmitted": [d.isoformat() for d in result.readmitted],
+            "released": [d.isoformat() for d in result.released],
+            "failures": result.reports,
+            "warnings": result.warnings,
+        },
     )

@@ -130,6 +130,13 @@ def _checks_section(checks: dict[str, Any] | None) -> list[str]:
         )
     if len(failures) > TOP_FAILURES:
         lines.append(f"- ... and {len(failures) - TOP_FAILURES} more in reports/data_checks.json")
+    warnings = checks.get("warnings", [])
+    if warnings:
+        lines += ["", f"Warnings ({len(warnings)}):"]
+        lines += [
+            f"- {_cell(w.get('column'), 60)}: {_cell(w.get('rule'), 60)}: {_cell(w.get('observed'), 120)}"
+            for w in warnings[:TOP_FAILURES]
+        ]
     return [*lines, ""]
 
 

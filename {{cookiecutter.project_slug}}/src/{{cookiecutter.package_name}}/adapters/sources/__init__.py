@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Protocol
 
+from .errors import BatchError, SourceError
+
+__all__ = ["BatchError", "Source", "SourceError", "make_source"]
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -17,10 +21,14 @@ if TYPE_CHECKING:
 
 
 class Source(Protocol):
+    """Optional extras ingest uses when a source has them: ``columns()`` (every column the source
+    holds, to check the params against before anything is judged) and ``announced(day)`` (a batch
+    for the day arrived even if it has no rows: an empty batch, not a date gap)."""
+
     name: str
 
     def fetch(self, day: dt.date) -> pd.DataFrame:
-        """Rows whose date column falls on ``day`` (possibly none)."""
+        """Rows whose date column falls on ``day`` (possibly none); raises BatchError when unreadable."""
         ...
 
 

@@ -26,7 +26,7 @@ PAYMENTS = ("card", "bank-transfer", "invoice")
 class DemoSource:
     name = "demo"
 
-    def __init__(self, params: DemoSourceParams, *, task: str, target: str, date_column: str, id_column: str):
+    def __init__(self, params: DemoSourceParams, *, task: str, target: str, date_column: str, id_column: str | None):
         self.params = params
         self.task = task
         self.target = target
@@ -80,7 +80,7 @@ class DemoSource:
 
         frame = pd.DataFrame(
             {
-                self.id_column: [f"{day:%Y%m%d}-{i:06d}" for i in range(n)],
+                self.id_column or "__no_id__": [f"{day:%Y%m%d}-{i:06d}" for i in range(n)],
                 self.date_column: pd.Timestamp(day),
                 "signup_date": signup.normalize(),
                 "age": age,
@@ -94,6 +94,8 @@ class DemoSource:
                 self.target: label,
             }
         )
+        if self.id_column is None:
+            frame = frame.drop(columns="__no_id__")
         if day in p.bad_days:
             frame = corrupt(frame, rng, self.target)
         return frame
