@@ -47,9 +47,9 @@ def read(root: Path, path: str) -> str:
     ids=["quiet-day", "drift-fires"],
 )
 def test_check_gives_the_outputs_of_the_five_commands(
-    champion_repo: Path,
+    champion_repo: Path,  # noqa: F811
     tmp_path: Path,
-    to: str,  # noqa: F811
+    to: str,
     onset: str,
     retrain: bool,
 ) -> None:
@@ -110,8 +110,8 @@ def test_drift_reads_the_reference_persisted_with_the_champion(champion_repo: Pa
 
 
 def test_reference_drawn_with_other_settings_is_not_used(
-    champion_repo: Path,
-    tmp_path: Path,  # noqa: F811
+    champion_repo: Path,  # noqa: F811
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Changed drift settings: the persisted sample no longer answers, the raw partitions do."""
@@ -124,8 +124,8 @@ def test_reference_drawn_with_other_settings_is_not_used(
 
 
 def test_a_quarantined_batch_stops_the_check(
-    champion_repo: Path,
-    tmp_path: Path,  # noqa: F811
+    champion_repo: Path,  # noqa: F811
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     root = copy(champion_repo, tmp_path, "bad", **{"data.demo.bad_days": ["2026-01-25"]})
