@@ -23,8 +23,11 @@ ANSWERS = json.loads(
     "dvc_remote_url": cookiecutter.dvc_remote_url,
     "remote_name": cookiecutter.__remote_name,
     "include_batch_inference": cookiecutter.include_batch_inference,
+    "context": cookiecutter.items() | list,
 } | tojson }}"""
 )
+# The whole context in its order, to record where the project came from (.cruft.json).
+CONTEXT = dict(ANSWERS.get("context") or [])
 
 ROOT = Path.cwd()
 
@@ -111,9 +114,72 @@ def init_git() -> None:
         print(f"WARNING: initial commit failed: {result.stderr.strip()}", file=sys.stderr)
 
 
+def render_only() -> bool:
+    """True when cruft renders the template to diff two versions (update, diff, check).
+
+    Those renders must stay plain files: no git repository, no DVC metadata, no remote
+    folder. The project's `template-update` command says so through the environment;
+    a hand-run `cruft update` is recognised by the project's .cruft.json in its folder.
+    """
+    if os.environ.get("RETRAIN_TEMPLATE_RENDER_ONLY") == "1":
+        return True
+    cwd = os.environ.get("PWD", "")
+    return "_commit" in CONTEXT and bool(cwd) and (Path(cwd) / ".cruft.json").is_file()
+
+
+def git_out(*args: str, cwd: Path) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def record_template() -> None:
+    """Write .cruft.json (cruft's format) so `cruft update` / `template-update` work.
+
+    A plain cookiecutter bake records the template's git origin (or its folder) and the
+    commit it was baked from. Under `cruft create` (its context carries `_commit`) the
+    hook writes what cruft itself writes after the hook, so the file is in the initial
+    commit; cruft's copy differs only if `--checkout` was given (then commit that change).
+    """
+    if (ROOT / ".cruft.json").exists():
+        return
+    if "_commit" in CONTEXT:
+        context = dict(CONTEXT)
+        template, commit, checkout = str(CONTEXT.get("_template", "")), str(CONTEXT["_commit"]), None
+    else:
+        repo = Path(os.path.expanduser(str(CONTEXT.get("_repo_dir") or "")))
+        if not repo.is_absolute():  # a relative template path is relative to where cookiecutter ran
+            repo = Path(os.environ.get("PWD", ".")) / repo
+        commit = git_out("rev-parse", "HEAD", cwd=repo) if (repo / "cookiecutter.json").is_file() else ""
+        template = git_out("remote", "get-url", "origin", cwd=repo) if commit else ""
+        if commit and not template:
+            template = str(repo.resolve())
+        template = template or str(CONTEXT.get("_template", ""))
+        checkout = CONTEXT.get("_checkout")
+        context = {k: v for k, v in CONTEXT.items() if k not in ("_output_dir", "_repo_dir", "_checkout")}
+        context["_template"], context["_commit"] = template, commit
+    state = {
+        "template": template,
+        "commit": commit or None,
+        "checkout": checkout,
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
+    (ROOT / ".cruft.json").write_text(text, encoding="utf-8")
+    if not commit:
+        print("WARNING: the template is not a git checkout: .cruft.json records no commit, so "
+              "template updates need it set by hand", file=sys.stderr)
+
+
 def main() -> int:
     remove_unselected()
     select_lockfile()
+    if render_only():
+        return 0
+    record_template()
     init_dvc()
     init_git()
     return 0

@@ -78,6 +78,8 @@ DEPENDENCY_MODULES = frozenset("""
     ujson urllib3 uuid6 uvicorn uvloop validate vendor_licenses vine voluptuous watchdog watchfiles
     wcwidth websockets werkzeug wrapt yaml yarl zc zipp
     psycopg psycopg_binary
+    arrow binaryornot cfgv cookiecutter cruft distlib identify nodeenv pre_commit pre_commit_hooks
+    python_discovery slugify text_unidecode virtualenv
 dask distributed locket msgpack partd sortedcontainers tblib tlz toolz tornado zict
 adlfs aiobotocore aioitertools argcomplete azure bcrypt botocore decorator dvc_azure dvc_gs dvc_s3 dvc_ssh
 gcsfs google_auth_oauthlib google_crc32c grpc grpc_status isodate jmespath jwt knack msal msal_extensions

@@ -65,7 +65,7 @@ def load(path: Path) -> dict:
 
 def test_expected_files(baked: Path) -> None:
     names = {p.name for p in workflow_files(baked)}
-    expected = {"retrain.yml", "pr.yml", "promote.yml", "rollback.yml"}
+    expected = {"retrain.yml", "pr.yml", "promote.yml", "rollback.yml", "template-update.yml"}
     options = OPTIONS[baked]
     if options["include_batch_inference"]:
         expected.add("batch-inference.yml")
@@ -163,6 +163,7 @@ def test_write_permissions_only_where_needed(baked: Path) -> None:
         "pr:comment": {"pull-requests"},
         "promote:register": {"contents"},
         "rollback:rollback-pr": {"contents", "pull-requests"},
+        "template-update:update": {"contents", "pull-requests"},
     }
 
 

@@ -40,10 +40,12 @@ def diabetes_days(seed: int = 0, regression: bool = False) -> pd.DataFrame:
     others = [d for d in range(DAYS) if d not in ONE_CLASS_DAYS]
     rest = np.flatnonzero(day_of < 0)
     day_of[rest] = np.array(others)[np.arange(len(rest)) % len(others)]
-    frame = pd.DataFrame({
-        "patient_id": [f"P{i:04d}" for i in range(len(data))],
-        "visit_date": [pd.Timestamp(FIRST_DAY + dt.timedelta(days=int(d))) for d in day_of],
-    })
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"P{i:04d}" for i in range(len(data))],
+            "visit_date": [pd.Timestamp(FIRST_DAY + dt.timedelta(days=int(d))) for d in day_of],
+        }
+    )
     frame = pd.concat([frame, data], axis=1)
     frame["sex"] = frame["sex"].astype("int64")
     frame["age"] = frame["age"].astype("int64")
@@ -54,7 +56,9 @@ def diabetes_days(seed: int = 0, regression: bool = False) -> pd.DataFrame:
     return frame.sort_values(["visit_date", "patient_id"]).reset_index(drop=True)
 
 
-def write_days(frame: pd.DataFrame, folder: Path, fmt: str = "parquet", first: int = 0, last: int = DAYS - 1) -> list[Path]:
+def write_days(
+    frame: pd.DataFrame, folder: Path, fmt: str = "parquet", first: int = 0, last: int = DAYS - 1
+) -> list[Path]:
     """One file per day (``2026-01-05.csv``), days ``first..last`` (offsets from FIRST_DAY)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []

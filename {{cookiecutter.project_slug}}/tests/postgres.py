@@ -76,17 +76,50 @@ class PostgresServer:
 
     def start(self) -> None:
         init = subprocess.run(
-            [*self.prefix, str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust",
-             "-E", "UTF8", "--no-sync", "--locale=C"],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                *self.prefix,
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if init.returncode != 0:
             _unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
         self.proc = subprocess.Popen(
-            ["timeout", "--kill-after=10", str(SERVER_LIFETIME_S), *self.prefix, str(self.bindir / "postgres"),
-             "-D", str(self.data), "-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.dir),
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                "timeout",
+                "--kill-after=10",
+                str(SERVER_LIFETIME_S),
+                *self.prefix,
+                str(self.bindir / "postgres"),
+                "-D",
+                str(self.data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.dir),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -95,8 +128,11 @@ class PostgresServer:
                 _unavailable(f"postgres exited: {err.strip()[-300:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    ready = subprocess.run([str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p",
-                                            str(self.port)], capture_output=True, check=False)
+                    ready = subprocess.run(
+                        [str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                        capture_output=True,
+                        check=False,
+                    )
                     if ready.returncode == 0:
                         return
             except OSError:

@@ -141,7 +141,9 @@ def test_csv_files_loop_with_init_data_only(tmp_path: Path, monkeypatch: pytest.
 
 @pytest.mark.postgres
 def test_sql_source_loop_against_postgres(
-    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sqlalchemy
 
@@ -151,11 +153,14 @@ def test_sql_source_loop_against_postgres(
     table = "visits"
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {table}"))
-        conn.execute(sqlalchemy.text(
-            f"CREATE TABLE {table} (patient_id text PRIMARY KEY, visit_date date NOT NULL, age integer, "
-            "sex integer, bmi numeric(5, 1), bp double precision, s1 integer, s2 double precision, "
-            "s3 double precision, s4 double precision, s5 double precision, s6 integer, "
-            f"{LABEL} {'double precision' if REGRESSION else 'integer'} NOT NULL)"))
+        conn.execute(
+            sqlalchemy.text(
+                f"CREATE TABLE {table} (patient_id text PRIMARY KEY, visit_date date NOT NULL, age integer, "
+                "sex integer, bmi numeric(5, 1), bp double precision, s1 integer, s2 double precision, "
+                "s3 double precision, s4 double precision, s5 double precision, s6 integer, "
+                f"{LABEL} {'double precision' if REGRESSION else 'integer'} NOT NULL)"
+            )
+        )
 
     def add_days(first: int, last: int) -> None:
         rows = frame[(frame["visit_date"] >= str(day(first))) & (frame["visit_date"] <= str(day(last)))]

@@ -95,6 +95,8 @@ def test_label_absent(batch: pd.DataFrame, params: Params) -> None:
 
 
 {%- if cookiecutter.model_task == "classification" %}
+
+
 # binary labels (0/1); multiclass: test_label_rules_count_any_number_of_classes
 def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
@@ -107,6 +109,8 @@ def test_label_balance_is_a_window_rule(batch: pd.DataFrame, params: Params) -> 
     batch[target] = 0
     window = run_checks(batch, params.checks, params.project, subject="window", scope="window")
     assert f"column '{target}': label classes expected >= 2, observed 1" in failures(window)
+
+
 {%- endif %}
 
 
@@ -114,12 +118,20 @@ def test_label_rules_count_any_number_of_classes(batch: pd.DataFrame, params: Pa
     """Label rules are generic over n classes: three balanced classes pass, a class outside checks.label.classes fails."""
     target = params.project.target
     batch[target] = np.resize(np.array(["a", "b", "c"], dtype=object), len(batch))
-    q = params.model_copy(update={"checks": params.checks.model_copy(
-        update={"label": params.checks.label.model_copy(update={"classes": ("a", "b", "c")})})})
+    q = params.model_copy(
+        update={
+            "checks": params.checks.model_copy(
+                update={"label": params.checks.label.model_copy(update={"classes": ("a", "b", "c")})}
+            )
+        }
+    )
     assert not [m for m in failures(check(batch, q)) if "label" in m]
     batch.loc[0, target] = "d"
     assert f"column '{target}': label values expected one of ['a', 'b', 'c'], observed ['d']" in failures(
-        check(batch, q))
+        check(batch, q)
+    )
+
+
 {%- else %}
 
 
@@ -127,6 +139,8 @@ def test_label_range(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch.loc[0, target] = -50.0
     assert f"column '{target}': label minimum expected >= 0.0, observed -50.0" in failures(check(batch, params))
+
+
 {%- endif %}
 
 
@@ -162,7 +176,12 @@ def _spoil(parts: list[pd.DataFrame], seed: int) -> list[pd.DataFrame]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_window_from_day_summaries_equals_the_window_reread(params: Params, seed: int) -> None:
     """Merging per-day summaries gives the very report the concatenated window gives."""
-    from {{ cookiecutter.package_name }}.core.checks import PartitionSummary, check_summary, merge_summaries, summarize
+    from {{ cookiecutter.package_name }}.core.checks import (
+        PartitionSummary,
+        check_summary,
+        merge_summaries,
+        summarize,
+    )
 
     parts = _spoil(_days(params, 6), seed) if seed else _days(params, 6)
     summaries = [PartitionSummary.from_dict(summarize(p, params.checks, params.project).to_dict()) for p in parts]
@@ -174,7 +193,11 @@ def test_window_from_day_summaries_equals_the_window_reread(params: Params, seed
 
 def test_summaries_of_days_that_differ_still_judge_the_window(params: Params) -> None:
     """A dtype change between days fails the window's dtype rule; duplicates across days need the exact count."""
-    from {{ cookiecutter.package_name }}.core.checks import check_summary, merge_summaries, summarize
+    from {{ cookiecutter.package_name }}.core.checks import (
+        check_summary,
+        merge_summaries,
+        summarize,
+    )
 
     a, b = _days(params, 2)
     b = b.assign(age=b["age"].astype(float) + 0.5)
@@ -184,6 +207,8 @@ def test_summaries_of_days_that_differ_still_judge_the_window(params: Params) ->
     no_date = params.checks.model_copy(update={"duplicate_subset": ("customer_id",)})
     a, b = _days(params, 2)
     b = pd.concat([b, a.head(3)], ignore_index=True)
-    merged = merge_summaries([summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
-                             duplicates=int(pd.concat([a, b]).duplicated(subset=["customer_id"]).sum()))
+    merged = merge_summaries(
+        [summarize(a, no_date, params.project), summarize(b, no_date, params.project)],
+        duplicates=int(pd.concat([a, b]).duplicated(subset=["customer_id"]).sum()),
+    )
     assert merged.duplicates == 3

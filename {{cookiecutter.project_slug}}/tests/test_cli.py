@@ -11,7 +11,12 @@ from {{ cookiecutter.package_name }}.cli import main
 
 
 def test_help_lists_every_stage() -> None:
-    out = subprocess.run([sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for command in ("ingest", "validate", "split", "train", "evaluate", "advance"):
         assert command in out
 
@@ -53,8 +58,13 @@ def test_remote_pull_targets_keep_only_what_dvc_lock_pins(tmp_path: Path) -> Non
     """The check job pulls a few outputs; one an older champion's lock lacks is skipped, not an error."""
     from {{ cookiecutter.package_name }}.cli.workflow import _pinned
 
-    lock = {"schema": "2.0", "stages": {"ingest": {"outs": [{"path": "data/raw", "md5": "a.dir"}]},
-                                        "train": {"outs": [{"path": "models/model.skops", "md5": "b"}]}}}
+    lock = {
+        "schema": "2.0",
+        "stages": {
+            "ingest": {"outs": [{"path": "data/raw", "md5": "a.dir"}]},
+            "train": {"outs": [{"path": "models/model.skops", "md5": "b"}]},
+        },
+    }
     (tmp_path / "dvc.lock").write_text(json.dumps(lock))
     wanted = ["data/raw", "models/model.skops", "data/processed/drift_reference.parquet"]
     assert _pinned(tmp_path, wanted) == ["data/raw", "models/model.skops"]
@@ -67,8 +77,9 @@ def command_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.lstrip().startswith(COMMAND_STARTS)]
 
 
-def test_data_text_cannot_form_a_workflow_command(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_data_text_cannot_form_a_workflow_command(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 8: a column name from the data reached the log raw and could form `::warning::`, `::add-mask::`..."""
     from .conftest import small_params, write_params
 
@@ -83,8 +94,9 @@ def test_data_text_cannot_form_a_workflow_command(project: Path, monkeypatch: py
     assert command_lines(text) == [], text
 
 
-def test_command_guard_lets_only_annotations_through(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_guard_lets_only_annotations_through(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from {{ cookiecutter.package_name }}.adapters import gitops
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")

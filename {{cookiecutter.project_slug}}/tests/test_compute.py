@@ -13,7 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters.compute import ComputeError, LocalEngine, engine
+from {{ cookiecutter.package_name }}.adapters.compute import (
+    ComputeError,
+    LocalEngine,
+    engine,
+)
 from {{ cookiecutter.package_name }}.adapters.dataset import partition_path
 from {{ cookiecutter.package_name }}.adapters.sources import make_source
 from {{ cookiecutter.package_name }}.config import ComputeParams, Params, parse_params
@@ -52,8 +56,10 @@ def test_a_dead_scheduler_fails_within_the_timeout(monkeypatch: pytest.MonkeyPat
         port = sock.getsockname()[1]
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", f"tcp://127.0.0.1:{port}")
     started = time.monotonic()
-    with pytest.raises(ComputeError, match=rf"Dask scheduler tcp://127.0.0.1:{port} did not answer within 3 s"), \
-            engine(ComputeParams(engine="dask", connect_timeout_s=3)):
+    with (
+        pytest.raises(ComputeError, match=rf"Dask scheduler tcp://127.0.0.1:{port} did not answer within 3 s"),
+        engine(ComputeParams(engine="dask", connect_timeout_s=3)),
+    ):
         pass
     assert time.monotonic() - started < 30
 
@@ -62,8 +68,9 @@ def test_a_dead_scheduler_fails_within_the_timeout(monkeypatch: pytest.MonkeyPat
 def cluster() -> Iterator[str]:
     """A real Dask scheduler with two worker PROCESSES on loopback (not threads in this process)."""
     distributed = pytest.importorskip("distributed", reason="the `dask` extra is not installed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, memory_limit="2GiB") as running:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, memory_limit="2GiB"
+    ) as running:
         yield running.scheduler_address
 
 

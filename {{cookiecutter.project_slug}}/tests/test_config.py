@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.config import ConfigError, load_params, parse_params
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    load_params,
+    parse_params,
+)
 
 from .conftest import PROJECT_ROOT, small_params
 

@@ -18,8 +18,9 @@ from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.core.triggers import Window, decay_trigger
 
 AUC = get_metric("roc_auc")
-CFG = DecayTrigger(window_days=7, windows=4, min_bad=2, max_relative_drop=0.05, min_rows=50, confidence=0.95,
-                   min_rows_at_once=200)
+CFG = DecayTrigger(
+    window_days=7, windows=4, min_bad=2, max_relative_drop=0.05, min_rows=50, confidence=0.95, min_rows_at_once=200
+)
 START = dt.date(2026, 3, 1)
 
 
@@ -90,8 +91,16 @@ def test_n_of_m_still_catches_a_slow_decline(champion: tuple) -> None:
     _model, baseline = champion
     limit = baseline * 0.95
     mild = Window(START, START + dt.timedelta(days=6), 80, limit - 0.01, (limit - 0.1, limit + 0.05))
-    windows = [mild, Window(mild.start + dt.timedelta(days=7), mild.end + dt.timedelta(days=7), 80, limit - 0.02,
-                            (limit - 0.11, limit + 0.04))]
+    windows = [
+        mild,
+        Window(
+            mild.start + dt.timedelta(days=7),
+            mild.end + dt.timedelta(days=7),
+            80,
+            limit - 0.02,
+            (limit - 0.11, limit + 0.04),
+        ),
+    ]
     result = decay_trigger(windows, baseline, AUC, CFG)
     assert result.fired
     assert "fires at once" not in result.detail

@@ -22,8 +22,15 @@ PROMOTED = "2026-01-20T00:00:00+00:00"
 
 
 def git(root: Path, *args: str, date: str = PROMOTED) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e.x", "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
     subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
 
 
@@ -160,16 +167,21 @@ def test_age_fires_and_short_circuits_the_rest(champion_repo: Path, tmp_path: Pa
 
 
 def test_volume_fires_on_enough_new_rows(champion_repo: Path, tmp_path: Path) -> None:
-    root = checkout(champion_repo, tmp_path, "2026-01-27",
-                    **{"decide.triggers.volume.min_new_rows": 1000, "decide.triggers.age.enabled": False})
+    root = checkout(
+        champion_repo,
+        tmp_path,
+        "2026-01-27",
+        **{"decide.triggers.volume.min_new_rows": 1000, "decide.triggers.age.enabled": False},
+    )
     decision = decide(root, "--now", "2026-01-28")
     assert triggers(decision)["volume"]["fired"]
     assert decision["retrain"] is True
 
 
 def test_combine_all_needs_every_trigger(champion_repo: Path, tmp_path: Path) -> None:
-    root = checkout(champion_repo, tmp_path, "2026-01-27", **{"decide.combine": "all",
-                                                               "decide.triggers.volume.min_new_rows": 1000})
+    root = checkout(
+        champion_repo, tmp_path, "2026-01-27", **{"decide.combine": "all", "decide.triggers.volume.min_new_rows": 1000}
+    )
     decision = decide(root, "--now", "2026-01-28")
     t = triggers(decision)
     assert not t["age"]["fired"]
@@ -177,8 +189,9 @@ def test_combine_all_needs_every_trigger(champion_repo: Path, tmp_path: Path) ->
     assert decision["retrain"] is False
 
 
-def test_champion_without_split_record_is_bad_input(champion_repo: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_champion_without_split_record_is_bad_input(
+    champion_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = checkout(champion_repo, tmp_path, "2026-01-27")
     git(root, "rm", "-q", "--cached", "data/processed/split.json")
     git(root, "commit", "-q", "-m", "lose the split record")

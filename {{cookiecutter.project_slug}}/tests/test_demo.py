@@ -14,8 +14,9 @@ from .conftest import PROJECT_ROOT
 
 
 def _state(root: Path) -> str:
-    status = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True, text=True,
-                            check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True, text=True, check=True
+    )
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
     caches = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
     lines = [line for line in status.stdout.splitlines() if not any(c in line for c in caches)]

@@ -13,7 +13,11 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.sources.demo import DemoSource
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.drift import DriftError, compute_drift, top_drifted
+from {{ cookiecutter.package_name }}.core.drift import (
+    DriftError,
+    compute_drift,
+    top_drifted,
+)
 
 from .conftest import small_params
 from .test_decide import champion_repo, checkout  # noqa: F401  (module fixture reused)
@@ -27,8 +31,13 @@ def params(**overrides: object) -> Params:
 
 def demo_frame(p: Params, start: str, n_days: int, rows_per_day: int) -> pd.DataFrame:
     cfg = p.data.demo.model_copy(update={"rows_per_day": rows_per_day})
-    source = DemoSource(cfg, task=p.project.task, target=p.project.target, date_column=p.project.date_column,
-                        id_column=p.project.id_column)
+    source = DemoSource(
+        cfg,
+        task=p.project.task,
+        target=p.project.target,
+        date_column=p.project.date_column,
+        id_column=p.project.id_column,
+    )
     first = dt.date.fromisoformat(start)
     return pd.concat([source.fetch(first + dt.timedelta(days=i)) for i in range(n_days)], ignore_index=True)
 
@@ -105,7 +114,7 @@ def test_explicit_method_and_per_column_threshold() -> None:
     assert result["columns"]["age"]["threshold"] == 0.5
 
 
-def test_drift_command_writes_html_and_summary(champion_repo: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_drift_command_writes_html_and_summary(champion_repo: Path, tmp_path: Path) -> None:
     root = checkout(champion_repo, tmp_path, "2026-01-31", **{"data.demo.drift_onset": "2026-01-21"})
     assert main(["--root", str(root), "drift"]) == 0
     html = root / "reports/drift/drift_report.html"

@@ -18,7 +18,9 @@ from .conftest import small_params, write_params
 
 TASK = "{{ cookiecutter.model_task }}"
 PACKAGE = "{{ cookiecutter.package_name }}"
-OWN = f"{PACKAGE}.core.estimators:" + ("FlooredRidgeRegressor" if TASK == "regression" else "BalancedLogisticClassifier")
+OWN = f"{PACKAGE}.core.estimators:" + (
+    "FlooredRidgeRegressor" if TASK == "regression" else "BalancedLogisticClassifier"
+)
 OWN_PARAMS: dict[str, Any] = {"alpha": 2.0, "floor": 0.0} if TASK == "regression" else {"C": 0.5}
 LGBM = "lightgbm:LGBMRegressor" if TASK == "regression" else "lightgbm:LGBMClassifier"
 LGBM_PARAMS: dict[str, Any] = {"n_estimators": 40, "learning_rate": 0.1, "min_child_samples": 10, "verbose": -1}
@@ -33,7 +35,9 @@ def with_model(project: Path, estimator: str, params: dict[str, Any], **extra: A
 
 def pipeline(project: Path, track: bool = False) -> None:
     for stage in ("ingest", "validate", "split", "train", "evaluate"):
-        args = ["--root", str(project), stage] + ([] if track or stage in ("ingest", "validate", "split") else ["--no-track"])
+        args = ["--root", str(project), stage] + (
+            [] if track or stage in ("ingest", "validate", "split") else ["--no-track"]
+        )
         assert main(args) == 0, stage
 
 
@@ -54,10 +58,13 @@ def test_a_class_of_the_project_trains_and_evaluates(project: Path) -> None:
     assert set(metrics) == set(params.evaluate.metrics)
 
 
-def test_an_estimator_that_is_not_installed_is_refused_at_params_load(project: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_estimator_that_is_not_installed_is_refused_at_params_load(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     raw = with_model(project, "nosuchlib.models:Booster", {})
-    with pytest.raises(ConfigError, match=r"model\.estimator: 'nosuchlib\.models:Booster' cannot be imported: no module"):
+    with pytest.raises(
+        ConfigError, match=r"model\.estimator: 'nosuchlib\.models:Booster' cannot be imported: no module"
+    ):
         parse_params(raw)
     assert main(["--root", str(project), "ingest"]) == 2
     assert "model.estimator" in one_line_error(capsys)
@@ -67,7 +74,11 @@ def test_an_estimator_that_is_not_installed_is_refused_at_params_load(project: P
 @pytest.mark.parametrize(
     ("estimator", "params", "message"),
     [
-        (f"{PACKAGE}.core.estimators:NoSuchModel", {}, "model.estimator: module '{{ cookiecutter.package_name }}.core.estimators' has no attribute 'NoSuchModel'"),
+        (
+            f"{PACKAGE}.core.estimators:NoSuchModel",
+            {},
+            "model.estimator: module '{{ cookiecutter.package_name }}.core.estimators' has no attribute 'NoSuchModel'",
+        ),
         ("collections:OrderedDict", {}, "is not a scikit-learn-compatible"),
         ("logistic_regresion", {}, "model.estimator: 'logistic_regresion' is neither"),
         (OWN, {"C_": 1.0, "alpha_": 1.0}, "model.params: unknown parameter(s) C_, alpha_ for"),
@@ -142,7 +153,10 @@ def test_lightgbm_end_to_end(project: Path, capsys: pytest.CaptureFixture[str]) 
     import mlflow
     import pandas as pd
 
-    from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
+    from {{ cookiecutter.package_name }}.core.features import (
+        input_columns,
+        truth_and_scores,
+    )
 
     with_model(project, LGBM, {**LGBM_PARAMS, "n_estimator": 10})
     assert main(["--root", str(project), "ingest"]) == 2
@@ -161,7 +175,8 @@ def test_lightgbm_end_to_end(project: Path, capsys: pytest.CaptureFixture[str]) 
     holdout = pd.read_parquet(project / "data/processed/holdout.parquet")
     y = holdout[params.project.target]
     assert truth_and_scores(logged, holdout[input_columns(params)], y, TASK)[1] == pytest.approx(
-        truth_and_scores(model, holdout[input_columns(params)], y, TASK)[1])
+        truth_and_scores(model, holdout[input_columns(params)], y, TASK)[1]
+    )
 
     # As the champion (pinned by main, in the DVC cache) it is loaded under the same trust rules ...
     md5 = hashlib.md5((project / "models/model.skops").read_bytes(), usedforsecurity=False).hexdigest()
@@ -170,8 +185,13 @@ def test_lightgbm_end_to_end(project: Path, capsys: pytest.CaptureFixture[str]) 
     shutil.copy(project / "models/model.skops", cache)
     lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.skops", "md5": md5}]}}}
     (project / "dvc.lock").write_text(json.dumps(lock))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e.x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+    }
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin"]):
         subprocess.run(["git", *cmd], cwd=project, check=True, env=env)
     assert main(["--root", str(project), "evaluate", "--no-track"]) == 0

@@ -13,7 +13,11 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Params, parse_params
-from {{ cookiecutter.package_name }}.core.gate import judge, paired_bootstrap, scores_of
+from {{ cookiecutter.package_name }}.core.gate import (
+    judge,
+    paired_bootstrap,
+    scores_of,
+)
 from {{ cookiecutter.package_name }}.core.metrics import compute
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
@@ -65,8 +69,9 @@ def pack(y: np.ndarray, cand: np.ndarray, champ: np.ndarray | None) -> pd.DataFr
     return pd.DataFrame(columns)
 
 
-def frame(p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000,
-          seed: int = 0) -> pd.DataFrame:
+def frame(
+    p: Params, candidate_quality: float, champion_quality: float | None, n: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     task = p.project.task
     y = truth(task, n, rng)
@@ -128,8 +133,11 @@ def test_marginal_improvement_inside_bootstrap_noise_is_not_promoted() -> None:
     seed, n = 2, 800
     rng = np.random.default_rng(seed)
     y = truth(p.project.task, n, rng)
-    preds = pack(y, scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
-                 scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)))
+    preds = pack(
+        y,
+        scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
+        scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
+    )
     result = gate(p, preds)
     primary = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)
     assert primary["improvement"] > 0  # better point estimate...
@@ -153,9 +161,19 @@ def test_vectorised_bootstrap_metrics_match_the_plain_ones() -> None:
     ym = rng.integers(0, 3, n)
     sm = np.round(rng.dirichlet([1.0, 1.0, 1.0], n) + 0.4 * np.eye(3)[ym], 2)
     sm /= sm.sum(axis=1, keepdims=True)
-    for name, truth_, pred in [("roc_auc", y, s), ("log_loss", y, s), ("accuracy", y, s), ("brier", y, s),
-                               ("rmse", yr, sr), ("mae", yr, sr), ("r2", yr, sr),
-                               ("roc_auc_ovr", ym, sm), ("log_loss", ym, sm), ("accuracy", ym, sm), ("f1_macro", ym, sm)]:
+    for name, truth_, pred in [
+        ("roc_auc", y, s),
+        ("log_loss", y, s),
+        ("accuracy", y, s),
+        ("brier", y, s),
+        ("rmse", yr, sr),
+        ("mae", yr, sr),
+        ("r2", yr, sr),
+        ("roc_auc_ovr", ym, sm),
+        ("log_loss", ym, sm),
+        ("accuracy", ym, sm),
+        ("f1_macro", ym, sm),
+    ]:
         vectorised = _weighted_metric(name, truth_, pred, counts, 0.5)
         assert vectorised is not None
         plain = [get_metric(name)(truth_[r], pred[r], 0.5) for r in idx]
@@ -173,8 +191,12 @@ def test_bootstrap_is_seeded() -> None:
     p = params()
     preds = frame(p, candidate_quality=1.2, champion_quality=1.0, n=500)
     ev = evaluation(p, preds)
-    args = (preds["y_true"].to_numpy(), scores_of(preds, "candidate", ev), scores_of(preds, "champion", ev),
-            p.evaluate.primary_metric)
+    args = (
+        preds["y_true"].to_numpy(),
+        scores_of(preds, "candidate", ev),
+        scores_of(preds, "champion", ev),
+        p.evaluate.primary_metric,
+    )
     a = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
     b = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=3)
     c = paired_bootstrap(*args, threshold=0.5, resamples=200, confidence=0.9, seed=4)
@@ -189,8 +211,9 @@ def test_guardrail_tolerance_is_a_signed_minimum_improvement() -> None:
     ev = evaluation(p, preds)
     from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
-    improvement = get_metric(secondary).improvement(ev["champion"]["metrics"][secondary],
-                                                    ev["candidate"]["metrics"][secondary])
+    improvement = get_metric(secondary).improvement(
+        ev["champion"]["metrics"][secondary], ev["candidate"]["metrics"][secondary]
+    )
     assert improvement < 0
     for tolerance, expected in ((improvement - 0.01, True), (improvement + 0.01, False)):
         q = params(**{"gate.metrics": {secondary: {"tolerance": tolerance}}, "gate.required_improvement": -1.0})
@@ -286,8 +309,9 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     (project / "reports/evaluation.json").write_text(json.dumps(evaluation(p, preds)))
     assert main(["--root", str(project), "gate"]) == 1
     assert "records no input fingerprint" in (project / "reports/gate.md").read_text()
-    (project / "reports/evaluation.json").write_text(json.dumps({**evaluation(p, preds),
-                                                                 "inputs": fingerprint(p, project)}))
+    (project / "reports/evaluation.json").write_text(
+        json.dumps({**evaluation(p, preds), "inputs": fingerprint(p, project)})
+    )
     assert main(["--root", str(project), "gate"]) == 0
     out = json.loads((project / "reports/gate.json").read_text())
     assert out["verdict"] == "promote"
@@ -305,13 +329,24 @@ def _paired(n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.nda
     cand = np.clip(base + rng.normal(0, 0.05, n), 0.01, 0.99)
     champ = np.clip(base + rng.normal(0, 0.08, n), 0.01, 0.99)
     yr = rng.normal(50, 10, n)
-    return {"classification": (y, cand, champ),
-            "regression": (yr, yr + rng.normal(0, 5, n), yr + rng.normal(0.5, 5.3, n))}
+    return {
+        "classification": (y, cand, champ),
+        "regression": (yr, yr + rng.normal(0, 5, n), yr + rng.normal(0.5, 5.3, n)),
+    }
 
 
-@pytest.mark.parametrize(("metric", "task"), [("roc_auc", "classification"), ("log_loss", "classification"),
-                                              ("accuracy", "classification"), ("brier", "classification"),
-                                              ("rmse", "regression"), ("mae", "regression"), ("r2", "regression")])
+@pytest.mark.parametrize(
+    ("metric", "task"),
+    [
+        ("roc_auc", "classification"),
+        ("log_loss", "classification"),
+        ("accuracy", "classification"),
+        ("brier", "classification"),
+        ("rmse", "regression"),
+        ("mae", "regression"),
+        ("r2", "regression"),
+    ],
+)
 def test_analytic_interval_agrees_with_the_bootstrap(metric: str, task: str) -> None:
     """DeLong / normal / delta-method intervals land where 2,000 paired bootstrap resamples do."""
     from {{ cookiecutter.package_name }}.core.gate import analytic_interval
@@ -363,6 +398,8 @@ def test_gate_records_its_interval_method() -> None:
 
 
 {%- if cookiecutter.model_task != "regression" %}
+
+
 # classification metrics (log_loss); the regression table is covered by the gate tests above
 def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
     """A better candidate shows a positive improvement on log_loss (lower is better) as on roc_auc."""
@@ -371,8 +408,11 @@ def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
     p = params()
     result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
     table = to_markdown(result)
-    rows = {line.split("|")[1].strip().split()[0]: [c.strip() for c in line.split("|")[1:-1]]
-            for line in table.splitlines() if line.startswith("| ") and ("↑" in line or "↓" in line)}
+    rows = {
+        line.split("|")[1].strip().split()[0]: [c.strip() for c in line.split("|")[1:-1]]
+        for line in table.splitlines()
+        if line.startswith("| ") and ("↑" in line or "↓" in line)
+    }
     for name, cells in rows.items():
         m = next(x for x in result["metrics"] if x["metric"] == name)
         champion, candidate, improvement = float(cells[1]), float(cells[2]), float(cells[3])
@@ -383,11 +423,14 @@ def test_gate_table_uses_one_sign_convention_for_every_metric() -> None:
             assert m["interval"][0] <= m["improvement"] <= m["interval"][1]
     assert rows["log_loss"][3].startswith("+"), "a lower log_loss is an improvement, shown positive"
     assert "positive = candidate better, for every metric" in table
+
+
 {%- endif %}
 
 
-def test_params_changed_without_repro_is_stale_for_gate_and_report(project: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_params_changed_without_repro_is_stale_for_gate_and_report(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 8: after a `model.params` edit and before `dvc repro`, the gate said PROMOTE on the old numbers."""
     root = ["--root", str(project)]
     for stage in ("ingest", "validate", "split"):

@@ -11,22 +11,40 @@ from {{ cookiecutter.package_name }}.core import health
 
 
 def decision(retrain: bool, value: float, share: float) -> dict:
-    return {"retrain": retrain, "reason": "x", "data": {"end_date": "2026-03-01"}, "triggers": [
-        {"name": "decay", "fired": False, "evaluated": True, "extra": {"windows": [{"value": 0.9}, {"value": value}]}},
-        {"name": "drift", "fired": retrain, "evaluated": True, "value": share}]}
+    return {
+        "retrain": retrain,
+        "reason": "x",
+        "data": {"end_date": "2026-03-01"},
+        "triggers": [
+            {
+                "name": "decay",
+                "fired": False,
+                "evaluated": True,
+                "extra": {"windows": [{"value": 0.9}, {"value": value}]},
+            },
+            {"name": "drift", "fired": retrain, "evaluated": True, "value": share},
+        ],
+    }
 
 
 def render(history: list[dict]) -> str:
-    return health.render(history, model="m", primary_metric="roc_auc", decision_md="### Retraining decision: ok",
-                         pull={"number": 4, "html_url": "https://h/pull/4", "title": "Promote m"},
-                         keepalive="Keepalive: fine", run_url="https://h/run/1")
+    return health.render(
+        history,
+        model="m",
+        primary_metric="roc_auc",
+        decision_md="### Retraining decision: ok",
+        pull={"number": 4, "html_url": "https://h/pull/4", "title": "Promote m"},
+        keepalive="Keepalive: fine",
+        run_url="https://h/run/1",
+    )
 
 
 def test_history_lives_in_the_body_and_one_day_is_one_point() -> None:
     body = None
     for day, value in (("2026-03-01", 0.8), ("2026-03-02", 0.7), ("2026-03-02", 0.75), ("2026-03-03", 0.6)):
-        point = health.point_from(decision(value < 0.65, value, 0.2), day=day, status="success", rows_today=300,
-                                  run_url="https://h/run/1")
+        point = health.point_from(
+            decision(value < 0.65, value, 0.2), day=day, status="success", rows_today=300, run_url="https://h/run/1"
+        )
         body = render(health.add_point(health.history_of(body), point))
     points = health.history_of(body)
     assert [p["day"] for p in points] == ["2026-03-01", "2026-03-02", "2026-03-03"]
@@ -41,13 +59,19 @@ def test_failures_are_listed_and_the_body_fits_the_limit() -> None:
     history: list[dict] = []
     for i in range(200):
         failed = i % 10 == 0
-        point = health.point_from(None if failed else decision(False, 0.8, 0.1), day=f"2026-{1 + i // 28:02d}-"
-                                  f"{1 + i % 28:02d}", status="failure" if failed else "success", rows_today=None,
-                                  run_url=f"https://h/run/{i}", ingest={"quarantined": ["d"]} if failed else None)
+        point = health.point_from(
+            None if failed else decision(False, 0.8, 0.1),
+            day=f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}",
+            status="failure" if failed else "success",
+            rows_today=None,
+            run_url=f"https://h/run/{i}",
+            ingest={"quarantined": ["d"]} if failed else None,
+        )
         history = health.add_point(history, point)
     assert len(history) == health.KEEP_POINTS
-    body = health.fit_body(history, 4000, model="m", primary_metric="roc_auc", decision_md=None, pull=None,
-                           keepalive="k", run_url="")
+    body = health.fit_body(
+        history, 4000, model="m", primary_metric="roc_auc", decision_md=None, pull=None, keepalive="k", run_url=""
+    )
     assert len(body) <= 4000
     assert "check job failure; batch d quarantined" in body
     assert "No decision today" in body
@@ -65,8 +89,10 @@ def test_alert_text_names_the_model_and_links(event: str) -> None:
 
 
 def test_the_daily_health_step_stays_light() -> None:
-    code = ("import sys; from {{ cookiecutter.package_name }}.cli import workflow; "
-            "from {{ cookiecutter.package_name }}.jobs import health; "
-            "print(sorted(m for m in ('pandas', 'sklearn', 'matplotlib', 'mlflow', 'evidently') if m in sys.modules))")
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import workflow; "
+        "from {{ cookiecutter.package_name }}.jobs import health; "
+        "print(sorted(m for m in ('pandas', 'sklearn', 'matplotlib', 'mlflow', 'evidently') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -81,9 +81,14 @@ def test_validate_merges_the_day_summaries_ingest_wrote(project: Path, monkeypat
     params = load_params(project / "params.yaml")
     raw = project / params.data.raw_dir
     assert len(list(raw.glob("*.summary.json"))) == len(list(raw.glob("*.parquet"))) == 20
-    reread = run_checks(load_window(params, project), params.checks, params.project,
-                        subject=f"{params.data.start_date}..{params.data.end_date}", scope="window",
-                        expected=params.features.all).to_dict()
+    reread = run_checks(
+        load_window(params, project),
+        params.checks,
+        params.project,
+        subject=f"{params.data.start_date}..{params.data.end_date}",
+        scope="window",
+        expected=params.features.all,
+    ).to_dict()
 
     def no_reading(*args: object, **kwargs: object) -> None:
         raise AssertionError("validate read a partition although its summary was there")

@@ -16,7 +16,12 @@ from {{ cookiecutter.package_name }}.adapters.params_yaml import set_values
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Task, load_params
 from {{ cookiecutter.package_name }}.core.categories import category_strings
-from {{ cookiecutter.package_name }}.core.profile import ProfileError, ProfileOptions, column_rule, profile
+from {{ cookiecutter.package_name }}.core.profile import (
+    ProfileError,
+    ProfileOptions,
+    column_rule,
+    profile,
+)
 
 from .byod_data import TARGET, diabetes_days, write_days
 from .conftest import PROJECT_ROOT
@@ -60,8 +65,10 @@ def test_profile_finds_dates_id_label_and_integer_codes() -> None:
 
 
 def test_profile_options_override_what_is_detected() -> None:
-    p = profile(frame_with(), ProfileOptions(numeric=("store_type",), categorical=("comment",), id_column="",
-                                             date_column="signup"))
+    p = profile(
+        frame_with(),
+        ProfileOptions(numeric=("store_type",), categorical=("comment",), id_column="", date_column="signup"),
+    )
     assert "store_type" in p.features["numeric"]
     assert "comment" in p.features["categorical"]
     assert p.id_column is None
@@ -114,8 +121,13 @@ def test_category_strings_make_codes_equal_however_stored() -> None:
 
 def test_set_values_keeps_comments_and_is_idempotent() -> None:
     text = (PROJECT_ROOT / "params.yaml").read_text()
-    values = {"project.target": "y", "checks.columns": {"a": {"dtype": "numeric", "min": 0}},
-              "features.numeric": ["a"], "data.end_date": "2026-05-01", "drift.method": None}
+    values = {
+        "project.target": "y",
+        "checks.columns": {"a": {"dtype": "numeric", "min": 0}},
+        "features.numeric": ["a"],
+        "data.end_date": "2026-05-01",
+        "drift.method": None,
+    }
     new = set_values(text, values)
     assert set_values(new, values) == new
     for line in text.splitlines():
@@ -138,8 +150,9 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_init_data_previews_then_writes_params_that_load(project: Path, fmt: str,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_data_previews_then_writes_params_that_load(
+    project: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_days(diabetes_days(), project / "data/external", fmt, 0, 9)
     before = (project / "params.yaml").read_text()
     assert main(["--root", str(project), "init-data", "data/external", "--target", TARGET]) == 0
@@ -164,8 +177,9 @@ def test_init_data_previews_then_writes_params_that_load(project: Path, fmt: str
     assert "nothing to change" in capsys.readouterr().out
 
 
-def test_init_data_bad_inputs_are_one_line_and_change_nothing(project: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_data_bad_inputs_are_one_line_and_change_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = (project / "params.yaml").read_text()
     (project / "empty").mkdir()
     write_days(diabetes_days(), project / "data/external", "csv", 0, 3)
@@ -175,7 +189,10 @@ def test_init_data_bad_inputs_are_one_line_and_change_nothing(project: Path,
         (["init-data", "empty"], "empty is a folder with no .csv or .parquet file in it"),
         (["init-data", "nothing/*.csv"], "nothing/*.csv matches no file"),
         (["init-data", "data/external"], "cannot tell which column is the label: pass --target NAME"),
-        (["init-data", "data/external", "--target", "sex"], "label 'sex' has the classes 1, 2: binary classification needs 0/1"),
+        (
+            ["init-data", "data/external", "--target", "sex"],
+            "label 'sex' has the classes 1, 2: binary classification needs 0/1",
+        ),
     ]
     for argv, message in cases:
         assert main(["--root", str(project), *argv]) == 2, argv
@@ -195,8 +212,9 @@ def test_init_data_bad_inputs_are_one_line_and_change_nothing(project: Path,
         assert (project / "params.yaml").read_text() == before
 
 
-def test_a_partial_sample_says_its_row_counts_are_lower_bounds(project: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_partial_sample_says_its_row_counts_are_lower_bounds(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_days(diabetes_days(), project / "data/external", "parquet", 0, 9)
     assert main(["--root", str(project), "init-data", "data/external", "--target", TARGET, "--sample-rows", "60"]) == 0
     out = capsys.readouterr().out

@@ -31,8 +31,13 @@ def api() -> Iterator[Recorder]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             server: Recorder = self.server  # type: ignore[assignment]
-            server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                    "body": json.loads(self.rfile.read(length) or b"null")})
+            server.requests.append(
+                {
+                    "path": self.path,
+                    "auth": self.headers.get("Authorization"),
+                    "body": json.loads(self.rfile.read(length) or b"null"),
+                }
+            )
             self.send_response(server.status)
             if server.status >= 400:
                 payload = json.dumps({"message": "Resource not accessible by integration"}).encode()
@@ -57,24 +62,31 @@ def _env(monkeypatch: pytest.MonkeyPatch, api: Recorder) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
 
 
-def test_notify_new_data_sends_the_event_retrain_listens_to(api: Recorder, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_notify_new_data_sends_the_event_retrain_listens_to(
+    api: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _env(monkeypatch, api)
     argv = ["notify-new-data", "--as-of", "2026-03-31", "--reason", "warehouse load 2026-03-31", "--force"]
     assert main(argv) == 0
-    assert api.requests == [{
-        "path": "/repos/acme/shop-model/dispatches", "auth": "Bearer t0ken",
-        "body": {"event_type": "new-data",
-                 "client_payload": {"as_of": "2026-03-31", "reason": "warehouse load 2026-03-31", "force": True}},
-    }]
+    assert api.requests == [
+        {
+            "path": "/repos/acme/shop-model/dispatches",
+            "auth": "Bearer t0ken",
+            "body": {
+                "event_type": "new-data",
+                "client_payload": {"as_of": "2026-03-31", "reason": "warehouse load 2026-03-31", "force": True},
+            },
+        }
+    ]
     assert "sent repository_dispatch 'new-data' to acme/shop-model" in capsys.readouterr().out
     workflow = yaml.safe_load((PROJECT_ROOT / ".github/workflows/retrain.yml").read_text())
     triggers = workflow[True] if True in workflow else workflow["on"]  # PyYAML reads `on:` as True
     assert triggers["repository_dispatch"]["types"] == ["new-data"]
 
 
-def test_notify_new_data_errors_are_one_line(api: Recorder, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_notify_new_data_errors_are_one_line(
+    api: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _env(monkeypatch, api)
     api.status = 403
     assert main(["notify-new-data"]) == 2

@@ -43,7 +43,9 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
 {%- endif %}
 
     predictions = pd.read_parquet(project / "reports/predictions.parquet")
-    probabilities = [f"{who}_p{j}" for j in range(len(evaluation.get("classes", []))) for who in ("candidate", "champion")]
+    probabilities = [
+        f"{who}_p{j}" for j in range(len(evaluation.get("classes", []))) for who in ("candidate", "champion")
+    ]
     assert list(predictions.columns) == ["row_id", "date", "y_true", "candidate", "champion", *probabilities]
     assert len(predictions) == 600
     assert predictions["champion"].isna().all()
@@ -60,10 +62,15 @@ def test_pipeline_trains_evaluates_and_tracks(project: Path) -> None:
     # The registered challenger loads back and predicts the same as the file DVC tracks.
     model = mlflow.sklearn.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     holdout = pd.read_parquet(project / "data/processed/holdout.parquet")
-    from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
+    from {{ cookiecutter.package_name }}.core.features import (
+        input_columns,
+        truth_and_scores,
+    )
     from {{ cookiecutter.package_name }}.core.gate import scores_of
 
-    _, scores = truth_and_scores(model, holdout[input_columns(params)], holdout[params.project.target], params.project.task)
+    _, scores = truth_and_scores(
+        model, holdout[input_columns(params)], holdout[params.project.target], params.project.task
+    )
     assert scores == pytest.approx(scores_of(predictions, "candidate", evaluation))
     pyfunc = mlflow.pyfunc.load_model(f"models:/{params.mlflow.registered_model}@challenger")
     assert len(pyfunc.predict(holdout[input_columns(params)])) == len(holdout)
@@ -80,9 +87,18 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
     cache = project / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
     cache.parent.mkdir(parents=True)
     shutil.copy(model, cache)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.skops", "md5": md5}]}}}
+    lock = {
+        "schema": "2.0",
+        "stages": {"train": {"cmd": "train", "outs": [{"path": "models/model.skops", "md5": md5}]}},
+    }
     (project / "dvc.lock").write_text(json.dumps(lock))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+    }
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin model"]):
         subprocess.run(["git", *cmd], cwd=project, check=True, env=env)
 
@@ -96,9 +112,18 @@ def test_champion_is_the_model_main_pins(project: Path) -> None:
 
 def test_champion_that_cannot_be_fetched_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_pipeline(project)
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.skops", "md5": "0" * 32}]}}}
+    lock = {
+        "schema": "2.0",
+        "stages": {"train": {"cmd": "t", "outs": [{"path": "models/model.skops", "md5": "0" * 32}]}},
+    }
     (project / "dvc.lock").write_text(json.dumps(lock))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+    }
     for cmd in (["init", "-q", "-b", "main"], ["add", "dvc.lock"], ["commit", "-q", "-m", "pin"]):
         subprocess.run(["git", *cmd], cwd=project, check=True, env=env)
     assert main(["--root", str(project), "evaluate", "--no-track"]) == 2

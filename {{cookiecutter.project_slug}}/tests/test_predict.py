@@ -18,16 +18,18 @@ def snapshot(root: Path) -> dict[str, object]:
     git = ["git", "-C", str(root)]
     return {
         "raw": sorted(p.name for p in (root / "data/raw").rglob("*") if p.is_file()),
-        "quarantine": sorted(p.name for p in (root / "data/quarantine").rglob("*")) if (
-            root / "data/quarantine").exists() else [],
+        "quarantine": sorted(p.name for p in (root / "data/quarantine").rglob("*"))
+        if (root / "data/quarantine").exists()
+        else [],
         "status": subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True).stdout,
-        "staged": subprocess.run([*git, "diff", "--cached", "--name-only"], capture_output=True, text=True,
-                                 check=True).stdout,
+        "staged": subprocess.run(
+            [*git, "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
+        ).stdout,
         "dvc_files": sorted(p.name for p in root.rglob("*.dvc")),
     }
 
 
-def test_predict_scores_any_day_and_changes_nothing_else(champion_repo: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_predict_scores_any_day_and_changes_nothing_else(champion_repo: Path, tmp_path: Path) -> None:
     root = checkout(champion_repo, tmp_path, "2026-01-22", **{"data.demo.bad_days": ["2026-02-11"]})
     shutil.copy(PROJECT_ROOT / ".gitignore", root / ".gitignore")
     before = snapshot(root)

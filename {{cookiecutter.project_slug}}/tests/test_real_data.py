@@ -75,8 +75,9 @@ def write_days(frame: pd.DataFrame, folder: Path, fmt: str = "csv", days: int = 
 def real_params(folder: Path, fmt: str = "csv", days: int = 14, **overrides: Any) -> dict[str, Any]:
     raw = small_params()
     raw["project"].update(target="target", date_column="event_date", id_column="row_id")
-    raw["data"].update(source="file", start_date=START.isoformat(),
-                       end_date=(START + dt.timedelta(days=days - 1)).isoformat())
+    raw["data"].update(
+        source="file", start_date=START.isoformat(), end_date=(START + dt.timedelta(days=days - 1)).isoformat()
+    )
     raw["data"]["file"] = {"path": str(folder / f"*.{fmt}"), "dtypes": {"size_band": "category"}}
     raw["checks"] = {
         "min_rows": 10,
@@ -89,8 +90,11 @@ def real_params(folder: Path, fmt: str = "csv", days: int = 14, **overrides: Any
             "size_band": {"dtype": "category", "allowed": [0, 1, 2, 3]},
         },
     }
-    raw["features"] = {"numeric": ["mean_radius", "mean_texture", "mean_smoothness"],
-                       "categorical": ["size_band"], "dates": []}
+    raw["features"] = {
+        "numeric": ["mean_radius", "mean_texture", "mean_smoothness"],
+        "categorical": ["size_band"],
+        "dates": [],
+    }
     # the dataset is a binary classification whatever task this project was baked for
     raw["project"]["task"] = "classification"
     raw["model"].update(estimator="logistic_regression", params={"max_iter": 1000})
@@ -328,7 +332,9 @@ def test_config_mistake_is_exit_2_one_line_nothing_quarantined(
     assert not (root / "data/raw").exists()
 
 
-def test_config_mistake_after_history_loses_nothing(real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_mistake_after_history_loses_nothing(
+    real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     root, folder = real
     write_params(root, real_params(folder, **{"data.end_date": "2026-01-07"}))
     assert run(root, "ingest") == 0
@@ -349,7 +355,9 @@ def test_a_column_renamed_upstream_is_a_data_error(real: tuple[Path, Path], caps
         pd.read_csv(path).rename(columns={"mean_texture": "texture_mean"}).to_csv(path, index=False)
     write_params(root, real_params(folder))
     assert run(root, "ingest") == 1  # the data changed, not the params: those days are held
-    assert "column 'mean_texture': required column present expected present, observed missing" in capsys.readouterr().err
+    assert (
+        "column 'mean_texture': required column present expected present, observed missing" in capsys.readouterr().err
+    )
     assert len(raw_days(root)) == 7
     assert len(list((root / "data/quarantine").glob("*.parquet"))) == 7
 
@@ -499,11 +507,13 @@ def test_csv_options_and_date_format(tmp_path: Path) -> None:
             break
         export = rows.assign(event_date=rows["event_date"].dt.strftime("%d/%m/%Y"))
         export.loc[export.index[0], "mean_texture"] = np.nan
-        export.to_csv(folder / f"export_{day:%Y%m%d}.csv", index=False, sep=";", decimal=",", encoding="latin-1",
-                    na_rep="n/a")
+        export.to_csv(
+            folder / f"export_{day:%Y%m%d}.csv", index=False, sep=";", decimal=",", encoding="latin-1", na_rep="n/a"
+        )
     raw = real_params(folder, days=6, **{"split.holdout_days": 2})
-    raw["data"]["file"].update(date_format="%d/%m/%Y",
-                               csv={"sep": ";", "decimal": ",", "encoding": "latin-1", "na_values": ["n/a"]})
+    raw["data"]["file"].update(
+        date_format="%d/%m/%Y", csv={"sep": ";", "decimal": ",", "encoding": "latin-1", "na_values": ["n/a"]}
+    )
     raw["checks"]["columns"]["mean_texture"]["max_null_share"] = 0.1
     write_params(root, raw)
     assert run(root, "ingest") == 0
@@ -580,7 +590,14 @@ def test_two_ingest_processes_at_once_leave_whole_partitions(project: Path) -> N
     import sys
 
     write_params(project, small_params(**{"data.end_date": "2026-02-28"}))
-    cmd = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--root", str(project), "ingest"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}",
+        "--root",
+        str(project),
+        "ingest",
+    ]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
     codes = sorted(code for code, _ in outcomes)
@@ -590,5 +607,7 @@ def test_two_ingest_processes_at_once_leave_whole_partitions(project: Path) -> N
             assert err.strip().startswith("error: ingest: another ingest is running (pid ")
             assert len(err.strip().splitlines()) == 1
     raw = sorted((project / "data/raw").iterdir())
-    assert [p.name for p in raw] == [f"{d.date().isoformat()}.parquet" for d in pd.date_range("2026-01-01", "2026-02-28")]
+    assert [p.name for p in raw] == [
+        f"{d.date().isoformat()}.parquet" for d in pd.date_range("2026-01-01", "2026-02-28")
+    ]
     assert all(len(pd.read_parquet(p)) == 120 for p in raw)

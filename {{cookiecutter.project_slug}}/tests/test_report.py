@@ -8,7 +8,11 @@ from pathlib import Path
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import parse_params
-from {{ cookiecutter.package_name }}.jobs.report import GITHUB_BODY_LIMIT, build_report, mlflow_link
+from {{ cookiecutter.package_name }}.jobs.report import (
+    GITHUB_BODY_LIMIT,
+    build_report,
+    mlflow_link,
+)
 
 from .conftest import small_params
 from .test_gate import evaluation, frame
@@ -25,24 +29,51 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
 
     preds = frame(p, candidate_quality=1.6, champion_quality=1.0)
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
-    write(project / "reports/gate.json", {**judge(evaluation(p, preds), preds, p, current).to_dict(),
-                                          "inputs": fingerprint(p, project)})
-    columns = {f"feature_with_a_rather_long_name_{i:04d}": {"method": "Wasserstein distance (normed)",
-                                                            "score": i / 500, "threshold": 0.1, "drifted": i > 50}
-               for i in range(800)}
-    write(project / "reports/drift/drift_summary.json", {
-        "dataset_drift": True, "drifted_share": 0.9, "drift_share_threshold": 0.5,
-        "drifted_columns": [c for c, r in columns.items() if r["drifted"]], "columns": columns,
-        "rows_used": {"reference": 20000, "current": 2100}, "reference_range": ["2026-01-01", "2026-02-21"],
-        "current_range": ["2026-03-25", "2026-03-31"]})
-    failures = [{"column": f"c{i}", "rule": "max null share", "expected": "<= 0.0", "observed": "x" * 500}
-                for i in range(3000)]
-    write(project / "reports/data_checks.json", {"subject": "2026-01-01..2026-03-31", "rows": 10, "passed": False,
-                                                 "checks": 5000, "failures": failures})
-    write(project / "reports/decision.json", {"retrain": True, "reason": "drift fired (combine: any)", "triggers": [
-        {"name": "drift", "fired": True, "detail": "700 of 800 columns drifted " + "y" * 5000}]})
-    write(project / "models/model_info.json", {"run_id": "r1", "experiment_id": "3",
-                                               "tracking_uri": "https://mlflow.example.com/"})
+    write(
+        project / "reports/gate.json",
+        {**judge(evaluation(p, preds), preds, p, current).to_dict(), "inputs": fingerprint(p, project)},
+    )
+    columns = {
+        f"feature_with_a_rather_long_name_{i:04d}": {
+            "method": "Wasserstein distance (normed)",
+            "score": i / 500,
+            "threshold": 0.1,
+            "drifted": i > 50,
+        }
+        for i in range(800)
+    }
+    write(
+        project / "reports/drift/drift_summary.json",
+        {
+            "dataset_drift": True,
+            "drifted_share": 0.9,
+            "drift_share_threshold": 0.5,
+            "drifted_columns": [c for c, r in columns.items() if r["drifted"]],
+            "columns": columns,
+            "rows_used": {"reference": 20000, "current": 2100},
+            "reference_range": ["2026-01-01", "2026-02-21"],
+            "current_range": ["2026-03-25", "2026-03-31"],
+        },
+    )
+    failures = [
+        {"column": f"c{i}", "rule": "max null share", "expected": "<= 0.0", "observed": "x" * 500} for i in range(3000)
+    ]
+    write(
+        project / "reports/data_checks.json",
+        {"subject": "2026-01-01..2026-03-31", "rows": 10, "passed": False, "checks": 5000, "failures": failures},
+    )
+    write(
+        project / "reports/decision.json",
+        {
+            "retrain": True,
+            "reason": "drift fired (combine: any)",
+            "triggers": [{"name": "drift", "fired": True, "detail": "700 of 800 columns drifted " + "y" * 5000}],
+        },
+    )
+    write(
+        project / "models/model_info.json",
+        {"run_id": "r1", "experiment_id": "3", "tracking_uri": "https://mlflow.example.com/"},
+    )
     assert main(["--root", str(project), "report"]) == 0
     body = (project / "reports/promotion.md").read_text()
     assert len(body) < GITHUB_BODY_LIMIT
@@ -66,12 +97,16 @@ def test_report_names_what_is_missing(project: Path) -> None:
 
 def test_mlflow_link_only_for_a_tracking_server() -> None:
     assert mlflow_link({"run_id": "r", "experiment_id": "1", "tracking_uri": "sqlite:///mlflow.db"}) is None
-    assert mlflow_link({"run_id": "r", "experiment_id": "1", "tracking_uri": "http://h:5000"}) == \
-        "http://h:5000/#/experiments/1/runs/r"
+    assert (
+        mlflow_link({"run_id": "r", "experiment_id": "1", "tracking_uri": "http://h:5000"})
+        == "http://h:5000/#/experiments/1/runs/r"
+    )
     assert mlflow_link(None) is None
 
 
 {%- if cookiecutter.model_task == "classification" %}
+
+
 # binary figures (ROC, PR, calibration); regression: test_regression_figure_is_a_valid_png; multiclass draws no candidate-vs-champion figure
 def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path) -> None:
     import pandas as pd
@@ -85,21 +120,67 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
     preds.to_parquet(project / "reports/predictions.parquet", index=False)
     write(project / "reports/evaluation.json", evaluation(p, preds))
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
-    write(project / "reports/gate.json", {**judge(evaluation(p, preds), preds, p, current).to_dict(),
-                                          "inputs": fingerprint(p, project)})
-    write(project / "reports/drift/drift_summary.json", {
-        "dataset_drift": True, "drifted_share": 0.5, "drift_share_threshold": 0.5, "drifted_columns": ["age"],
-        "columns": {"age": {"method": "Wasserstein distance (normed)", "score": 0.4, "threshold": 0.1, "drifted": True},
-                    "plan": {"method": "chi-square p_value", "score": 0.3, "threshold": 0.05, "drifted": False}},
-        "reference_range": ["2026-01-01", "2026-01-15"], "current_range": ["2026-01-14", "2026-01-20"]})
-    write(project / "reports/importance.json", {"metric": "roc_auc", "rows": 2000, "repeats": 5, "seed": 0,
-                                                "models": ["candidate", "champion"], "total_features": 2, "features": [
-        {"feature": "age", "candidate": {"mean": 0.1, "std": 0.01}, "champion": {"mean": 0.05, "std": 0.01}},
-        {"feature": "plan", "candidate": {"mean": 0.0, "std": 0.0}, "champion": {"mean": 0.02, "std": 0.01}}]})
-    write(project / "reports/decision.json", {"retrain": True, "reason": "decay fired", "triggers": [
-        {"name": "decay", "fired": True, "evaluated": True, "detail": "bad", "extra": {"windows": [
-            {"start": "2026-01-07", "end": "2026-01-13", "rows": 500, "value": 0.7, "interval": [0.66, 0.74]}]}}],
-        "champion": {"baseline": {"roc_auc": 0.8}, "promoted_at": "2026-01-06T08:00:00+00:00"}})
+    write(
+        project / "reports/gate.json",
+        {**judge(evaluation(p, preds), preds, p, current).to_dict(), "inputs": fingerprint(p, project)},
+    )
+    write(
+        project / "reports/drift/drift_summary.json",
+        {
+            "dataset_drift": True,
+            "drifted_share": 0.5,
+            "drift_share_threshold": 0.5,
+            "drifted_columns": ["age"],
+            "columns": {
+                "age": {"method": "Wasserstein distance (normed)", "score": 0.4, "threshold": 0.1, "drifted": True},
+                "plan": {"method": "chi-square p_value", "score": 0.3, "threshold": 0.05, "drifted": False},
+            },
+            "reference_range": ["2026-01-01", "2026-01-15"],
+            "current_range": ["2026-01-14", "2026-01-20"],
+        },
+    )
+    write(
+        project / "reports/importance.json",
+        {
+            "metric": "roc_auc",
+            "rows": 2000,
+            "repeats": 5,
+            "seed": 0,
+            "models": ["candidate", "champion"],
+            "total_features": 2,
+            "features": [
+                {"feature": "age", "candidate": {"mean": 0.1, "std": 0.01}, "champion": {"mean": 0.05, "std": 0.01}},
+                {"feature": "plan", "candidate": {"mean": 0.0, "std": 0.0}, "champion": {"mean": 0.02, "std": 0.01}},
+            ],
+        },
+    )
+    write(
+        project / "reports/decision.json",
+        {
+            "retrain": True,
+            "reason": "decay fired",
+            "triggers": [
+                {
+                    "name": "decay",
+                    "fired": True,
+                    "evaluated": True,
+                    "detail": "bad",
+                    "extra": {
+                        "windows": [
+                            {
+                                "start": "2026-01-07",
+                                "end": "2026-01-13",
+                                "rows": 500,
+                                "value": 0.7,
+                                "interval": [0.66, 0.74],
+                            }
+                        ]
+                    },
+                }
+            ],
+            "champion": {"baseline": {"roc_auc": 0.8}, "promoted_at": "2026-01-06T08:00:00+00:00"},
+        },
+    )
     assert main(["--root", str(project), "report", "--no-track"]) == 0
     body = (project / "reports/promotion.md").read_text()
     figures = project / "reports/figures"
@@ -110,18 +191,29 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
     assert "| feature | candidate | champion | change |" in body
     assert "| age | +0.1000 ± 0.0100" in body
     card = (project / "reports/model_card.md").read_text()
-    for heading in ("## Data", "## Features", "## Estimator", "## Holdout metrics", "## Drift at training time",
-                    "## Provenance", "## Known limits"):
+    for heading in (
+        "## Data",
+        "## Features",
+        "## Estimator",
+        "## Holdout metrics",
+        "## Drift at training time",
+        "## Provenance",
+        "## Known limits",
+    ):
         assert heading in card, heading
     row = next(line for line in card.splitlines() if line.startswith("| roc_auc"))
     low, high = (float(x) for x in row.split("|")[3].strip(" []").split(","))
     value = float(row.split("|")[2])
     assert low <= value <= high, row
     assert pd.read_parquet(project / "reports/predictions.parquet").shape[0] == 2000
+
+
 {%- endif %}
 
 
 {%- if cookiecutter.model_task == "classification" %}
+
+
 # binary figure names
 def test_figures_skip_what_cannot_be_drawn(project: Path) -> None:
     from {{ cookiecutter.package_name }}.jobs.figures import render_all
@@ -135,23 +227,30 @@ def test_figures_skip_what_cannot_be_drawn(project: Path) -> None:
     import pandas as pd
 
     (project / "reports").mkdir()
-    pd.DataFrame({"y_true": [0, 1, 2, 1], "candidate": [0.1, 0.5, 0.9, 0.4], "champion": [0.2, 0.4, 0.8, 0.5]}) \
-        .to_parquet(project / "reports/predictions.parquet")
+    pd.DataFrame(
+        {"y_true": [0, 1, 2, 1], "candidate": [0.1, 0.5, 0.9, 0.4], "champion": [0.2, 0.4, 0.8, 0.5]}
+    ).to_parquet(project / "reports/predictions.parquet")
     skipped = {f.name: f for f in render_all(p, project)}["model.png"]
     assert skipped.path is None
     assert "no candidate-vs-champion plot" in skipped.note
+
+
 {%- endif %}
 
 
 def test_regression_figure_is_a_valid_png(tmp_path: Path) -> None:
     import numpy as np
 
-    from {{ cookiecutter.package_name }}.jobs.figures import is_image, regression_errors
+    from {{ cookiecutter.package_name }}.jobs.figures import (
+        is_image,
+        regression_errors,
+    )
 
     rng = np.random.default_rng(0)
     y = rng.normal(50, 10, 500)
-    path = regression_errors(y, {"candidate": y + rng.normal(0, 3, 500), "champion": y + rng.normal(0, 5, 500)},
-                             tmp_path / "errors.png")
+    path = regression_errors(
+        y, {"candidate": y + rng.normal(0, 3, 500), "champion": y + rng.normal(0, 5, 500)}, tmp_path / "errors.png"
+    )
     assert is_image(path)
 
 
@@ -171,13 +270,19 @@ def test_reproduce_names_the_candidate_commit_not_the_champion(project: Path) ->
     """Issue 8: "Reproduce" named HEAD, the champion's commit, so following it rebuilt the old model."""
     import subprocess
 
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e.x"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+    }
 
     def git(*args: str) -> str:
         import os
 
-        done = subprocess.run(["git", *args], cwd=project, env={**os.environ, **env}, capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=project, env={**os.environ, **env}, capture_output=True, text=True, check=True
+        )
         return done.stdout.strip()
 
     git("init", "-q", "-b", "main")

@@ -9,7 +9,10 @@ import pytest
 from {{ cookiecutter.package_name }}.adapters.sources import make_source
 from {{ cookiecutter.package_name }}.adapters.sources.file import SourceError
 from {{ cookiecutter.package_name }}.config import parse_params
-from {{ cookiecutter.package_name }}.core.features import input_columns, truth_and_scores
+from {{ cookiecutter.package_name }}.core.features import (
+    input_columns,
+    truth_and_scores,
+)
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.jobs.train import fit, labels
 

@@ -15,9 +15,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.adapters.sources.sql import SqlSource, SqlSourceError
+from {{ cookiecutter.package_name }}.adapters.sources.sql import (
+    SqlSource,
+    SqlSourceError,
+)
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import ConfigError, SqlSourceParams, parse_params
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    SqlSourceParams,
+    parse_params,
+)
 
 from .conftest import small_params, write_params
 from .postgres import PostgresServer, postgres_server  # noqa: F401 - fixture
@@ -34,8 +41,9 @@ def test_a_query_without_date_parameters_is_a_config_error() -> None:
         parse_params(small_params(**{"data.source": "sql"}))
 
 
-def test_a_missing_url_variable_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_url_variable_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("RETRAIN_DATABASE_URL", raising=False)
     write_params(tmp_path, small_params(**{"data.source": "sql", "data.sql.query": QUERY}))
     assert main(["--root", str(tmp_path), "ingest"]) == 2
@@ -46,27 +54,36 @@ def test_a_missing_url_variable_is_one_line_naming_it(tmp_path: Path, monkeypatc
 
 
 @pytest.fixture
-def events(postgres_server: PostgresServer) -> Iterator[Any]:  # noqa: F811
+def events(postgres_server: PostgresServer) -> Iterator[Any]:
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(postgres_server.url)
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS events"))
-        conn.execute(sqlalchemy.text(
-            "CREATE TABLE events (id integer PRIMARY KEY, event_date timestamptz NOT NULL, signup date, "
-            "amount numeric(8, 2), store_type integer, channel text, label integer)"))
-        conn.execute(sqlalchemy.text(
-            "INSERT INTO events SELECT g, timestamptz '2026-03-01 08:00+00' + (g % 3) * interval '1 day', "
-            "date '2025-01-01' + g, (g * 1.25)::numeric(8, 2), CASE WHEN g % 7 = 0 THEN NULL ELSE g % 3 END, "
-            "CASE WHEN g % 2 = 0 THEN 'web' ELSE 'shop' END, g % 2 FROM generate_series(1, 300) g"))
+        conn.execute(
+            sqlalchemy.text(
+                "CREATE TABLE events (id integer PRIMARY KEY, event_date timestamptz NOT NULL, signup date, "
+                "amount numeric(8, 2), store_type integer, channel text, label integer)"
+            )
+        )
+        conn.execute(
+            sqlalchemy.text(
+                "INSERT INTO events SELECT g, timestamptz '2026-03-01 08:00+00' + (g % 3) * interval '1 day', "
+                "date '2025-01-01' + g, (g * 1.25)::numeric(8, 2), CASE WHEN g % 7 = 0 THEN NULL ELSE g % 3 END, "
+                "CASE WHEN g % 2 = 0 THEN 'web' ELSE 'shop' END, g % 2 FROM generate_series(1, 300) g"
+            )
+        )
     yield engine
     engine.dispose()
 
 
 @pytest.mark.postgres
-def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_server: PostgresServer) -> None:  # noqa: F811
-    source = SqlSource(SqlSourceParams(url_env="DB", query=QUERY, chunksize=7), date_column="event_date",
-                       env={"DB": postgres_server.url})
+def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_server: PostgresServer) -> None:
+    source = SqlSource(
+        SqlSourceParams(url_env="DB", query=QUERY, chunksize=7),
+        date_column="event_date",
+        env={"DB": postgres_server.url},
+    )
     chunks = list(source.chunks(dt.date(2026, 3, 2), dt.date(2026, 3, 3)))
     assert [len(c) for c in chunks] == [7] * 14 + [2]  # 100 rows, 7 at a time from a server-side cursor
     day = source.fetch(dt.date(2026, 3, 2))
@@ -82,9 +99,13 @@ def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_s
 
 
 @pytest.mark.postgres
-def test_ingest_and_init_data_from_postgres(events: Any, postgres_server: PostgresServer, tmp_path: Path,  # noqa: F811
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_and_init_data_from_postgres(
+    events: Any,
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("SHOP_DB", postgres_server.url)
     write_params(tmp_path, small_params())
     argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
@@ -94,36 +115,42 @@ def test_ingest_and_init_data_from_postgres(events: Any, postgres_server: Postgr
     assert "id         id" in out
     raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
     assert raw["data"]["source"] == "sql"
-    assert raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY,
-                                                                     "chunksize": 50000}
+    assert raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY, "chunksize": 50000}
     assert raw["features"]["categorical"] == ["store_type", "channel"]
     assert raw["features"]["dates"] == ["signup"]
     assert raw["checks"]["columns"]["store_type"]["allowed"] == [0, 1, 2]
     assert (raw["data"]["start_date"], raw["data"]["end_date"]) == ("2026-03-01", "2026-03-03")
     assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "data/raw").glob("*.parquet")) == [
-        "2026-03-01.parquet", "2026-03-02.parquet", "2026-03-03.parquet"]
+        "2026-03-01.parquet",
+        "2026-03-02.parquet",
+        "2026-03-03.parquet",
+    ]
 
 
 @pytest.mark.postgres
-def test_a_failing_query_is_one_line(events: Any, postgres_server: PostgresServer) -> None:  # noqa: F811
+def test_a_failing_query_is_one_line(events: Any, postgres_server: PostgresServer) -> None:
     bad = QUERY.replace("events", "no_such_table")
-    source = SqlSource(SqlSourceParams(url_env="DB", query=bad), date_column="event_date",
-                       env={"DB": postgres_server.url})
+    source = SqlSource(
+        SqlSourceParams(url_env="DB", query=bad), date_column="event_date", env={"DB": postgres_server.url}
+    )
     with pytest.raises(SqlSourceError, match=r'data.sql: ProgrammingError: relation "no_such_table" does not exist'):
         source.fetch(dt.date(2026, 3, 1))
 
 
 def _readme_block(language: str, after: str) -> str:
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    rest = text[text.index(after):]
+    rest = text[text.index(after) :]
     start = rest.index(f"```{language}\n") + len(f"```{language}\n")
-    return rest[start:rest.index("```", start)]
+    return rest[start : rest.index("```", start)]
 
 
 @pytest.mark.postgres
-def test_the_readme_trigger_and_listener_send_new_data(postgres_server: PostgresServer, api: Recorder,  # noqa: F811
-                                                        tmp_path: Path) -> None:
+def test_the_readme_trigger_and_listener_send_new_data(
+    postgres_server: PostgresServer,
+    api: Recorder,
+    tmp_path: Path,
+) -> None:
     """The PostgreSQL recipe in the README, as written: a committed load reaches notify-new-data."""
     import sqlalchemy
 
@@ -140,10 +167,12 @@ def test_the_readme_trigger_and_listener_send_new_data(postgres_server: Postgres
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "LISTEN_DATABASE_URL": postgres_server.url.replace("postgresql+psycopg://", "postgresql://"),
         "GITHUB_API_URL": f"http://127.0.0.1:{api.server_address[1]}",
-        "GITHUB_REPOSITORY": "acme/shop-model", "GITHUB_TOKEN": "t0ken",
+        "GITHUB_REPOSITORY": "acme/shop-model",
+        "GITHUB_TOKEN": "t0ken",
     }
-    proc = subprocess.Popen([sys.executable, str(listener)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(listener)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         listening = "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN new_data'"
@@ -162,5 +191,7 @@ def test_the_readme_trigger_and_listener_send_new_data(postgres_server: Postgres
         engine.dispose()
     assert api.requests, f"no dispatch reached the API; listener said:\n{output}"
     assert api.requests[0]["path"] == "/repos/acme/shop-model/dispatches"
-    assert api.requests[0]["body"] == {"event_type": "new-data", "client_payload": {
-        "as_of": "2026-03-31", "reason": "rows loaded up to 2026-03-31"}}
+    assert api.requests[0]["body"] == {
+        "event_type": "new-data",
+        "client_payload": {"as_of": "2026-03-31", "reason": "rows loaded up to 2026-03-31"},
+    }

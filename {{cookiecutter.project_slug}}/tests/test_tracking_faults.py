@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters.mlflow_store import ensure_sqlite_store, store_problem
+from {{ cookiecutter.package_name }}.adapters.mlflow_store import (
+    ensure_sqlite_store,
+    store_problem,
+)
 from {{ cookiecutter.package_name }}.cli import main
 
 PREVIOUS_MODEL = b"the model from the previous run"
@@ -47,8 +50,9 @@ def assert_previous_model_kept(project: Path) -> None:
     assert [p.name for p in (project / "models").iterdir() if p.name.startswith(".tmp-")] == []
 
 
-def train_against(project: Path, uri: str, monkeypatch: pytest.MonkeyPatch,
-                  capsys: pytest.CaptureFixture[str]) -> tuple[int, float, list[str]]:
+def train_against(
+    project: Path, uri: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, float, list[str]]:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     started = time.monotonic()
     code = main(["--root", str(project), "train"])
@@ -200,8 +204,9 @@ else:  # what the project does now
 
 
 def killed_during_setup(mode: str, db: Path) -> None:
-    child = subprocess.run([sys.executable, "-c", CHILD, mode, str(db)], capture_output=True, text=True,
-                           timeout=300, check=False)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(db)], capture_output=True, text=True, timeout=300, check=False
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr[-3000:]
 
 

@@ -6,7 +6,11 @@ import datetime as dt
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import AgeTrigger, DecayTrigger, VolumeTrigger
+from {{ cookiecutter.package_name }}.config import (
+    AgeTrigger,
+    DecayTrigger,
+    VolumeTrigger,
+)
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.core.triggers import (
     Cooldown,
@@ -41,8 +45,10 @@ def test_volume_fires_at_the_threshold() -> None:
 
 def windows(values: list[float | None]) -> list[Window]:
     start = dt.date(2026, 3, 1)
-    return [Window(start + dt.timedelta(days=7 * i), start + dt.timedelta(days=7 * i + 6), 500, v)
-            for i, v in enumerate(values)]
+    return [
+        Window(start + dt.timedelta(days=7 * i), start + dt.timedelta(days=7 * i + 6), 500, v)
+        for i, v in enumerate(values)
+    ]
 
 
 AUC = get_metric("roc_auc")
@@ -92,11 +98,17 @@ def test_decay_config_rejects_n_above_m() -> None:
 
 
 def summary(drifted: list[str], columns: int = 8, share_threshold: float = 0.5) -> dict[str, object]:
-    cols = {f"c{i}": {"method": "x", "score": 0.0, "threshold": 0.1, "drifted": f"c{i}" in drifted}
-            for i in range(columns)}
+    cols = {
+        f"c{i}": {"method": "x", "score": 0.0, "threshold": 0.1, "drifted": f"c{i}" in drifted} for i in range(columns)
+    }
     share = len(drifted) / columns
-    return {"dataset_drift": share >= share_threshold, "drifted_share": share, "drift_share_threshold": share_threshold,
-            "drifted_columns": drifted, "columns": cols}
+    return {
+        "dataset_drift": share >= share_threshold,
+        "drifted_share": share,
+        "drift_share_threshold": share_threshold,
+        "drifted_columns": drifted,
+        "columns": cols,
+    }
 
 
 def test_drift_trigger_follows_the_dataset_verdict() -> None:

@@ -113,7 +113,9 @@ class SqlSourceParams(Strict):
     @field_validator("query")
     @classmethod
     def _date_parameters(cls, value: str) -> str:
-        missing = [f":{name}" for name in ("start", "end") if value.strip() and not re.search(rf"(?<!:):{name}\b", value)]
+        missing = [
+            f":{name}" for name in ("start", "end") if value.strip() and not re.search(rf"(?<!:):{name}\b", value)
+        ]
         if missing:
             raise ValueError(f"the query must use the date parameters :start and :end (missing {', '.join(missing)})")
         return value
@@ -177,6 +179,7 @@ class LabelRule(Strict):
     @classmethod
     def _classes_as_text(cls, value: Any) -> Any:
         return _as_text(value)
+
     # regression: plausible range of the label (per batch and window)
     min: float | None = None
     max: float | None = None
@@ -307,9 +310,12 @@ class DecayTrigger(Strict):
     floor: float | None = Field(default=None, description="worst acceptable value of the primary metric")
     max_relative_drop: float | None = Field(default=0.05, ge=0.0, description="bad: this much worse than at promotion")
     min_rows: int = Field(default=50, ge=1, description="windows with fewer labelled rows are not scored")
-    confidence: float | None = Field(default=0.95, gt=0.5, lt=1.0,
-                                     description="latest window's whole interval past the limit: fire at once; "
-                                                 "null: N of M only")
+    confidence: float | None = Field(
+        default=0.95,
+        gt=0.5,
+        lt=1.0,
+        description="latest window's whole interval past the limit: fire at once; null: N of M only",
+    )
     min_rows_at_once: int = Field(default=200, ge=1, description="fewer labelled rows: a window only counts for N of M")
     resamples: int = Field(default=400, ge=100, description="bootstrap resamples for each window's interval")
 
@@ -435,8 +441,10 @@ def estimator_spec_problem(task: str, estimator: str) -> str | None:
         return None
     module, sep, attr = estimator.partition(":")
     if not sep:
-        return (f"model.estimator: {estimator!r} is neither a {task} estimator ({', '.join(builtin)}) "
-                "nor an import path module:Class")
+        return (
+            f"model.estimator: {estimator!r} is neither a {task} estimator ({', '.join(builtin)}) "
+            "nor an import path module:Class"
+        )
     if not all(part.isidentifier() for part in module.split(".")) or not all(
         part.isidentifier() for part in attr.split(".")
     ):
@@ -447,8 +455,10 @@ def estimator_spec_problem(task: str, estimator: str) -> str | None:
     except (ImportError, ValueError):
         found = False
     if not found:
-        return (f"model.estimator: {estimator!r} cannot be imported: no module named {top!r} is installed "
-                f"(install the library, e.g. the project's optional extra)")
+        return (
+            f"model.estimator: {estimator!r} cannot be imported: no module named {top!r} is installed "
+            f"(install the library, e.g. the project's optional extra)"
+        )
     return None
 
 

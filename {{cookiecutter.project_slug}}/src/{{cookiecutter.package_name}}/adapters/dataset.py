@@ -107,8 +107,9 @@ def read_summary(partition: Path, signature: str) -> dict[str, Any] | None:
 def write_summary(partition: Path, signature: str, summary: dict[str, Any]) -> None:
     from .files import write_text_atomic
 
-    write_text_atomic(summary_path(partition), json.dumps({"signature": signature, "summary": summary},
-                                                          sort_keys=True) + "\n")
+    write_text_atomic(
+        summary_path(partition), json.dumps({"signature": signature, "summary": summary}, sort_keys=True) + "\n"
+    )
 
 
 class PartitionCache:

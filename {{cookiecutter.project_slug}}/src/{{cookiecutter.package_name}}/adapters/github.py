@@ -138,8 +138,15 @@ class GitHub:
             return max(60.0, self.backoff)  # GitHub: without headers, wait at least a minute
         return None
 
-    def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None, *,
-                already_done: Callable[[], Any] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        *,
+        already_done: Callable[[], Any] | None = None,
+    ) -> Any:
         """One API call with bounded retries.
 
         5xx answers, timeouts and lost connections are retried ``retries`` times with exponential
@@ -180,22 +187,29 @@ class GitHub:
                 limited = self._rate_limit_wait(exc.code, exc.headers, detail)
                 if limited is not None:
                     if limited > self.max_wait:
-                        raise GitHubError(f"{failure} (rate limited: GitHub asks to wait {limited:.0f} s, more than "
-                                          f"GITHUB_API_MAX_WAIT={self.max_wait:g}; re-run later)", exc.code) from None
+                        raise GitHubError(
+                            f"{failure} (rate limited: GitHub asks to wait {limited:.0f} s, more than "
+                            f"GITHUB_API_MAX_WAIT={self.max_wait:g}; re-run later)",
+                            exc.code,
+                        ) from None
                     wait = limited
                 elif exc.code in RETRY_STATUS:
                     wait = backoff
                 else:
                     hint = ""
                     if exc.code == 403 and method != "GET":
-                        hint = (" (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to "
-                                "create and approve pull requests' enabled in the repository settings?)")
+                        hint = (
+                            " (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to "
+                            "create and approve pull requests' enabled in the repository settings?)"
+                        )
                     raise GitHubError(f"{failure}{hint}", exc.code) from None
                 status: int | None = exc.code
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
                 if isinstance(reason, TimeoutError):
-                    failure = f"{method} {path}: no answer from {self.api_url} within {self.timeout:g} s (GITHUB_API_TIMEOUT)"
+                    failure = (
+                        f"{method} {path}: no answer from {self.api_url} within {self.timeout:g} s (GITHUB_API_TIMEOUT)"
+                    )
                 else:
                     failure = f"{method} {url}: cannot reach the GitHub API: {reason}"
                 wait, status = backoff, None
@@ -290,8 +304,9 @@ class PullResult:
     created: bool
 
 
-def upsert_pull(gh: GitHub, branch: str, base: str, title: str, body: str, *,
-                labels: list[str] | None = None) -> PullResult:
+def upsert_pull(
+    gh: GitHub, branch: str, base: str, title: str, body: str, *, labels: list[str] | None = None
+) -> PullResult:
     """Open a pull request for ``branch`` or update the open one; never a second one."""
     body = truncate_body(body)
     existing = gh.find_pulls(branch, base)
@@ -347,8 +362,7 @@ def find_marked_issue(gh: GitHub, marker: str, label: str) -> dict[str, Any] | N
     return min(found, key=lambda i: (i.get("state") != "open", int(i["number"])))
 
 
-def save_issue(gh: GitHub, issue: dict[str, Any] | None, title: str, body: str, label: str,
-               marker: str) -> IssueResult:
+def save_issue(gh: GitHub, issue: dict[str, Any] | None, title: str, body: str, label: str, marker: str) -> IssueResult:
     """Edit ``issue`` in place (reopening it if closed) or, when None, open it with ``label``."""
     tag = marker_line(marker)
     text = truncate_body(body if tag in body else f"{tag}\n{body}")

@@ -27,10 +27,12 @@ class GitError(RuntimeError):
     pass
 
 
-def git(root: Path, *args: str, env: dict[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False,
-                            env={**os.environ, **(env or {})})
+def git(
+    root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
     if check and result.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result
@@ -61,8 +63,9 @@ def identity(root: Path) -> list[str]:
     return args
 
 
-def commit_to_branch(root: Path, branch: str, message: str, base: str = "HEAD",
-                     against: str | None = None) -> str | None:
+def commit_to_branch(
+    root: Path, branch: str, message: str, base: str = "HEAD", against: str | None = None
+) -> str | None:
     """Put the working tree's changes on ``branch`` (rebuilt from ``base``) and return its head commit.
 
     None when there is nothing to propose: the branch's tree equals ``against`` (default: the
@@ -194,6 +197,7 @@ def command_guard() -> Iterator[None]:
 
 # --- DVC remote ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Remote:
     name: str
@@ -252,8 +256,10 @@ def remote_problem(root: Path, remote: Remote | None, write: bool = True) -> Rem
     (dvc-s3, dvc-gs, ...) is not installed. Credentials and network are only known by trying.
     """
     if remote is None:
-        return RemoteProblem("no default DVC remote is configured (`dvc remote add -d storage <url>`, then commit "
-                             ".dvc/config)", REMOTE_ADVICE)
+        return RemoteProblem(
+            "no default DVC remote is configured (`dvc remote add -d storage <url>`, then commit .dvc/config)",
+            REMOTE_ADVICE,
+        )
     where = f"DVC remote '{remote.name}' ({remote.url})"
     if remote.local_path is not None:
         path = remote.local_path
@@ -263,8 +269,10 @@ def remote_problem(root: Path, remote: Remote | None, write: bool = True) -> Rem
             if blocker is not None and not blocker.is_dir():
                 message = f"{where} resolves to {path}, below {blocker}, which is a file, not a directory"
             else:
-                message = (f"{where} resolves to {path}, a local directory that does not exist on this machine "
-                           "(a local remote lives only where the project was baked: set a shared remote)")
+                message = (
+                    f"{where} resolves to {path}, a local directory that does not exist on this machine "
+                    "(a local remote lives only where the project was baked: set a shared remote)"
+                )
         elif not path.is_dir():
             message = f"{where} resolves to {path}, which is a file, not a directory"
         elif write and not os.access(path, os.W_OK | os.X_OK):

@@ -25,8 +25,14 @@ from .. import paths
 from ..config import Params
 
 PARAM_SECTIONS = ("project", "data", "split", "features", "model", "evaluate")
-CODE_FILES = ("jobs/train.py", "core/features.py", "jobs/evaluate.py", "jobs/importance.py", "adapters/champion.py",
-              "core/metrics.py")
+CODE_FILES = (
+    "jobs/train.py",
+    "core/features.py",
+    "jobs/evaluate.py",
+    "jobs/importance.py",
+    "adapters/champion.py",
+    "core/metrics.py",
+)
 DATA_FILES = (paths.MODEL, paths.HOLDOUT)
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -49,7 +55,8 @@ def fingerprint(params: Params, root: Path) -> dict[str, dict[str, str | None]]:
     dumped = params.model_dump(mode="json")
     return {
         "params": {s: _sha(json.dumps(dumped.get(s), sort_keys=True).encode()) for s in PARAM_SECTIONS},
-        "code": {f: (_sha((PACKAGE_DIR / f).read_bytes()) if (PACKAGE_DIR / f).is_file() else None)
-                 for f in CODE_FILES},
+        "code": {
+            f: (_sha((PACKAGE_DIR / f).read_bytes()) if (PACKAGE_DIR / f).is_file() else None) for f in CODE_FILES
+        },
         "files": {f: _file_md5(root / f) for f in DATA_FILES},
     }

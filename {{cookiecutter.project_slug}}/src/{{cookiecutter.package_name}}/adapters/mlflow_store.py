@@ -113,7 +113,7 @@ def sqlite_path(uri: str) -> Path | None:
     """The file behind a ``sqlite:///`` URI (None for other stores and in-memory databases)."""
     if not uri.startswith("sqlite:///"):
         return None
-    path = uri[len("sqlite:///"):].split("?", 1)[0]
+    path = uri[len("sqlite:///") :].split("?", 1)[0]
     return None if not path or path == ":memory:" else Path(path)
 
 
@@ -141,14 +141,19 @@ def store_problem(db: Path) -> str | None:
             leftovers = sorted(t for t in tables if t.startswith("_alembic_tmp_"))
             if leftovers:
                 return f"a schema migration was interrupted ({leftovers[0]} left behind)"
-            versions = conn.execute("SELECT version_num FROM alembic_version").fetchall() if (
-                "alembic_version" in tables) else []
+            versions = (
+                conn.execute("SELECT version_num FROM alembic_version").fetchall()
+                if ("alembic_version" in tables)
+                else []
+            )
             if len(versions) != 1:
                 return "it records no schema version"
         head = _head_revision()
         if head is not None and versions[0][0] != head:
-            return (f"its schema is at revision {versions[0][0]}, this MLflow needs {head}: "
-                    "an interrupted setup, or a store from another MLflow version")
+            return (
+                f"its schema is at revision {versions[0][0]}, this MLflow needs {head}: "
+                "an interrupted setup, or a store from another MLflow version"
+            )
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc):
             raise TrackingUnavailable(f"{db} is locked by another process; re-run when it has finished") from exc

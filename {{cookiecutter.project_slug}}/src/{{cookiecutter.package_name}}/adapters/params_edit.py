@@ -10,7 +10,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
-END_DATE_RE = re.compile(r"^(?P<indent>\s+)end_date:\s*(?P<quote>[\"']?)(?P<value>\d{4}-\d{2}-\d{2})(?P=quote)(?P<rest>.*)$")
+END_DATE_RE = re.compile(
+    r"^(?P<indent>\s+)end_date:\s*(?P<quote>[\"']?)(?P<value>\d{4}-\d{2}-\d{2})(?P=quote)(?P<rest>.*)$"
+)
 
 
 def set_end_date(path: Path, day: dt.date) -> str:

@@ -24,8 +24,7 @@ def _yaml() -> Any:
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml
 
 
@@ -137,5 +136,11 @@ def _set(parent: Any, key: str, value: Any, depth: int) -> None:
 
 
 def unified_diff(old: str, new: str, name: str = "params.yaml") -> str:
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"{name} (now)", tofile=f"{name} (proposed)"))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{name} (now)",
+            tofile=f"{name} (proposed)",
+        )
+    )

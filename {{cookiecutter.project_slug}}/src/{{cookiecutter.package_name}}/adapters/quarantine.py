@@ -83,13 +83,23 @@ class Record:
         self.history.append({"at": now_text(), "action": action, "by": by, "why": why})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day.isoformat(), "status": self.status, "fingerprint": self.fingerprint,
-                "failures": self.failures, "history": self.history}
+        return {
+            "day": self.day.isoformat(),
+            "status": self.status,
+            "fingerprint": self.fingerprint,
+            "failures": self.failures,
+            "history": self.history,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
-        return cls(dt.date.fromisoformat(data["day"]), data.get("status", "held"), dict(data.get("fingerprint", {})),
-                   list(data.get("failures", [])), list(data.get("history", [])))
+        return cls(
+            dt.date.fromisoformat(data["day"]),
+            data.get("status", "held"),
+            dict(data.get("fingerprint", {})),
+            list(data.get("failures", [])),
+            list(data.get("history", [])),
+        )
 
 
 class Quarantine:
@@ -134,15 +144,20 @@ class Quarantine:
     def save(self, record: Record, report_md: str | None = None) -> None:
         write_json(self.record_path(record.day), record.to_dict())
         _, md_path = self.report_paths(record.day)
-        body = report_md if report_md is not None else (md_path.read_text(encoding="utf-8").split("\n#### Quarantine record")[0]
-                                                       if md_path.exists() else "")
+        body = (
+            report_md
+            if report_md is not None
+            else (md_path.read_text(encoding="utf-8").split("\n#### Quarantine record")[0] if md_path.exists() else "")
+        )
         write_text_atomic(md_path, body.rstrip("\n") + "\n\n" + render_history(record))
 
 
 def render_history(record: Record) -> str:
     lines = [
-        f"#### Quarantine record: {record.day} — {record.status}", "",
-        "| when (UTC) | action | by | why |", "|---|---|---|---|",
+        f"#### Quarantine record: {record.day} — {record.status}",
+        "",
+        "| when (UTC) | action | by | why |",
+        "|---|---|---|---|",
     ]
     for h in record.history:
         why = h.get("why", "").replace("|", "\\|").replace("\n", " ")

@@ -113,8 +113,15 @@ def dvc_locked_md5(root: Path, path: str) -> str | None:
     return None
 
 
-def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str], metrics: dict[str, float],
-                     register: bool = True, input_example: Any = None) -> dict[str, Any]:
+def log_training_run(
+    params: Params,
+    root: Path,
+    model: Any,
+    tags: dict[str, str],
+    metrics: dict[str, float],
+    register: bool = True,
+    input_example: Any = None,
+) -> dict[str, Any]:
     """Log the fitted Pipeline; with ``input_example`` (a few input rows) also its signature and that example."""
     import mlflow
     import mlflow.sklearn
@@ -141,7 +148,12 @@ def log_training_run(params: Params, root: Path, model: Any, tags: dict[str, str
         logged = log_sklearn_model(params, model, signature=signature, input_example=input_example)
         run_id = run.info.run_id
         experiment_id = run.info.experiment_id
-    info: dict[str, Any] = {"run_id": run_id, "experiment_id": experiment_id, "tracking_uri": uri, "model_uri": logged.model_uri}
+    info: dict[str, Any] = {
+        "run_id": run_id,
+        "experiment_id": experiment_id,
+        "tracking_uri": uri,
+        "model_uri": logged.model_uri,
+    }
     if register:
         from mlflow import MlflowClient
 

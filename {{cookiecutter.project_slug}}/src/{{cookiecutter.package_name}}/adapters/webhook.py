@@ -18,8 +18,12 @@ def post(url: str, text: str, timeout: float = 10.0) -> str | None:
     """POST ``{"text": text}``; returns None on success, else why it failed."""
     if not url.startswith(("https://", "http://")):
         return f"{ENV} must be an http(s) URL"
-    request = urllib.request.Request(url, data=json.dumps({"text": text}).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "retrain-alerts"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"text": text}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "retrain-alerts"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()

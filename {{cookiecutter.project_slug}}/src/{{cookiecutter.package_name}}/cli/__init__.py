@@ -20,6 +20,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
 __all__ = ["CommandError", "build_parser", "main"]
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
@@ -66,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Domain errors (bad data, missing inputs, unfetchable champion) carry
             # messages written for people; show them without a traceback.
             return fail(exc)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,9 +24,23 @@ from .args import params_of as _params
 
 # What the check imports on its way, compiled once by the setup action (`check --warm`)
 # so that no step pays for compiling them.
-WARM_MODULES = ("pandas", "pyarrow.parquet", "numpy", "scipy.stats", "scipy.spatial.distance", "joblib",
-                "sklearn.pipeline", "sklearn.compose", "sklearn.preprocessing", "sklearn.linear_model",
-                "sklearn.ensemble", "sklearn.impute", "sklearn.metrics", "yaml", "pydantic")
+WARM_MODULES = (
+    "pandas",
+    "pyarrow.parquet",
+    "numpy",
+    "scipy.stats",
+    "scipy.spatial.distance",
+    "joblib",
+    "sklearn.pipeline",
+    "sklearn.compose",
+    "sklearn.preprocessing",
+    "sklearn.linear_model",
+    "sklearn.ensemble",
+    "sklearn.impute",
+    "sklearn.metrics",
+    "yaml",
+    "pydantic",
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -58,8 +72,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     params = _params(args)
     now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     cache = PartitionCache()  # the newest partitions and the drift reference, read once for triggers and report
-    decision = decide(params, args.root, now, force=args.force, reason=args.reason,
-                      all_triggers=args.all_triggers, clock="commit" if args.now is None else "data", cache=cache)
+    decision = decide(
+        params,
+        args.root,
+        now,
+        force=args.force,
+        reason=args.reason,
+        all_triggers=args.all_triggers,
+        clock="commit" if args.now is None else "data",
+        cache=cache,
+    )
     json_path, _ = write_outputs(decision, args.root)
     print_decision(decision, json_path, args.root)
     if decision["champion"].get("model_md5") is None:
@@ -72,8 +94,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         out = args.root / "reports" / "drift"
         print_drift(run_drift(params, args.root, out, html=html, cache=cache), html=html)
     else:
-        print("drift: reports/drift/drift_summary.json written by the drift trigger; the HTML report is "
-              "rendered when drift fires, on the retrain path, or with --html always")
+        print(
+            "drift: reports/drift/drift_summary.json written by the drift trigger; the HTML report is "
+            "rendered when drift fires, on the retrain path, or with --html always"
+        )
     return 0
 
 
@@ -86,7 +110,14 @@ def register(add: Add) -> None:
     p.add_argument(
         "--all-triggers", action="store_true", help="evaluate every trigger, even when the outcome is settled"
     )
-    p.add_argument("--html", choices=["auto", "always", "never"], default="auto",
-                   help="Evidently's HTML drift report: auto = when drift fires or a retrain is decided")
-    p.add_argument("--warm", action="store_true",
-                   help="only import what the check uses (the setup action compiles its bytecode this way)")
+    p.add_argument(
+        "--html",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="Evidently's HTML drift report: auto = when drift fires or a retrain is decided",
+    )
+    p.add_argument(
+        "--warm",
+        action="store_true",
+        help="only import what the check uses (the setup action compiles its bytecode this way)",
+    )

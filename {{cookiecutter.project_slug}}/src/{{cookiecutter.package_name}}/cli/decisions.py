@@ -28,8 +28,15 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.reason and not args.force:
         print("decide: --reason without --force is recorded nowhere; pass --force to force a retrain", file=sys.stderr)
         return 2
-    decision = decide(params, args.root, now, force=args.force, reason=args.reason, all_triggers=args.all_triggers,
-                      clock="commit" if args.now is None else "data")
+    decision = decide(
+        params,
+        args.root,
+        now,
+        force=args.force,
+        reason=args.reason,
+        all_triggers=args.all_triggers,
+        clock="commit" if args.now is None else "data",
+    )
     json_path, _ = write_outputs(decision, args.root)
     print_decision(decision, json_path, args.root)
     return 0
@@ -107,16 +114,25 @@ def register(add: Add) -> None:
     p = add("decide", cmd_decide, "decide whether to retrain (triggers, cooldown); write reports/decision.*")
     p.add_argument("--force", action="store_true", help="retrain regardless of triggers and cooldown")
     p.add_argument("--reason", help="why the retrain is forced (recorded in the decision)")
-    p.add_argument("--now", type=_date, help="evaluate age and cooldown as of this day, on the data's timeline: "
-                   "the champion dates from the last day of its data (default: now, UTC, against commit times)")
     p.add_argument(
-        "--all-triggers", action="store_true",
-        help="evaluate every trigger, even when the outcome is settled or a cooldown holds (which still blocks)"
+        "--now",
+        type=_date,
+        help="evaluate age and cooldown as of this day, on the data's timeline: "
+        "the champion dates from the last day of its data (default: now, UTC, against commit times)",
+    )
+    p.add_argument(
+        "--all-triggers",
+        action="store_true",
+        help="evaluate every trigger, even when the outcome is settled or a cooldown holds (which still blocks)",
     )
     add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
     add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")
-    p = add("report", cmd_report, "write the promotion pull-request body to reports/promotion.md, its figures "
-            "(reports/figures/) and the model card (reports/model_card.md)")
+    p = add(
+        "report",
+        cmd_report,
+        "write the promotion pull-request body to reports/promotion.md, its figures "
+        "(reports/figures/) and the model card (reports/model_card.md)",
+    )
     p.add_argument("--no-pictures", action="store_true", help="text only: no figures, no model card")
     p.add_argument("--no-track", action="store_true", help="do not attach the report to the MLflow run")
     p = add("demo", cmd_demo, "walk through no-drift / drift / bad-change on a scratch copy of this project")

@@ -21,8 +21,10 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"quarantine: nothing in {params.data.quarantine_dir}/")
         return 0
-    print(f"quarantine: {sum(r['status'] == 'held' for r in rows)} held, {len(rows)} recorded in "
-          f"{params.data.quarantine_dir}/")
+    print(
+        f"quarantine: {sum(r['status'] == 'held' for r in rows)} held, {len(rows)} recorded in "
+        f"{params.data.quarantine_dir}/"
+    )
     for r in rows:
         stale = "  (params or source changed since: the next ingest re-checks it)" if r["stale"] else ""
         print(f"  {r['day']}  {r['status']:<8} {r['last']}{stale}")
@@ -66,8 +68,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def register(add: Add) -> None:
-    p = add("quarantine", cmd_quarantine,
-            "held batches: list them, retry them with the current params and source, or release one (recorded)")
+    p = add(
+        "quarantine",
+        cmd_quarantine,
+        "held batches: list them, retry them with the current params and source, or release one (recorded)",
+    )
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     sub.add_parser("list", help="held and decided days, why, and whether a re-check is due")
     q = sub.add_parser("retry", help="fetch and check held days again now; admit those that pass")

@@ -13,6 +13,7 @@ what it needs when it runs.
 | promote        | promote: MLflow version + aliases + tag model-v<N>                  |
 | predict        | batch-inference: score a day's batch with the champion             |
 | rollback       | rollback: restore a model-v<N> on a branch and open a PR             |
+| template-update| template-update: newest template release on a branch, one PR         |
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def _run_url() -> str:
 
 
 # --- DVC remote -------------------------------------------------------------------------
+
 
 def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -> int:
     """One line on stderr and in an error annotation, the details in the job summary; a non-zero exit."""
@@ -121,15 +123,18 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
     result = gitops.run_dvc(args.root, "push")
     if result.returncode != 0:
         line = f"dvc push to DVC remote '{remote.name}' ({remote.url}) failed: {gitops.dvc_error(result)}"
-        advice = ("Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
-                  "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
-                  "uploads what is missing.")
+        advice = (
+            "Check that the remote exists and that the credentials in the `DVC_REMOTE_CONFIG` secret "
+            "(environment `model-promotion`) may write to it, then re-run the failed jobs: `dvc push` only "
+            "uploads what is missing."
+        )
         return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     print(f"remote-push: pushed to {remote.name} ({remote.url})")
     return EXIT_OK
 
 
 # --- gate ---------------------------------------------------------------------------------
+
 
 def cmd_gate_step(args: argparse.Namespace) -> int:
     from ..adapters import gitops
@@ -150,6 +155,7 @@ def cmd_gate_step(args: argparse.Namespace) -> int:
 
 
 # --- pull requests --------------------------------------------------------------------------
+
 
 def _token_notice(gitops: Any) -> None:
     if os.environ.get("TOKEN_KIND", "github-token") == "github-token":
@@ -197,8 +203,9 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
     print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
     gitops.set_output("pr-url", result.url)
-    gitops.summary(f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\n"
-                   f"Branch `{branch}` at `{commit}`.")
+    gitops.summary(
+        f"### Promotion pull request {verb}: #{result.number}\n\n{result.url}\n\nBranch `{branch}` at `{commit}`."
+    )
     if pictures := section(body, "## Pictures"):
         gitops.summary(pictures)
     _token_notice(gitops)
@@ -212,8 +219,10 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
     if body_file.exists():
         body = body_file.read_text(encoding="utf-8")
     else:
-        body = (f"### Promotion gate: no result\n\nThe pipeline job ended with status `{args.status}` before the gate "
-                "wrote its table; see the run's log.")
+        body = (
+            f"### Promotion gate: no result\n\nThe pipeline job ended with status `{args.status}` before the gate "
+            "wrote its table; see the run's log."
+        )
     if args.status and args.status != "success" and body_file.exists():
         body = f"**Pipeline check: {args.status}.**\n\n{body}"
     if url := _run_url():
@@ -226,14 +235,17 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
 
 # --- promotion, rollback --------------------------------------------------------------------
 
+
 def cmd_promote(args: argparse.Namespace) -> int:
     from ..adapters import gitops, registry
 
     params = _params(args)
     result = registry.promote(params, args.root, push=not args.no_push)
     gitops.summary(registry.markdown(result, params.mlflow.registered_model))
-    print(f"promote: {result.reason}; {params.mlflow.registered_model} v{result.version} @champion"
-          + (f", v{result.previous} @previous" if result.previous else ""))
+    print(
+        f"promote: {result.reason}; {params.mlflow.registered_model} v{result.version} @champion"
+        + (f", v{result.previous} @previous" if result.previous else "")
+    )
     return EXIT_OK
 
 
@@ -289,6 +301,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 # --- batch inference --------------------------------------------------------------------------
 
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from ..adapters import gitops
     from ..jobs.predict import run_predict
@@ -301,14 +314,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(f"  - {failure}", file=sys.stderr)
         return EXIT_REFUSED
     assert result.target is not None
-    line = (f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
-            f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}")
+    line = (
+        f"predict: {result.rows} rows of {result.day} from {result.origin} scored with the champion "
+        f"(md5 {result.model_md5}) -> {result.target.relative_to(args.root)}"
+    )
     print(line)
     gitops.summary(f"### Batch inference\n\n{line}")
     return EXIT_OK
 
 
 # --- model health, alerts -----------------------------------------------------------------------
+
 
 def _alert(event: str, model: str, detail: str, link: str) -> bool:
     """One message to the ALERT_WEBHOOK_URL secret, if set; never fails the step."""
@@ -334,17 +350,32 @@ def cmd_health_issue(args: argparse.Namespace) -> int:
 
     params = _params(args)
     model = params.mlflow.registered_model
-    now = (dt.datetime.combine(args.now, dt.time(8, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC))
+    now = dt.datetime.combine(args.now, dt.time(8, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     if args.status != "success":
-        _alert("check-failed", model, f"The check for data up to {params.data.end_date} ended with status "
-               f"{args.status}.", _run_url())
+        _alert(
+            "check-failed",
+            model,
+            f"The check for data up to {params.data.end_date} ended with status {args.status}.",
+            _run_url(),
+        )
     try:
-        result = update_health(params, args.root, GitHub.from_env(), status=args.status, now=now, run_url=_run_url(),
-                               keepalive_after=args.keepalive_after, workflow=args.workflow, base=args.base)
+        result = update_health(
+            params,
+            args.root,
+            GitHub.from_env(),
+            status=args.status,
+            now=now,
+            run_url=_run_url(),
+            keepalive_after=args.keepalive_after,
+            workflow=args.workflow,
+            base=args.base,
+        )
     except GitHubError as exc:  # reporting must never block the retrain it reports on
         gitops.annotate("warning", f"model-health issue not updated: {exc}")
-        gitops.summary(f"### Model-health issue not updated\n\n{exc}\n\nThe job needs `issues: write` (and "
-                       "`actions: write` for the keepalive).")
+        gitops.summary(
+            f"### Model-health issue not updated\n\n{exc}\n\nThe job needs `issues: write` (and "
+            "`actions: write` for the keepalive)."
+        )
         return EXIT_OK
     verb = "opened" if result.created else "updated"
     print(f"health-issue: {verb} #{result.number} {result.url}; {result.keepalive}")
@@ -372,6 +403,48 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- template updates -------------------------------------------------------------------------
+
+
+def cmd_template_update(args: argparse.Namespace) -> int:
+    from ..adapters import gitops
+    from ..jobs import template_update
+
+    result = template_update.run(
+        args.root, ref=args.ref or None, base=args.base, branch=args.branch, open_pr=not args.no_pr
+    )
+    the_plan = result.plan
+    if the_plan.up_to_date:
+        line = f"template-update: up to date: {the_plan.record.label} is {the_plan.ref} of {the_plan.record.template}"
+        print(line)
+        gitops.summary(f"### Template update: nothing to do\n\n{line.split(': ', 1)[1]}.")
+        return EXIT_OK
+    outcome = result.outcome
+    assert outcome is not None
+    for path in outcome.unmerged:
+        print(f"template-update: conflict: {path} (conflict markers in the file)")
+    for path in outcome.rejects:
+        print(f"template-update: conflict: {path} (hunks that did not apply to {path.removesuffix('.rej')})")
+    if args.no_pr:
+        print(
+            f"template-update: applied {the_plan.ref} to the working tree with {outcome.conflicts} conflict(s); "
+            "review with `git diff`, then commit"
+        )
+        return EXIT_REFUSED if outcome.conflicts else EXIT_OK
+    verb = "opened" if result.created else "updated"
+    print(
+        f"template-update: {verb} pull request #{result.pr_number} {result.pr_url} from {args.branch} "
+        f"({outcome.conflicts} conflict(s))"
+    )
+    gitops.set_output("pr-number", str(result.pr_number))
+    gitops.summary(
+        f"### Template update pull request {verb}: #{result.pr_number}\n\n{result.pr_url}\n\n"
+        f"{the_plan.record.label} → {the_plan.ref}, {outcome.conflicts} conflict(s) listed in its body."
+    )
+    _token_notice(gitops)
+    return EXIT_OK
+
+
 def register(add: Add) -> None:
     p = add("remote-pull", cmd_remote_pull, "dvc pull, or explain in the job summary why the remote is not available")
     p.add_argument("targets", nargs="*", help="pull only these outputs (default: everything dvc.lock pins)")
@@ -396,11 +469,19 @@ def register(add: Add) -> None:
     p = add("predict", cmd_predict, "score one day's batch with the champion; writes only the predictions file")
     p.add_argument("--day", type=_date, required=True, help="day to score (YYYY-MM-DD)")
     p.add_argument("--out-dir", default="data/predictions", help="output directory (git-ignored; not DVC-tracked)")
-    p = add("health-issue", cmd_health_issue, "update the one model-health issue (trends, failures, open PR), keep "
-            "the schedule alive, alert on a failed check")
+    p = add(
+        "health-issue",
+        cmd_health_issue,
+        "update the one model-health issue (trends, failures, open PR), keep "
+        "the schedule alive, alert on a failed check",
+    )
     p.add_argument("--status", default="success", help="status of the check job (success, failure, cancelled)")
-    p.add_argument("--keepalive-after", type=int, default=45,
-                   help="re-enable the workflow through the API after this many days without a commit (default 45)")
+    p.add_argument(
+        "--keepalive-after",
+        type=int,
+        default=45,
+        help="re-enable the workflow through the API after this many days without a commit (default 45)",
+    )
     p.add_argument("--workflow", default="retrain.yml", help="workflow file to keep alive (default retrain.yml)")
     p.add_argument("--base", default="main", help="base branch of the promotion pull request (default main)")
     p.add_argument("--now", type=_date, help="today (default: the clock, UTC)")
@@ -408,3 +489,14 @@ def register(add: Add) -> None:
     p.add_argument("--event", required=True, choices=["retrain-proposed", "gate-rejected", "check-failed"])
     p.add_argument("--pr", type=int, help="pull request number (retrain-proposed)")
     p.add_argument("--detail", help="text of the message (default: from the reports)")
+    p = add(
+        "template-update",
+        cmd_template_update,
+        "apply the newest template release (.cruft.json) on a branch and open or update its one PR",
+    )
+    p.add_argument("--ref", default="", help="template tag or branch (default: the newest vX.Y.Z tag)")
+    p.add_argument("--base", default="main")
+    p.add_argument("--branch", default="template-update")
+    p.add_argument(
+        "--no-pr", action="store_true", help="only apply the update to the working tree (no branch, commit, push or PR)"
+    )

@@ -165,8 +165,12 @@ def summary_signature(checks: ChecksParams, project: ProjectParams) -> str:
     import hashlib
     import json
 
-    basis = {"version": SUMMARY_VERSION, "cap": VALUE_CAP, "duplicate_subset": list(checks.duplicate_subset),
-             "date_column": project.date_column}
+    basis = {
+        "version": SUMMARY_VERSION,
+        "cap": VALUE_CAP,
+        "duplicate_subset": list(checks.duplicate_subset),
+        "date_column": project.date_column,
+    }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -244,9 +248,14 @@ def _merge_column(a: ColumnSummary, b: ColumnSummary) -> ColumnSummary:
             values = None
     dtype = a.dtype if a.dtype == b.dtype else f"{a.dtype}|{b.dtype}"
     return ColumnSummary(
-        dtype=dtype, kind=kind, rows=a.rows + b.rows, nulls=a.nulls + b.nulls,
-        min=min(lows) if lows else None, max=max(highs) if highs else None,
-        fractional=a.fractional or b.fractional, values=values,
+        dtype=dtype,
+        kind=kind,
+        rows=a.rows + b.rows,
+        nulls=a.nulls + b.nulls,
+        min=min(lows) if lows else None,
+        max=max(highs) if highs else None,
+        fractional=a.fractional or b.fractional,
+        values=values,
     )
 
 
@@ -264,14 +273,30 @@ def merge_summaries(summaries: Iterable[PartitionSummary], duplicates: int | Non
         for p in parts:
             col = p.columns.get(name) or ColumnSummary("absent", "absent", p.rows, p.rows)
             if col.kind == "absent" and merged is not None:
-                merged = ColumnSummary(merged.dtype, merged.kind, merged.rows + col.rows, merged.nulls + col.nulls,
-                                       merged.min, merged.max, merged.fractional, merged.values)
+                merged = ColumnSummary(
+                    merged.dtype,
+                    merged.kind,
+                    merged.rows + col.rows,
+                    merged.nulls + col.nulls,
+                    merged.min,
+                    merged.max,
+                    merged.fractional,
+                    merged.values,
+                )
                 continue
             if merged is None:
                 merged = col
             elif merged.kind == "absent":
-                merged = ColumnSummary(col.dtype, col.kind, merged.rows + col.rows, merged.nulls + col.nulls,
-                                       col.min, col.max, col.fractional, col.values)
+                merged = ColumnSummary(
+                    col.dtype,
+                    col.kind,
+                    merged.rows + col.rows,
+                    merged.nulls + col.nulls,
+                    col.min,
+                    col.max,
+                    col.fractional,
+                    col.values,
+                )
             else:
                 merged = _merge_column(merged, col)
         assert merged is not None
@@ -323,22 +348,27 @@ def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: Colu
     if rule.allowed is not None:
         allowed = {str(a) for a in rule.allowed}
         if col.values is None:
-            report.add(name, "allowed categories", False, f"more than {VALUE_CAP} distinct values",
-                       f"one of {list(rule.allowed)}")
+            report.add(
+                name,
+                "allowed categories",
+                False,
+                f"more than {VALUE_CAP} distinct values",
+                f"one of {list(rule.allowed)}",
+            )
             return
         unknown = sorted(set(col.values) - allowed)
         shown = unknown[:10] + (["..."] if len(unknown) > 10 else [])
         report.add(name, "allowed categories", not unknown, shown or "none outside", f"one of {list(rule.allowed)}")
 
 
-def _check_label(report: CheckReport, col: ColumnSummary, checks: ChecksParams, project: ProjectParams,
-                 scope: Scope) -> None:
+def _check_label(
+    report: CheckReport, col: ColumnSummary, checks: ChecksParams, project: ProjectParams, scope: Scope
+) -> None:
     rule = checks.label
     name = project.target
     if rule.max_null_share is not None:
         share = col.nulls / col.rows if col.rows else 0.0
-        report.add(name, "label null share", share <= rule.max_null_share, round(share, 4),
-                   f"<= {rule.max_null_share}")
+        report.add(name, "label null share", share <= rule.max_null_share, round(share, 4), f"<= {rule.max_null_share}")
     labelled = col.rows - col.nulls
     if col.rows and not labelled:
         report.add(name, "label present", False, "no labelled rows", "at least one")
@@ -371,8 +401,9 @@ def _check_label(report: CheckReport, col: ColumnSummary, checks: ChecksParams, 
         smallest = min(col.values.values()) / labelled
         if rule.classes:  # a declared class with no rows at all has share 0
             smallest = min(col.values.get(c, 0) for c in rule.classes) / labelled
-        report.add(name, "label balance (smallest class share)", smallest >= min_share, round(smallest, 4),
-                   f">= {min_share}")
+        report.add(
+            name, "label balance (smallest class share)", smallest >= min_share, round(smallest, 4), f">= {min_share}"
+        )
 
 
 def declared_columns(checks: ChecksParams, project: ProjectParams, expected: Iterable[str] = ()) -> set[str]:
@@ -399,7 +430,9 @@ def check_summary(
     cols = summary.columns
     if summary.rows == 0 and not cols:
         return report  # nothing at all (not even a header): minimum rows speaks for it
-    required = [project.date_column, project.target] + [n for n, r in checks.columns.items() if r.required and r.enabled]
+    required = [project.date_column, project.target] + [
+        n for n, r in checks.columns.items() if r.required and r.enabled
+    ]
     for name in dict.fromkeys(required):
         if name not in cols:
             report.add(name, "required column present", False, "missing", "present")
@@ -424,8 +457,13 @@ def check_summary(
 
     if checks.max_duplicate_share is not None and checks.duplicate_subset and summary.rows:
         share = summary.duplicates / summary.rows
-        report.add(",".join(checks.duplicate_subset), "duplicate share", share <= checks.max_duplicate_share,
-                   round(share, 4), f"<= {checks.max_duplicate_share}")
+        report.add(
+            ",".join(checks.duplicate_subset),
+            "duplicate share",
+            share <= checks.max_duplicate_share,
+            round(share, 4),
+            f"<= {checks.max_duplicate_share}",
+        )
 
     unexpected = sorted(set(cols) - declared_columns(checks, project, expected))
     for name in unexpected:
@@ -466,20 +504,35 @@ def window_report(
     report = check_summary(merged, checks, project, f"{start}..{end}", scope="window", expected=expected)
     gaps = date_gaps(merged.days, start, end)
     longest = max(((b - a).days + 1 for a, b in gaps), default=0)
-    shown = ", ".join(a.isoformat() if a == b else f"{a}..{b}" for a, b in gaps[:10]) + (" ..." if len(gaps) > 10 else "")
+    shown = ", ".join(a.isoformat() if a == b else f"{a}..{b}" for a, b in gaps[:10]) + (
+        " ..." if len(gaps) > 10 else ""
+    )
     limit = checks.window.max_gap_days
     if limit is not None:
-        report.add(project.date_column, "longest date gap (days)", longest <= limit,
-                   f"{longest} ({shown})" if gaps else 0, f"<= {limit}")
+        report.add(
+            project.date_column,
+            "longest date gap (days)",
+            longest <= limit,
+            f"{longest} ({shown})" if gaps else 0,
+            f"<= {limit}",
+        )
     elif gaps:
-        report.warn(project.date_column, "date gaps (days with no rows)", shown,
-                    "none (checks.window.max_gap_days makes gaps fail)")
+        report.warn(
+            project.date_column,
+            "date gaps (days with no rows)",
+            shown,
+            "none (checks.window.max_gap_days makes gaps fail)",
+        )
     return report
 
 
 def run_checks(
-    frame: pd.DataFrame, checks: ChecksParams, project: ProjectParams, subject: str,
-    scope: Scope = "batch", expected: Iterable[str] = (),
+    frame: pd.DataFrame,
+    checks: ChecksParams,
+    project: ProjectParams,
+    subject: str,
+    scope: Scope = "batch",
+    expected: Iterable[str] = (),
 ) -> CheckReport:
     """Check one frame (a batch by default) with the rules of ``scope``."""
     return check_summary(summarize(frame, checks, project), checks, project, subject, scope, expected)
@@ -503,8 +556,10 @@ def config_problems(params: Params, columns: Sequence[str]) -> list[str]:
         if name and name not in have:
             close = difflib.get_close_matches(name, have, n=3)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-            problems.append(f"{key}: column {name!r} is not in the data{hint}; columns are {', '.join(have[:30])}"
-                            + (" ..." if len(have) > 30 else ""))
+            problems.append(
+                f"{key}: column {name!r} is not in the data{hint}; columns are {', '.join(have[:30])}"
+                + (" ..." if len(have) > 30 else "")
+            )
 
     p = params.project
     need("project.target", p.target)
@@ -535,8 +590,10 @@ def feature_type_problems(params: Params, summary: PartitionSummary) -> list[str
     for name in params.features.categorical:
         col = summary.columns.get(name)
         if col is not None and col.kind == "numeric":
-            problems.append(f"features.categorical: column {name!r} holds fractional numbers ({col.dtype}); "
-                            "list it under features.numeric")
+            problems.append(
+                f"features.categorical: column {name!r} holds fractional numbers ({col.dtype}); "
+                "list it under features.numeric"
+            )
     return problems
 
 

@@ -44,7 +44,6 @@ so an Evidently upgrade that changes its defaults fails the tests rather than
 silently diverging. The ``drift`` command always runs Evidently, for its HTML report.
 """
 
-
 from __future__ import annotations
 
 from typing import Any
@@ -193,7 +192,12 @@ def fast_drift(reference: pd.DataFrame, current: pd.DataFrame, params: Params) -
         method, score = result
         rule = cfg.per_column.get(col)
         threshold = (rule.threshold if rule and rule.threshold else None) or cfg.threshold or DEFAULT_THRESHOLD
-        per_column[col] = {"method": method, "score": score, "threshold": float(threshold), "drifted": score >= threshold}
+        per_column[col] = {
+            "method": method,
+            "score": score,
+            "threshold": float(threshold),
+            "drifted": score >= threshold,
+        }
     drifted = [c for c in columns if per_column[c]["drifted"]]
     share = len(drifted) / len(columns)
     return {
@@ -210,8 +214,9 @@ def fast_drift(reference: pd.DataFrame, current: pd.DataFrame, params: Params) -
     }
 
 
-def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, params: Params, *,
-                  engine: str = "auto") -> dict[str, Any]:
+def compute_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, params: Params, *, engine: str = "auto"
+) -> dict[str, Any]:
     """Drift summary: dataset verdict, drifted share, and per column method, score, threshold, drifted.
 
     ``engine``: ``auto`` (the fast path when it applies, else Evidently), ``fast`` or ``evidently``.

@@ -84,9 +84,7 @@ def load_estimator_class(task: str, estimator: str) -> type:
         raise ModelConfigError(f"model.estimator: module {module_name!r} has no attribute {attr!r}") from None
     if not isinstance(obj, type):
         raise ModelConfigError(f"model.estimator: {estimator!r} is a {type(obj).__name__}, not a class")
-    needs = ("fit", "get_params", "set_params", "predict") + (
-        ("predict_proba",) if task != "regression" else ()
-    )
+    needs = ("fit", "get_params", "set_params", "predict") + (("predict_proba",) if task != "regression" else ())
     missing = [name for name in needs if not callable(getattr(obj, name, None))]
     if missing:
         raise ModelConfigError(

@@ -127,7 +127,9 @@ def _weighted_multiclass(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray,
             counted = (~np.isnan(stacked)).sum(axis=0)
             return np.where(counted > 0, np.nansum(stacked, axis=0) / np.maximum(counted, 1), np.nan)
     if name == "roc_auc_ovr":
-        per_class = [_weighted_metric("roc_auc", (k == c).astype(float), s[:, c], w, threshold) for c in range(s.shape[1])]
+        per_class = [
+            _weighted_metric("roc_auc", (k == c).astype(float), s[:, c], w, threshold) for c in range(s.shape[1])
+        ]
         stacked = np.vstack([v for v in per_class if v is not None])
         counted = (~np.isnan(stacked)).sum(axis=0)
         with np.errstate(all="ignore"):
@@ -135,8 +137,17 @@ def _weighted_multiclass(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray,
     return None
 
 
-def paired_bootstrap(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *,
-                     threshold: float, resamples: int, confidence: float, seed: int) -> tuple[float, float, int]:
+def paired_bootstrap(
+    y: np.ndarray,
+    candidate: np.ndarray,
+    champion: np.ndarray,
+    metric_name: str,
+    *,
+    threshold: float,
+    resamples: int,
+    confidence: float,
+    seed: int,
+) -> tuple[float, float, int]:
     """Percentile interval of the improvement (positive = candidate better) over paired resamples of rows.
 
     Each resample draws the holdout rows with replacement (seeded) and scores both
@@ -196,8 +207,9 @@ def delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[float, np.ndar
     return float(v10.mean()), v10, v01
 
 
-def delong_interval(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray,
-                    confidence: float) -> tuple[float, float]:
+def delong_interval(
+    y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, confidence: float
+) -> tuple[float, float]:
     """DeLong's interval of AUC(candidate) - AUC(champion) on the same rows (paired, analytic)."""
     a1, v10a, v01a = delong_components(y, candidate)
     a2, v10b, v01b = delong_components(y, champion)
@@ -221,8 +233,9 @@ def _mean_interval(d: np.ndarray, confidence: float) -> tuple[float, float]:
     return mean - half, mean + half
 
 
-def analytic_interval(name: str, y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, *,
-                      threshold: float, confidence: float) -> tuple[float, float] | None:
+def analytic_interval(
+    name: str, y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, *, threshold: float, confidence: float
+) -> tuple[float, float] | None:
     """Interval of the improvement (positive = candidate better), or None when no analytic form applies."""
     y = np.asarray(y, dtype=float)
     c = np.asarray(candidate, dtype=float)
@@ -273,30 +286,50 @@ def analytic_interval(name: str, y: np.ndarray, candidate: np.ndarray, champion:
     return None
 
 
-def improvement_interval(y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *,
-                         threshold: float, gate: Any) -> tuple[float, float, str, int | None]:
+def improvement_interval(
+    y: np.ndarray, candidate: np.ndarray, champion: np.ndarray, metric_name: str, *, threshold: float, gate: Any
+) -> tuple[float, float, str, int | None]:
     """(low, high, method, usable resamples) of the improvement: analytic where a closed form applies."""
     if gate.interval == "auto" and candidate.ndim == 1:  # multiclass probability matrices: bootstrap
-        found = analytic_interval(metric_name, y, candidate, champion, threshold=threshold,
-                                  confidence=gate.bootstrap.confidence)
+        found = analytic_interval(
+            metric_name, y, candidate, champion, threshold=threshold, confidence=gate.bootstrap.confidence
+        )
         if found is not None:
             return found[0], found[1], ANALYTIC_METHODS[metric_name], None
-    low, high, used = paired_bootstrap(y, candidate, champion, metric_name, threshold=threshold,
-                                       resamples=gate.bootstrap.resamples, confidence=gate.bootstrap.confidence,
-                                       seed=gate.bootstrap.seed)
+    low, high, used = paired_bootstrap(
+        y,
+        candidate,
+        champion,
+        metric_name,
+        threshold=threshold,
+        resamples=gate.bootstrap.resamples,
+        confidence=gate.bootstrap.confidence,
+        seed=gate.bootstrap.seed,
+    )
     return low, high, f"paired bootstrap, {gate.bootstrap.resamples} resamples, seed {gate.bootstrap.seed}", used
 
 
 ANALYTIC_METHODS = {
     "roc_auc": "DeLong (paired AUCs)",
-    "mae": "normal, paired per-row losses", "brier": "normal, paired per-row losses",
-    "log_loss": "normal, paired per-row losses", "accuracy": "normal, paired per-row errors",
-    "rmse": "delta method, paired squared errors", "r2": "delta method, paired squared errors",
+    "mae": "normal, paired per-row losses",
+    "brier": "normal, paired per-row losses",
+    "log_loss": "normal, paired per-row losses",
+    "accuracy": "normal, paired per-row errors",
+    "rmse": "delta method, paired squared errors",
+    "r2": "delta method, paired squared errors",
 }
 
 
-def metric_interval(y: np.ndarray, scores: np.ndarray, metric_name: str, *, threshold: float, resamples: int,
-                    confidence: float, seed: int) -> tuple[float, float] | None:
+def metric_interval(
+    y: np.ndarray,
+    scores: np.ndarray,
+    metric_name: str,
+    *,
+    threshold: float,
+    resamples: int,
+    confidence: float,
+    seed: int,
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of one model's metric on these rows (None: undefined on most resamples).
 
     The decay trigger's evidence: how far a window's value may sit from the truth
@@ -341,7 +374,9 @@ NO_FINGERPRINT = "no input fingerprint"
 
 def stale_phrase(changed: list[str]) -> str:
     if changed == [NO_FINGERPRINT]:
-        return "it records no input fingerprint (written by hand or by an older version), so nothing shows it is current"
+        return (
+            "it records no input fingerprint (written by hand or by an older version), so nothing shows it is current"
+        )
     return f"{'; '.join(changed)} changed"
 
 
@@ -367,8 +402,10 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     problems = []
     names = params.evaluate.metrics
     if evaluation.get("primary_metric") != params.evaluate.primary_metric:
-        problems.append(f"evaluation.json was made for primary metric {evaluation.get('primary_metric')!r}, "
-                        f"params.yaml says {params.evaluate.primary_metric!r}: re-run evaluate")
+        problems.append(
+            f"evaluation.json was made for primary metric {evaluation.get('primary_metric')!r}, "
+            f"params.yaml says {params.evaluate.primary_metric!r}: re-run evaluate"
+        )
     cand_metrics = (evaluation.get("candidate") or {}).get("metrics") or {}
     missing = [m for m in names if _num(cand_metrics.get(m)) is None]
     if missing:
@@ -382,8 +419,10 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     was = (evaluation.get("champion_ref") or {}).get("model_md5")
     now = current.get("model_md5")
     if was != now:
-        problems.append(f"evaluation is stale: it compared against champion model {was or 'none'} but "
-                        f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`")
+        problems.append(
+            f"evaluation is stale: it compared against champion model {was or 'none'} but "
+            f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`"
+        )
     required = list(REQUIRED_COLUMNS)
     if params.project.task == "multiclass":
         classes = evaluation.get("classes") or []
@@ -396,8 +435,9 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
         return problems
     rows = (evaluation.get("holdout") or {}).get("rows")
     if rows != len(predictions):
-        problems.append(f"mismatched rows: evaluation.json counts {rows} holdout rows, "
-                        f"predictions.parquet has {len(predictions)}")
+        problems.append(
+            f"mismatched rows: evaluation.json counts {rows} holdout rows, predictions.parquet has {len(predictions)}"
+        )
     if predictions["row_id"].duplicated().any():
         problems.append(f"predictions.parquet has {int(predictions['row_id'].duplicated().sum())} duplicated row_id(s)")
     for col in ("y_true", "candidate"):
@@ -408,8 +448,10 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
     if recorded is None and now is None and predictions["champion"].notna().any():
         problems.append("predictions.parquet holds champion scores but evaluation.json records no champion")
     if len(predictions) < params.gate.min_holdout_rows:
-        problems.append(f"holdout has {len(predictions)} rows, fewer than gate.min_holdout_rows "
-                        f"{params.gate.min_holdout_rows}: too few to judge")
+        problems.append(
+            f"holdout has {len(predictions)} rows, fewer than gate.min_holdout_rows "
+            f"{params.gate.min_holdout_rows}: too few to judge"
+        )
     if not problems:
         y = predictions["y_true"].to_numpy()
         for who, block in (("candidate", evaluation["candidate"]), ("champion", recorded)):
@@ -419,13 +461,20 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
             for name in names:
                 value = get_metric(name)(y, scores, params.evaluate.threshold)
                 if abs(value - float(block["metrics"][name])) > 1e-4 * max(1.0, abs(value)):
-                    problems.append(f"mismatched rows: {who} {name} recomputed from predictions.parquet is "
-                                    f"{value:.6f}, evaluation.json says {block['metrics'][name]}")
+                    problems.append(
+                        f"mismatched rows: {who} {name} recomputed from predictions.parquet is "
+                        f"{value:.6f}, evaluation.json says {block['metrics'][name]}"
+                    )
     return problems
 
 
-def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, current: dict[str, Any],
-          inputs: dict[str, dict[str, Any]] | None = None) -> GateResult:
+def judge(
+    evaluation: dict[str, Any] | None,
+    predictions: Any,
+    params: Params,
+    current: dict[str, Any],
+    inputs: dict[str, dict[str, Any]] | None = None,
+) -> GateResult:
     """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref."""
     gate = params.gate
     info: dict[str, Any] = {
@@ -435,17 +484,21 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         "champion_ref": current,
     }
     if evaluation is None:
-        return GateResult(False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"],
-                          info=info)
+        return GateResult(
+            False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"], info=info
+        )
     if predictions is None:
-        return GateResult(False, ["reports/predictions.parquet is missing: run `dvc repro` (evaluate stage) first"],
-                          info=info)
+        return GateResult(
+            False, ["reports/predictions.parquet is missing: run `dvc repro` (evaluate stage) first"], info=info
+        )
     info["holdout"] = evaluation.get("holdout")
     info["candidate"] = {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"}
     was = evaluation.get("champion_ref") or {}
     if was.get("commit") != current.get("commit") and was.get("model_md5") == current.get("model_md5"):
-        info["champion_ref_moved"] = (f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
-                                      "since evaluate ran, but pins the same champion model: the comparison holds")
+        info["champion_ref_moved"] = (
+            f"{current.get('ref')} moved from {was.get('commit')} to {current.get('commit')} "
+            "since evaluate ran, but pins the same champion model: the comparison holds"
+        )
     problems = _input_problems(evaluation, predictions, params, current)
     if inputs is not None:  # stale: params, code or files changed since evaluate ran (issue 8 item 2)
         changed = input_differences(evaluation.get("inputs"), inputs)
@@ -465,8 +518,17 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         cand = float(evaluation["candidate"]["metrics"][name])
         champ = float(evaluation["champion"]["metrics"][name]) if has_champion else None
         improvement = metric.improvement(champ, cand) if champ is not None else None
-        check = MetricCheck(name, "higher is better" if metric.higher_is_better else "lower is better", champ, cand,
-                            None if champ is None else cand - champ, improvement, None, "", True)
+        check = MetricCheck(
+            name,
+            "higher is better" if metric.higher_is_better else "lower is better",
+            champ,
+            cand,
+            None if champ is None else cand - champ,
+            improvement,
+            None,
+            "",
+            True,
+        )
         rules, failures = [], []
         if rule is not None and rule.floor is not None:
             sign = ">=" if metric.higher_is_better else "<="
@@ -476,8 +538,13 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
         if has_champion and improvement is not None:
             if name == params.evaluate.primary_metric:
                 low, high, method, used = improvement_interval(
-                    y, scores_of(predictions, "candidate", evaluation), scores_of(predictions, "champion", evaluation),
-                    name, threshold=params.evaluate.threshold, gate=gate)
+                    y,
+                    scores_of(predictions, "candidate", evaluation),
+                    scores_of(predictions, "champion", evaluation),
+                    name,
+                    threshold=params.evaluate.threshold,
+                    gate=gate,
+                )
                 check.interval = [round(low, 6), round(high, 6)]
                 info["interval_method"] = method
                 if used is not None:
@@ -485,16 +552,22 @@ def judge(evaluation: dict[str, Any] | None, predictions: Any, params: Params, c
                 level = f"{gate.bootstrap.confidence:.0%}"
                 rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
                 if low < gate.required_improvement:
-                    verdict = ("better on paper but not significantly" if improvement > gate.required_improvement
-                               else "not better")
+                    verdict = (
+                        "better on paper but not significantly"
+                        if improvement > gate.required_improvement
+                        else "not better"
+                    )
                     failures.append(
                         f"{name}: {verdict} (improvement {improvement:+.4f}); the {level} interval "
-                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}")
+                        f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}"
+                    )
             elif rule is not None and rule.tolerance is not None:
                 rules.append(f"improvement >= {rule.tolerance:+}")
                 if improvement < rule.tolerance:
-                    failures.append(f"{name} changed from {champ:.4f} to {cand:.4f}, an improvement of "
-                                    f"{improvement:+.4f}, below the tolerance {rule.tolerance:+}")
+                    failures.append(
+                        f"{name} changed from {champ:.4f} to {cand:.4f}, an improvement of "
+                        f"{improvement:+.4f}, below the tolerance {rule.tolerance:+}"
+                    )
         check.rule = "; ".join(rules) or "reported only"
         check.passed = not failures
         check.why = "; ".join(failures)
@@ -521,21 +594,31 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result["metrics"]:
         # One sign convention for every metric: "improvement" is positive when the candidate is
         # better, whatever the metric's direction; the raw values stand beside it.
-        lines += ["| metric | champion | candidate | improvement | interval of improvement | rule | result |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| metric | champion | candidate | improvement | interval of improvement | rule | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for m in result["metrics"]:
             interval = "–" if not m["interval"] else f"[{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]"
             arrow = "↑" if m["direction"].startswith("higher") else "↓"
-            lines.append(f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
-                         f"{_fmt(m['improvement'], True)} | {interval} | {m['rule']} | "
-                         f"{'pass' if m['passed'] else 'FAIL'} |")
-        lines += ["", "Improvement: positive = candidate better, for every metric (↑ higher is better, "
-                  "↓ lower is better); champion and candidate are the raw values.", ""]
+            lines.append(
+                f"| {m['metric']} {arrow} | {_fmt(m['champion'])} | {_fmt(m['candidate'])} | "
+                f"{_fmt(m['improvement'], True)} | {interval} | {m['rule']} | "
+                f"{'pass' if m['passed'] else 'FAIL'} |"
+            )
+        lines += [
+            "",
+            "Improvement: positive = candidate better, for every metric (↑ higher is better, "
+            "↓ lower is better); champion and candidate are the raw values.",
+            "",
+        ]
     holdout = result.get("holdout") or {}
     if holdout:
-        lines.append(f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
-                     f"Interval of the improvement (positive = candidate better): "
-                     f"{result.get('interval_method') or 'paired bootstrap, ' + str(result['bootstrap']['resamples']) + ' resamples'}"
-                     f", {result['bootstrap']['confidence']:.0%}.")
+        lines.append(
+            f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
+            f"Interval of the improvement (positive = candidate better): "
+            f"{result.get('interval_method') or 'paired bootstrap, ' + str(result['bootstrap']['resamples']) + ' resamples'}"
+            f", {result['bootstrap']['confidence']:.0%}."
+        )
         lines.append("")
     return "\n".join(lines)

@@ -44,9 +44,16 @@ def add_point(history: list[dict[str, Any]], point: dict[str, Any], keep: int = 
     return sorted([*kept, point], key=lambda p: str(p["day"]))[-keep:]
 
 
-def point_from(decision: dict[str, Any] | None, *, day: str, status: str, rows_today: int | None,
-               run_url: str, drift: dict[str, Any] | None = None,
-               ingest: dict[str, Any] | None = None) -> dict[str, Any]:
+def point_from(
+    decision: dict[str, Any] | None,
+    *,
+    day: str,
+    status: str,
+    rows_today: int | None,
+    run_url: str,
+    drift: dict[str, Any] | None = None,
+    ingest: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Today's numbers: decision, fired triggers, champion's primary metric, drift share, rows."""
     triggers = {t.get("name"): t for t in (decision or {}).get("triggers", [])}
     primary = None
@@ -106,8 +113,16 @@ def _decision_word(p: dict[str, Any]) -> str:
     return "retrain" if p["retrain"] else "no retrain"
 
 
-def render(history: list[dict[str, Any]], *, model: str, primary_metric: str, decision_md: str | None,
-           pull: dict[str, Any] | None, keepalive: str, run_url: str) -> str:
+def render(
+    history: list[dict[str, Any]],
+    *,
+    model: str,
+    primary_metric: str,
+    decision_md: str | None,
+    pull: dict[str, Any] | None,
+    keepalive: str,
+    run_url: str,
+) -> str:
     """The whole issue body: today's table, trends, failures, the open PR, keepalive; data block last."""
     today = history[-1] if history else {}
     lines = [
@@ -115,13 +130,16 @@ def render(history: list[dict[str, Any]], *, model: str, primary_metric: str, de
         f"# Model health: {model}",
         "",
         f"Updated by the scheduled check for data up to **{today.get('day', '?')}**"
-        + (f" ([run]({run_url}))" if run_url else "") + ". This issue is edited in place every day; "
+        + (f" ([run]({run_url}))" if run_url else "")
+        + ". This issue is edited in place every day; "
         "it is the one place to see how the production model is doing.",
         "",
     ]
     if pull:
-        lines += [f"**Open promotion pull request:** [#{pull['number']}]({pull.get('html_url', '')}) "
-                  f"{pull.get('title', '')}", ""]
+        lines += [
+            f"**Open promotion pull request:** [#{pull['number']}]({pull.get('html_url', '')}) {pull.get('title', '')}",
+            "",
+        ]
     else:
         lines += ["**Open promotion pull request:** none.", ""]
     lines += ["## Today", ""]
@@ -150,9 +168,11 @@ def render(history: list[dict[str, Any]], *, model: str, primary_metric: str, de
     ]
     for p in reversed(shown):
         run = f"[run]({p['run']})" if p.get("run") else "–"
-        lines.append(f"| {p['day']} | {_decision_word(p)} | {', '.join(p.get('fired') or []) or '–'} | "
-                     f"{_fmt(p.get('primary'))} | {_fmt(p.get('drift_share'), '{:.0%}')} | "
-                     f"{_fmt(p.get('rows'), '{:d}')} | {run} |")
+        lines.append(
+            f"| {p['day']} | {_decision_word(p)} | {', '.join(p.get('fired') or []) or '–'} | "
+            f"{_fmt(p.get('primary'))} | {_fmt(p.get('drift_share'), '{:.0%}')} | "
+            f"{_fmt(p.get('rows'), '{:d}')} | {run} |"
+        )
     lines += ["", "</details>", "", "## Last failures", ""]
     failed = [p for p in history if p.get("failures")][-SHOWN_FAILURES:]
     if failed:
@@ -174,7 +194,7 @@ def fit_body(history: list[dict[str, Any]], limit: int, **kwargs: Any) -> str:
         body = render(kept, **kwargs)
         if len(body) <= limit or len(kept) <= 1:
             return body[:limit]
-        kept = kept[max(1, len(kept) // 4):]
+        kept = kept[max(1, len(kept) // 4) :]
 
 
 # --- alerts ----------------------------------------------------------------------------------

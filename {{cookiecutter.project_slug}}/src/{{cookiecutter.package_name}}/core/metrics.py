@@ -160,5 +160,7 @@ def get_metric(name: str) -> Metric:
         raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
 
 
-def compute(names: tuple[str, ...] | list[str], y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+def compute(
+    names: tuple[str, ...] | list[str], y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5
+) -> dict[str, float]:
     return {name: get_metric(name)(y_true, scores, threshold) for name in names}

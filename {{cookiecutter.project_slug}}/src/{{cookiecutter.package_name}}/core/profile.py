@@ -37,7 +37,6 @@ ID_HINTS = ("id", "uuid", "guid", "key")
 LABEL_NAMES = ("target", "label", "labels", "y", "class", "outcome", "response")
 
 
-
 class ProfileError(ValueError):
     """The sample cannot be described without help; the message says which option to pass."""
 
@@ -130,9 +129,11 @@ def date_format_of(series: pd.Series) -> tuple[str | None, str | None]:
         return f"%m{sep}%d{sep}{y}", None
     if (first > 12).any() and (second > 12).any():
         return None, None
-    return f"%m{sep}%d{sep}{y}", (f"{series.name}: dates like {present.iloc[0]!r} could be day-first or "
-                                  f"month-first; month-first assumed (set data.file.date_format to '%d{sep}%m{sep}{y}' "
-                                  "if the days come first)")
+    return f"%m{sep}%d{sep}{y}", (
+        f"{series.name}: dates like {present.iloc[0]!r} could be day-first or "
+        f"month-first; month-first assumed (set data.file.date_format to '%d{sep}%m{sep}{y}' "
+        "if the days come first)"
+    )
 
 
 def parse_dates(series: pd.Series) -> pd.Series | None:
@@ -150,8 +151,9 @@ def parse_dates(series: pd.Series) -> pd.Series | None:
             return None
         fmt, _ = date_format_of(series)
         try:
-            parsed = pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce",
-                                    format=fmt or "mixed")
+            parsed = pd.to_datetime(
+                series.astype(object).where(series.notna(), None), errors="coerce", format=fmt or "mixed"
+            )
         except (ValueError, TypeError, OverflowError):
             return None
         if parsed.notna().sum() < 0.95 * len(present):
@@ -184,7 +186,7 @@ def _nice(x: float, rounder: Any) -> float:
     if x == 0 or not math.isfinite(x):
         return 0.0 if x == 0 else x
     digits = 2 - math.floor(math.log10(abs(x)))
-    scale = 10.0 ** digits
+    scale = 10.0**digits
     value = rounder(x * scale) / scale
     return float(round(value, max(digits, 0)))
 
@@ -197,8 +199,9 @@ def _choose_date(frame: pd.DataFrame, candidates: dict[str, pd.Series], opts: Pr
             raise ProfileError(f"--date-column {opts.date_column!r} does not parse as dates")
         return opts.date_column
     if not candidates:
-        raise ProfileError(f"no column parses as dates, so there is no day to partition by: add one "
-                           f"(columns: {_names(frame)})")
+        raise ProfileError(
+            f"no column parses as dates, so there is no day to partition by: add one (columns: {_names(frame)})"
+        )
 
     def rank(name: str) -> tuple[int, int, int, pd.Timestamp, int]:
         parsed = candidates[name]
@@ -236,8 +239,13 @@ def _choose_id(frame: pd.DataFrame, date: pd.Series, exclude: set[str], opts: Pr
             return str(name)
     for name in names:
         col = frame[name]
-        if (not _is_number(col) and not pd.api.types.is_bool_dtype(col) and col.notna().all()
-                and col.nunique() == len(col) and len(col) >= 20):
+        if (
+            not _is_number(col)
+            and not pd.api.types.is_bool_dtype(col)
+            and col.notna().all()
+            and col.nunique() == len(col)
+            and len(col) >= 20
+        ):
             return str(name)
     return None
 
@@ -271,8 +279,10 @@ def _task(label: pd.Series, opts: ProfileOptions) -> tuple[str, tuple[str, ...]]
         return "regression", ()
     if distinct <= opts.max_classes:
         return "multiclass", classes
-    raise ProfileError(f"label {label.name!r} is text with {distinct} distinct values: neither classes nor numbers; "
-                       "pass --target with the right column")
+    raise ProfileError(
+        f"label {label.name!r} is text with {distinct} distinct values: neither classes nor numbers; "
+        "pass --target with the right column"
+    )
 
 
 def _column(name: str, series: pd.Series, opts: ProfileOptions) -> ColumnProfile:
@@ -309,8 +319,9 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
     frame.columns = [str(c) for c in frame.columns]
     for name in (*opts.categorical, *opts.numeric, *opts.exclude):
         if name not in frame.columns:
-            raise ProfileError(f"column {name!r} (given on the command line) is not in the data "
-                               f"(columns: {_names(frame)})")
+            raise ProfileError(
+                f"column {name!r} (given on the command line) is not in the data (columns: {_names(frame)})"
+            )
     notes: list[str] = []
     target = _choose_target(frame, opts)
     candidates = {}
@@ -349,8 +360,9 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         if prof.null_share == 1.0:
             notes.append(f"{name}: empty in the sample, left out of the features")
         elif prof.distinct <= 1 and prof.kind != "date":
-            notes.append(f"{name}: one value only ({(prof.values or ('',))[0] or prof.minimum}), "
-                         "left out of the features")
+            notes.append(
+                f"{name}: one value only ({(prof.values or ('',))[0] or prof.minimum}), left out of the features"
+            )
         elif prof.kind == "date":
             date_features.append(name)
         elif prof.kind in ("numeric", "integer"):
@@ -358,11 +370,15 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         elif prof.kind in ("category", "bool"):
             categorical.append(name)
             if prof.integer_coded:
-                notes.append(f"{name}: integer codes {', '.join(prof.values or ())} -> categorical "
-                             f"(pass --numeric {name} to keep it a number)")
+                notes.append(
+                    f"{name}: integer codes {', '.join(prof.values or ())} -> categorical "
+                    f"(pass --numeric {name} to keep it a number)"
+                )
         else:
-            notes.append(f"{name}: text with {prof.distinct} distinct values, left out of the features "
-                         f"(pass --categorical {name} to use it)")
+            notes.append(
+                f"{name}: text with {prof.distinct} distinct values, left out of the features "
+                f"(pass --categorical {name} to use it)"
+            )
     if not (numeric or categorical or date_features):
         raise ProfileError("no usable feature column in the sample")
 
@@ -377,8 +393,10 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         by_day = pd.DataFrame({"day": days, "y": category_strings(label)}).dropna().groupby("day")["y"].nunique()
         one_class_days = int((by_day < 2).sum())
         if one_class_days:
-            notes.append(f"{one_class_days} day(s) hold a single label class: fine for a day, the class "
-                         "checks apply to the window")
+            notes.append(
+                f"{one_class_days} day(s) hold a single label class: fine for a day, the class "
+                "checks apply to the window"
+            )
     return DataProfile(
         rows=len(frame),
         columns=columns,
@@ -410,6 +428,7 @@ def _names(frame: pd.DataFrame) -> str:
 
 
 # --- the proposal -----------------------------------------------------------------------
+
 
 def null_allowance(observed: float) -> float:
     """Headroom over the observed null share: none when the sample had none."""
@@ -455,12 +474,14 @@ def sizes(profile: DataProfile, current: dict[str, Any]) -> dict[str, Any]:
     return {
         "checks.min_rows": max(1, profile.rows_per_day_min // 2),
         "split.holdout_days": holdout_days,
-        "gate.min_holdout_rows": max(1, min(int(current.get("gate", {}).get("min_holdout_rows", 200)),
-                                            int(per_day * holdout_days * 0.5))),
-        "decide.triggers.volume.min_new_rows": max(1, min(int(current.get("decide", {}).get("triggers", {})
-                                                             .get("volume", {}).get("min_new_rows", 10_000)), week)),
-        "decide.triggers.decay.min_rows": max(1, min(int(decay.get("min_rows", 50)),
-                                                     int(per_day * window_days * 0.5))),
+        "gate.min_holdout_rows": max(
+            1, min(int(current.get("gate", {}).get("min_holdout_rows", 200)), int(per_day * holdout_days * 0.5))
+        ),
+        "decide.triggers.volume.min_new_rows": max(
+            1,
+            min(int(current.get("decide", {}).get("triggers", {}).get("volume", {}).get("min_new_rows", 10_000)), week),
+        ),
+        "decide.triggers.decay.min_rows": max(1, min(int(decay.get("min_rows", 50)), int(per_day * window_days * 0.5))),
     }
 
 
@@ -470,8 +491,11 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
         "model.params": {"C": 1.0, "max_iter": 1000},
         "evaluate.primary_metric": "roc_auc",
         "evaluate.metrics": ["roc_auc", "average_precision", "log_loss", "f1", "accuracy"],
-        "gate.metrics": {"roc_auc": {"floor": 0.6}, "log_loss": {"tolerance": -0.02, "floor": 0.69},
-                         "accuracy": {"tolerance": -0.02}},
+        "gate.metrics": {
+            "roc_auc": {"floor": 0.6},
+            "log_loss": {"tolerance": -0.02, "floor": 0.69},
+            "accuracy": {"tolerance": -0.02},
+        },
     },
     # (used where the project's Task includes multiclass; init-data refuses the task otherwise)
     "multiclass": {
@@ -479,8 +503,11 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
         "model.params": {"C": 1.0, "max_iter": 1000},
         "evaluate.primary_metric": "roc_auc_ovr",
         "evaluate.metrics": ["roc_auc_ovr", "log_loss", "f1_macro", "accuracy"],
-        "gate.metrics": {"roc_auc_ovr": {"floor": 0.6}, "log_loss": {"tolerance": -0.02},
-                         "accuracy": {"tolerance": -0.02}},
+        "gate.metrics": {
+            "roc_auc_ovr": {"floor": 0.6},
+            "log_loss": {"tolerance": -0.02},
+            "accuracy": {"tolerance": -0.02},
+        },
     },
     "regression": {
         "model.estimator": "ridge",
@@ -501,8 +528,9 @@ def _get(raw: dict[str, Any], dotted: str, default: Any = None) -> Any:
     return node
 
 
-def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any],
-            margin: float = 0.5, id_none: Any = None) -> tuple[dict[str, Any], list[str]]:
+def propose(
+    profile: DataProfile, current: dict[str, Any], source: dict[str, Any], margin: float = 0.5, id_none: Any = None
+) -> tuple[dict[str, Any], list[str]]:
     """The params.yaml values (dotted keys -> values) that describe ``profile``, and notes.
 
     ``current`` is params.yaml as loaded (plain data); ``source`` the ``data.*`` keys of
@@ -525,14 +553,21 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
         share = profile.smallest_class_share or 0.0
         coded = all(c.lstrip("-").isdigit() for c in profile.classes)
         bools = set(profile.classes) <= {"True", "False"}
-        label_rule.update({
-            "checks.label.min_classes": max(2, len(profile.classes)) if profile.classes else 2,
-            "checks.label.min_class_share": min(0.5, math.floor(share * 0.5 * 1000) / 1000),
-            "checks.label.batch_min_classes": None,
-            "checks.label.batch_min_class_share": None,
-            "checks.label.classes": ([int(c) for c in profile.classes] if coded
-                                     else [c == "True" for c in profile.classes] if bools else list(profile.classes)),
-        })
+        label_rule.update(
+            {
+                "checks.label.min_classes": max(2, len(profile.classes)) if profile.classes else 2,
+                "checks.label.min_class_share": min(0.5, math.floor(share * 0.5 * 1000) / 1000),
+                "checks.label.batch_min_classes": None,
+                "checks.label.batch_min_class_share": None,
+                "checks.label.classes": (
+                    [int(c) for c in profile.classes]
+                    if coded
+                    else [c == "True" for c in profile.classes]
+                    if bools
+                    else list(profile.classes)
+                ),
+            }
+        )
     elif profile.label_min is not None and profile.label_max is not None:
         low, high = _range(profile.label_min, profile.label_max, margin, False)
         label_rule.update({"checks.label.min": low, "checks.label.max": high})
@@ -541,21 +576,27 @@ def propose(profile: DataProfile, current: dict[str, Any], source: dict[str, Any
         out["data.file.dtypes"] = coded_columns
         out["data.file.date_format"] = profile.date_format
     out.update(label_rule)
-    out.update({
-        "checks.duplicate_subset": [profile.id_column, profile.date_column] if profile.id_column else [],
-        "checks.columns": columns,
-        "features.numeric": list(profile.features["numeric"]),
-        "features.categorical": list(profile.features["categorical"]),
-        "features.dates": list(profile.features["dates"]),
-    })
+    out.update(
+        {
+            "checks.duplicate_subset": [profile.id_column, profile.date_column] if profile.id_column else [],
+            "checks.columns": columns,
+            "features.numeric": list(profile.features["numeric"]),
+            "features.categorical": list(profile.features["categorical"]),
+            "features.dates": list(profile.features["dates"]),
+        }
+    )
     out.update(sizes(profile, current))
     if profile.task != _get(current, "project.task") and profile.task in TASK_DEFAULTS:
         out.update(TASK_DEFAULTS[profile.task])
         if profile.task == "multiclass" and profile.classes:  # worse than a uniform guess over the classes
-            out["gate.metrics"] = {**out["gate.metrics"], "log_loss": {
-                "tolerance": -0.02, "floor": math.floor(math.log(len(profile.classes)) * 95) / 100}}
-        notes.append(f"task changes from {_get(current, 'project.task')} to {profile.task}: model, evaluate "
-                     "and gate metrics reset to that task's defaults")
+            out["gate.metrics"] = {
+                **out["gate.metrics"],
+                "log_loss": {"tolerance": -0.02, "floor": math.floor(math.log(len(profile.classes)) * 95) / 100},
+            }
+        notes.append(
+            f"task changes from {_get(current, 'project.task')} to {profile.task}: model, evaluate "
+            "and gate metrics reset to that task's defaults"
+        )
     features = set(profile.features["numeric"]) | set(profile.features["categorical"]) | set(profile.features["dates"])
     drift_columns = [c for c in _get(current, "drift.columns", []) or [] if c in features]
     if drift_columns != list(_get(current, "drift.columns", []) or []):

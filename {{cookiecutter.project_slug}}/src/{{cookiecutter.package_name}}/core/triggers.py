@@ -41,13 +41,17 @@ def days_between(earlier: dt.datetime, later: dt.datetime) -> float:
 
 def age_trigger(promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger) -> TriggerResult:
     if promoted is None:
-        return TriggerResult("age", None, cfg.max_age_days, True,
-                             "promotion date unknown (no dvc.lock history): treated as too old")
+        return TriggerResult(
+            "age", None, cfg.max_age_days, True, "promotion date unknown (no dvc.lock history): treated as too old"
+        )
     age = days_between(promoted, now)
     fired = age > cfg.max_age_days
     verdict = "older than" if fired else "within"
     return TriggerResult(
-        "age", round(age, 2), cfg.max_age_days, fired,
+        "age",
+        round(age, 2),
+        cfg.max_age_days,
+        fired,
         f"champion promoted {promoted.date()}, {age:.1f} days ago: {verdict} the {cfg.max_age_days}-day maximum",
     )
 
@@ -55,7 +59,10 @@ def age_trigger(promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger)
 def volume_trigger(new_rows: int, since: dt.date, cfg: VolumeTrigger) -> TriggerResult:
     fired = new_rows >= cfg.min_new_rows
     return TriggerResult(
-        "volume", new_rows, cfg.min_new_rows, fired,
+        "volume",
+        new_rows,
+        cfg.min_new_rows,
+        fired,
         f"{new_rows} rows ingested after the champion's training data (ends {since}); retrain at {cfg.min_new_rows}",
     )
 
@@ -109,8 +116,10 @@ def window_evidence(window: Window, baseline: float | None, metric: Metric, cfg:
     best = high if metric.higher_is_better else low
     for name, limit in decay_limits(baseline, metric, cfg):
         if _worse(best, limit, metric):
-            return (f"its whole {cfg.confidence:.0%} interval [{low:.4f}, {high:.4f}] from {window.rows} rows is worse "
-                    f"than the limit {limit:.4f} ({name})")
+            return (
+                f"its whole {cfg.confidence:.0%} interval [{low:.4f}, {high:.4f}] from {window.rows} rows is worse "
+                f"than the limit {limit:.4f} ({name})"
+            )
     return None
 
 
@@ -123,14 +132,24 @@ def decay_trigger(windows: list[Window], baseline: float | None, metric: Metric,
     may be noise: then N of M (and the latest) are needed, so one noisy window never
     triggers (no flapping), and a recovered model never triggers on stale evidence.
     """
-    threshold = {"min_bad": cfg.min_bad, "of_windows": cfg.windows, "floor": cfg.floor,
-                 "max_relative_drop": cfg.max_relative_drop, "confidence": cfg.confidence, "baseline": baseline}
-    scored = [w for w in windows if w.value is not None][-cfg.windows:]
+    threshold = {
+        "min_bad": cfg.min_bad,
+        "of_windows": cfg.windows,
+        "floor": cfg.floor,
+        "max_relative_drop": cfg.max_relative_drop,
+        "confidence": cfg.confidence,
+        "baseline": baseline,
+    }
+    scored = [w for w in windows if w.value is not None][-cfg.windows :]
     if not scored:
-        return TriggerResult("decay", None, threshold, False,
-                             "no labelled window after the champion's holdout to score yet")
-    verdicts = [(w, window_is_bad(w.value, baseline, metric, cfg), window_evidence(w, baseline, metric, cfg))
-                for w in scored if w.value is not None]
+        return TriggerResult(
+            "decay", None, threshold, False, "no labelled window after the champion's holdout to score yet"
+        )
+    verdicts = [
+        (w, window_is_bad(w.value, baseline, metric, cfg), window_evidence(w, baseline, metric, cfg))
+        for w in scored
+        if w.value is not None
+    ]
     bad = sum(1 for _, reasons, _ in verdicts if reasons)
     latest, latest_reasons, latest_evidence = verdicts[-1]
     latest_bad = bool(latest_reasons)
@@ -149,11 +168,20 @@ def decay_trigger(windows: list[Window], baseline: float | None, metric: Metric,
         detail += f"; bad with confidence, {latest_evidence}" + ("" if n_of_m else ": fires at once")
     elif latest_bad and latest.interval is not None:
         detail += f" but within noise (interval [{latest.interval[0]:.4f}, {latest.interval[1]:.4f}])"
-    extra = {"windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
-                          "value": None if w.value is None else round(w.value, 6),
-                          "interval": None if w.interval is None else [round(v, 6) for v in w.interval],
-                          "bad": bool(r), "confident": e is not None}
-                         for w, r, e in verdicts]}
+    extra = {
+        "windows": [
+            {
+                "start": w.start.isoformat(),
+                "end": w.end.isoformat(),
+                "rows": w.rows,
+                "value": None if w.value is None else round(w.value, 6),
+                "interval": None if w.interval is None else [round(v, 6) for v in w.interval],
+                "bad": bool(r),
+                "confident": e is not None,
+            }
+            for w, r, e in verdicts
+        ]
+    }
     return TriggerResult("decay", bad, threshold, fired, detail, extra=extra)
 
 
@@ -162,8 +190,10 @@ def drift_trigger(summary: dict[str, Any]) -> TriggerResult:
     fired = bool(summary["dataset_drift"])
     cols = summary["drifted_columns"]
     shown = ", ".join(cols[:5]) + (f" and {len(cols) - 5} more" if len(cols) > 5 else "")
-    detail = (f"{len(cols)} of {len(summary['columns'])} columns drifted ({share:.0%}; dataset drift at "
-              f"{summary['drift_share_threshold']:.0%})" + (f": {shown}" if cols else ""))
+    detail = (
+        f"{len(cols)} of {len(summary['columns'])} columns drifted ({share:.0%}; dataset drift at "
+        f"{summary['drift_share_threshold']:.0%})" + (f": {shown}" if cols else "")
+    )
     return TriggerResult("drift", round(share, 4), summary["drift_share_threshold"], fired, detail)
 
 

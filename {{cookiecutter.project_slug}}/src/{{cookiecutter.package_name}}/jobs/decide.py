@@ -56,8 +56,9 @@ def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
     return sum(pq.read_metadata(p).num_rows for p in list_partitions(root / params.data.raw_dir, start, end))
 
 
-def decay_windows(params: Params, root: Path, model: Any, after: dt.date,
-                  cache: PartitionCache | None = None) -> list[Window]:
+def decay_windows(
+    params: Params, root: Path, model: Any, after: dt.date, cache: PartitionCache | None = None
+) -> list[Window]:
     """The champion's primary metric on each of the newest windows after ``after`` (oldest first).
 
     ``after`` is the end of the champion's holdout: windows never overlap the rows it was
@@ -92,17 +93,24 @@ def decay_windows(params: Params, root: Path, model: Any, after: dt.date,
         value = None
         interval = None
         if frame is not None and rows >= cfg.min_rows:
-            y, scores = truth_and_scores(model, frame[input_columns(params)], frame[params.project.target].to_numpy(),
-                                         params.project.task)
+            y, scores = truth_and_scores(
+                model, frame[input_columns(params)], frame[params.project.target].to_numpy(), params.project.task
+            )
             value = compute([metric], y, scores, params.evaluate.threshold)[metric]
             if math.isnan(value):  # NaN, e.g. a single class in the window
                 value = None
             elif cfg.confidence is not None:
                 from ..core.gate import metric_interval
 
-                interval = metric_interval(y, scores, metric, threshold=params.evaluate.threshold,
-                                           resamples=cfg.resamples, confidence=cfg.confidence,
-                                           seed=params.gate.bootstrap.seed)
+                interval = metric_interval(
+                    y,
+                    scores,
+                    metric,
+                    threshold=params.evaluate.threshold,
+                    resamples=cfg.resamples,
+                    confidence=cfg.confidence,
+                    seed=params.gate.bootstrap.seed,
+                )
         windows.append(Window(start, end, rows, value, interval))
         end = start - dt.timedelta(days=1)
     return list(reversed(windows))
@@ -117,8 +125,17 @@ def _settled(results: list[TriggerResult], mode: str) -> str | None:
     return f"{quiet[0]} did not fire (combine: all)" if quiet else None
 
 
-def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False, reason: str | None = None,
-           all_triggers: bool = False, clock: str = "commit", cache: PartitionCache | None = None) -> dict[str, Any]:
+def decide(
+    params: Params,
+    root: Path,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    all_triggers: bool = False,
+    clock: str = "commit",
+    cache: PartitionCache | None = None,
+) -> dict[str, Any]:
     """``clock="data"`` (``--now`` given): cooldown and age are measured on the data's timeline,
     the champion dated by the last day of its data, not by its commit (backfills need no
     backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too.
@@ -131,13 +148,25 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name, clock), now)
     blocked = cooldown.active and not force
     if clock == "data":
-        blocked_why = (f"cooldown: dvc.lock on {ref_name} last changed with data up to "
-                       f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
-                       f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)") if blocked else ""
+        blocked_why = (
+            (
+                f"cooldown: dvc.lock on {ref_name} last changed with data up to "
+                f"{cooldown.last_change:%Y-%m-%d}; on the data's timeline retraining is blocked until "
+                f"{cooldown.until:%Y-%m-%d} ({cfg.cooldown_days} days)"
+            )
+            if blocked
+            else ""
+        )
     else:
-        blocked_why = (f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
-                       f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC "
-                       f"({cfg.cooldown_days} days)") if blocked else ""
+        blocked_why = (
+            (
+                f"cooldown: dvc.lock on {ref_name} changed {cooldown.last_change:%Y-%m-%d %H:%M} UTC, "
+                f"retraining is blocked until {cooldown.until:%Y-%m-%d %H:%M} UTC "
+                f"({cfg.cooldown_days} days)"
+            )
+            if blocked
+            else ""
+        )
     enabled = [name for name in TRIGGER_ORDER if getattr(cfg.triggers, name).enabled]
     results: list[TriggerResult] = []
     champion_info: dict[str, Any] = champ.to_dict()
@@ -157,8 +186,10 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
     else:
         span = history.train_range(root, champ.commit or ref_name)
         if span is None:
-            raise ValueError(f"{ref_name} pins a model but has no data/processed/split.json: "
-                             "cannot tell which data the champion learnt from")
+            raise ValueError(
+                f"{ref_name} pins a model but has no data/processed/split.json: "
+                "cannot tell which data the champion learnt from"
+            )
         champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
         promoted = history.promoted_at(root, ref_name, champ.md5, clock=clock)
         champion_info["promoted_at"] = promoted.isoformat() if promoted else None
@@ -186,8 +217,9 @@ def decide(params: Params, root: Path, now: dt.datetime, *, force: bool = False,
             elif name == "drift":
                 from .drift import run_drift
 
-                summary = run_drift(params, root, root / "reports" / "drift", reference_range=span, html=False,
-                                    cache=cache)
+                summary = run_drift(
+                    params, root, root / "reports" / "drift", reference_range=span, html=False, cache=cache
+                )
                 results.append(drift_trigger(summary))
         retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]
@@ -241,11 +273,17 @@ def to_markdown(decision: dict[str, Any]) -> str:
     ]
     for t in decision["triggers"]:
         fired = "yes" if t["fired"] else ("no" if t["evaluated"] else "skipped")
-        lines.append(f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
-                     f"{_escape(t['detail'])} |")
+        lines.append(
+            f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
+            f"{_escape(t['detail'])} |"
+        )
     cd = decision["cooldown"]
-    lines += ["", f"Combine: `{decision['combine']}` · cooldown {cd['days']} days "
-              f"({'active until ' + cd['until'] if cd['active'] else 'not active'}) · now {decision['now']}", ""]
+    lines += [
+        "",
+        f"Combine: `{decision['combine']}` · cooldown {cd['days']} days "
+        f"({'active until ' + cd['until'] if cd['active'] else 'not active'}) · now {decision['now']}",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -35,8 +35,24 @@ from typing import Any
 import yaml
 
 IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "data", "models", "reports", "mlflow.db", "mlartifacts", "mlruns", "cache", "tmp",
-    "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache", "dvc.lock", "metrics.json",
+    ".git",
+    ".venv",
+    "venv",
+    "data",
+    "models",
+    "reports",
+    "mlflow.db",
+    "mlartifacts",
+    "mlruns",
+    "cache",
+    "tmp",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    "dvc.lock",
+    "metrics.json",
     "config.local",
 )
 
@@ -62,8 +78,10 @@ class Scratch:
             **os.environ,
             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
             "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-            "GIT_AUTHOR_NAME": "retrain-demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
-            "GIT_COMMITTER_NAME": "retrain-demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid",
+            "GIT_AUTHOR_NAME": "retrain-demo",
+            "GIT_AUTHOR_EMAIL": "demo@example.invalid",
+            "GIT_COMMITTER_NAME": "retrain-demo",
+            "GIT_COMMITTER_EMAIL": "demo@example.invalid",
         }
         for var in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
             self.env.pop(var, None)
@@ -75,8 +93,9 @@ class Scratch:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
         result = subprocess.run(list(cmd), cwd=self.root, env=env, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
-            raise DemoError(f"`{' '.join(cmd)}` failed ({result.returncode}):\n"
-                            f"{result.stdout[-2000:]}{result.stderr[-4000:]}")
+            raise DemoError(
+                f"`{' '.join(cmd)}` failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            )
         return result
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -131,8 +150,14 @@ def make_scratch(project: Path, target: Path) -> None:
     shutil.copytree(project, target, ignore=IGNORE, dirs_exist_ok=True)
 
 
-def run_demo(root: Path, cli_main: Callable[[list[str]], int], workdir: str | None = None, rows_per_day: int = 150,
-             keep: bool = False, say: Callable[[str], None] = print) -> int:
+def run_demo(
+    root: Path,
+    cli_main: Callable[[list[str]], int],
+    workdir: str | None = None,
+    rows_per_day: int = 150,
+    keep: bool = False,
+    say: Callable[[str], None] = print,
+) -> int:
     """Walk the loop on a scratch copy of ``root``; ``cli_main`` is the project's CLI (passed in, not imported)."""
     base = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="retrain-demo-"))
     scratch_root = base / "project"
@@ -163,17 +188,26 @@ def _walk(s: Scratch, rows_per_day: int) -> dict[str, bool]:
     say = s.say
     raw = s.params()
     onset = dt.date.fromisoformat(str(raw["data"]["demo"]["drift_onset"]))
-    first_end, before_end, after_end = (onset - dt.timedelta(days=15), onset - dt.timedelta(days=1),
-                                        onset + dt.timedelta(days=13))
+    first_end, before_end, after_end = (
+        onset - dt.timedelta(days=15),
+        onset - dt.timedelta(days=1),
+        onset + dt.timedelta(days=13),
+    )
     start = min(dt.date.fromisoformat(str(raw["data"]["start_date"])), first_end - dt.timedelta(days=40))
     say(f"Demo on a scratch copy: {s.root}")
     say("  (your project, its data, models, git history and MLflow store are not touched)")
     say(f"  demo source, {rows_per_day} rows/day, drift onset {onset}")
-    s.set_params(**{
-        "data.source": "demo", "data.start_date": start.isoformat(), "data.end_date": first_end.isoformat(),
-        "data.demo.rows_per_day": rows_per_day, "data.demo.bad_days": [], "split.max_train_days": 28,
-        "evaluate.champion_ref": "main",
-    })
+    s.set_params(
+        **{
+            "data.source": "demo",
+            "data.start_date": start.isoformat(),
+            "data.end_date": first_end.isoformat(),
+            "data.demo.rows_per_day": rows_per_day,
+            "data.demo.bad_days": [],
+            "split.max_train_days": 28,
+            "evaluate.champion_ref": "main",
+        }
+    )
     s.run("git", "init", "-q")
     s.run("git", "symbolic-ref", "HEAD", "refs/heads/main")
     s.commit("demo: project from the template", first_end)

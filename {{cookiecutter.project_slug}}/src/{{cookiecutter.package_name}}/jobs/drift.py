@@ -27,8 +27,9 @@ def load_frames(
     return load_reference(params, root, reference_range)[0], load_current(params, root)
 
 
-def load_reference(params: Params, root: Path, reference_range: tuple[dt.date, dt.date],
-                   cache: PartitionCache | None = None) -> tuple[pd.DataFrame, int]:
+def load_reference(
+    params: Params, root: Path, reference_range: tuple[dt.date, dt.date], cache: PartitionCache | None = None
+) -> tuple[pd.DataFrame, int]:
     """The champion's training data as drift compares it: (sampled frame, rows before sampling).
 
     From the sample persisted with the champion (:data:`REFERENCE`, pinned by its dvc.lock) when
@@ -79,9 +80,14 @@ REFERENCE = "data/processed/drift_reference.parquet"
 
 
 def reference_meta(params: Params, reference_range: tuple[dt.date, dt.date], rows: int) -> dict[str, Any]:
-    return {"path": REFERENCE, "range": [reference_range[0].isoformat(), reference_range[1].isoformat()],
-            "columns": drift_columns(params), "sample_cap": params.drift.sample_cap, "seed": params.drift.seed,
-            "rows": rows}
+    return {
+        "path": REFERENCE,
+        "range": [reference_range[0].isoformat(), reference_range[1].isoformat()],
+        "columns": drift_columns(params),
+        "sample_cap": params.drift.sample_cap,
+        "seed": params.drift.seed,
+        "rows": rows,
+    }
 
 
 def write_reference(params: Params, root: Path, reference_range: tuple[dt.date, dt.date]) -> dict[str, Any]:
@@ -94,8 +100,9 @@ def write_reference(params: Params, root: Path, reference_range: tuple[dt.date, 
     return reference_meta(params, reference_range, len(full))
 
 
-def reference_from_champion(params: Params, root: Path,
-                            reference_range: tuple[dt.date, dt.date]) -> tuple[pd.DataFrame, int] | None:
+def reference_from_champion(
+    params: Params, root: Path, reference_range: tuple[dt.date, dt.date]
+) -> tuple[pd.DataFrame, int] | None:
     """The persisted sample when the champion's split.json and dvc.lock vouch for it, else None."""
     ref = params.evaluate.champion_ref
     text = git_show(root, ref, SPLIT_INFO)
@@ -126,8 +133,15 @@ def current_range(params: Params) -> tuple[dt.date, dt.date]:
     return end - dt.timedelta(days=params.drift.window_days - 1), end
 
 
-def run_drift(params: Params, root: Path, out_dir: Path, *, reference_range: tuple[dt.date, dt.date] | None = None,
-              html: bool = True, cache: PartitionCache | None = None) -> dict[str, Any]:
+def run_drift(
+    params: Params,
+    root: Path,
+    out_dir: Path,
+    *,
+    reference_range: tuple[dt.date, dt.date] | None = None,
+    html: bool = True,
+    cache: PartitionCache | None = None,
+) -> dict[str, Any]:
     """Write drift_summary.json (and drift_report.html) comparing the champion's training data to the newest window."""
     if reference_range is None:
         reference_range = train_range(root, params.evaluate.champion_ref)

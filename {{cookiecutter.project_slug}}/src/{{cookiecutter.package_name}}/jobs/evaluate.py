@@ -26,8 +26,9 @@ def _round(metrics: dict[str, float]) -> dict[str, float | None]:
     return {k: (None if math.isnan(v) else round(v, 6)) for k, v in metrics.items()}
 
 
-def write_plots(params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path,
-                classes: list[Any] | None = None) -> None:
+def write_plots(
+    params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path, classes: list[Any] | None = None
+) -> None:
     plots_dir.mkdir(parents=True, exist_ok=True)
     if params.project.task == "multiclass" and classes is not None:
         write_multiclass_plots(y, scores, classes, plots_dir)
@@ -68,8 +69,9 @@ def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any]
     frame.to_csv(plots_dir / "confusion.csv", index=False)
 
 
-def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path],
-                 track: bool = True) -> dict[str, Any]:
+def run_evaluate(
+    params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path], track: bool = True
+) -> dict[str, Any]:
     from ..adapters import model_store
     from ..adapters.inputs import fingerprint
     from ..core.features import multiclass_scores
@@ -101,8 +103,9 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
 
     from .importance import permutation_table
 
-    importance = permutation_table(params, {"candidate": candidate_model, "champion": champion_model}, holdout, y,
-                                   seed=params.model.seed)
+    importance = permutation_table(
+        params, {"candidate": candidate_model, "champion": champion_model}, holdout, y, seed=params.model.seed
+    )
     (root / paths.IMPORTANCE).parent.mkdir(parents=True, exist_ok=True)
     (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
 
@@ -114,7 +117,9 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
     }
     if classes is not None:  # multiclass: predicted class position, then each class's probability
         columns["candidate"] = np.argmax(candidate_scores, axis=1).astype(float)
-        columns["champion"] = np.argmax(champion_scores, axis=1).astype(float) if champion_scores is not None else np.nan
+        columns["champion"] = (
+            np.argmax(champion_scores, axis=1).astype(float) if champion_scores is not None else np.nan
+        )
         for j in range(len(classes)):
             columns[f"candidate_p{j}"] = candidate_scores[:, j]
             columns[f"champion_p{j}"] = champion_scores[:, j] if champion_scores is not None else np.nan
@@ -136,8 +141,11 @@ def run_evaluate(params: Params, root: Path, model_path: Path, holdout_path: Pat
             "start": holdout[date_col].min().date().isoformat(),
             "end": holdout[date_col].max().date().isoformat(),
         },
-        "candidate": {"metrics": _round(candidate_metrics), "model_md5": model_info.get("tags", {}).get("model.md5"),
-                      "mlflow_run_id": model_info.get("run_id")},
+        "candidate": {
+            "metrics": _round(candidate_metrics),
+            "model_md5": model_info.get("tags", {}).get("model.md5"),
+            "mlflow_run_id": model_info.get("run_id"),
+        },
         "champion": ({"metrics": _round(champion_metrics), **ref.to_dict()} if champion_metrics is not None else None),
         "champion_ref": ref.to_dict(),
         "inputs": inputs,

@@ -98,8 +98,13 @@ def calibration(y: np.ndarray, scores: dict[str, np.ndarray], path: Path, bins: 
         brier = float(np.mean((s - y) ** 2))
         ax.plot(mean_pred, observed, marker="o", color=colors.get(who), label=f"{who} (Brier {brier:.3f})")
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="perfectly calibrated")
-    ax.set(xlabel="mean predicted probability", ylabel="observed positive rate", title="Calibration (holdout)",
-           xlim=(0, 1), ylim=(0, 1))
+    ax.set(
+        xlabel="mean predicted probability",
+        ylabel="observed positive rate",
+        title="Calibration (holdout)",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -151,12 +156,19 @@ def drift_chart(summary: dict[str, Any], path: Path, limit: int = 15) -> Path:
     right = max([*ratios, 1.0]) * 30
     ax.set_xlim(min([*ratios, 1.0]) / 3, right)
     for i, (_, r) in enumerate(columns):
-        ax.text(max(ratios[i], 1e-3) * 1.15, i, f"{r.get('score', 0):.3g} vs {r.get('threshold', 0):.3g} "
-                f"({_short_method(str(r.get('method', '')))})", va="center", fontsize=7)
+        ax.text(
+            max(ratios[i], 1e-3) * 1.15,
+            i,
+            f"{r.get('score', 0):.3g} vs {r.get('threshold', 0):.3g} ({_short_method(str(r.get('method', '')))})",
+            va="center",
+            fontsize=7,
+        )
     share = summary.get("drifted_share", 0.0)
-    ax.set(xlabel="score relative to its threshold (log; right of the dashed line = drifted)",
-           title=f"Drift by feature: {len(summary.get('drifted_columns', []))} of {len(summary.get('columns', {}))} "
-                 f"drifted ({share:.0%}; dataset drift at {summary.get('drift_share_threshold', 0):.0%})")
+    ax.set(
+        xlabel="score relative to its threshold (log; right of the dashed line = drifted)",
+        title=f"Drift by feature: {len(summary.get('drifted_columns', []))} of {len(summary.get('columns', {}))} "
+        f"drifted ({share:.0%}; dataset drift at {summary.get('drift_share_threshold', 0):.0%})",
+    )
     ax.tick_params(axis="y", labelsize=8)
     return _save(fig, path)
 
@@ -166,9 +178,17 @@ def _short_method(method: str) -> str:
     return method if len(method) <= 28 else method[:27] + "…"
 
 
-def metric_timeline(points: list[dict[str, Any]], *, metric: str, higher_is_better: bool, baseline: float | None,
-                    bad_line: float | None, promoted: str | None, candidate: dict[str, Any] | None,
-                    path: Path) -> Path:
+def metric_timeline(
+    points: list[dict[str, Any]],
+    *,
+    metric: str,
+    higher_is_better: bool,
+    baseline: float | None,
+    bad_line: float | None,
+    promoted: str | None,
+    candidate: dict[str, Any] | None,
+    path: Path,
+) -> Path:
     """The champion's primary metric per recent window, its value at promotion, and the candidate proposed here.
 
     ``points``: ``{"end": "YYYY-MM-DD", "value": float, "rows": int, "interval": [lo, hi] | None}``.
@@ -186,25 +206,48 @@ def metric_timeline(points: list[dict[str, Any]], *, metric: str, higher_is_bett
         highs = [p["interval"][1] if p.get("interval") else v for p, v in zip(scored, ys, strict=True)]
         ax.fill_between(xs, lows, highs, color=CHAMPION_COLOR, alpha=0.15, label="95% interval")
     if baseline is not None:
-        ax.axhline(baseline, color=CHAMPION_COLOR, linestyle=":", linewidth=1,
-                   label=f"champion at promotion ({baseline:.4f})")
+        ax.axhline(
+            baseline, color=CHAMPION_COLOR, linestyle=":", linewidth=1, label=f"champion at promotion ({baseline:.4f})"
+        )
     if bad_line is not None:
-        ax.axhline(bad_line, color="#d62728", linestyle="--", linewidth=1,
-                   label=f"decay threshold ({bad_line:.4f})")
-    last = max([*xs, *([dt.date.fromisoformat(candidate["end"])] if candidate and candidate.get("end") else [])],
-               default=None)
+        ax.axhline(bad_line, color="#d62728", linestyle="--", linewidth=1, label=f"decay threshold ({bad_line:.4f})")
+    last = max(
+        [*xs, *([dt.date.fromisoformat(candidate["end"])] if candidate and candidate.get("end") else [])], default=None
+    )
     if promoted and (last is None or dt.date.fromisoformat(promoted[:10]) <= last):
         day = dt.date.fromisoformat(promoted[:10])
         ax.axvline(day, color="black", linewidth=1)
-        ax.annotate("champion promoted", (day, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                    va="top", ha="right", fontsize=7)
+        ax.annotate(
+            "champion promoted",
+            (day, 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+        )
     if candidate and candidate.get("value") is not None:
         day = dt.date.fromisoformat(candidate["end"])
-        ax.scatter([day], [candidate["value"]], marker="*", s=160, color=CANDIDATE_COLOR, zorder=5,
-                   label=f"candidate on its holdout ({candidate['value']:.4f})")
+        ax.scatter(
+            [day],
+            [candidate["value"]],
+            marker="*",
+            s=160,
+            color=CANDIDATE_COLOR,
+            zorder=5,
+            label=f"candidate on its holdout ({candidate['value']:.4f})",
+        )
         ax.axvline(day, color=CANDIDATE_COLOR, linewidth=1, linestyle="-.")
-        ax.annotate("this promotion", (day, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
-                    ha="right", fontsize=7, color=CANDIDATE_COLOR)
+        ax.annotate(
+            "this promotion",
+            (day, 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+            color=CANDIDATE_COLOR,
+        )
     arrow = "higher is better" if higher_is_better else "lower is better"
     ax.set(ylabel=metric, title=f"{metric} ({arrow}) across the recent windows")
     ax.legend(fontsize=7, loc="best")
@@ -224,8 +267,15 @@ def importance_chart(table: list[dict[str, Any]], metric: str, path: Path) -> Pa
         stds = [r.get(who, {}).get("std") if r.get(who) else None for r in rows]
         if all(m is None for m in means):
             continue
-        ax.barh(y + offset, [m or 0.0 for m in means], height=0.38, xerr=[s or 0.0 for s in stds], color=color,
-                label=who, error_kw={"linewidth": 0.8})
+        ax.barh(
+            y + offset,
+            [m or 0.0 for m in means],
+            height=0.38,
+            xerr=[s or 0.0 for s in stds],
+            color=color,
+            label=who,
+            error_kw={"linewidth": 0.8},
+        )
     ax.set_yticks(y, [r["feature"] for r in rows], fontsize=8)
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set(xlabel=f"drop in {metric} when the feature is shuffled (holdout)", title="Permutation importance")
@@ -241,8 +291,9 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def render_all(params: Params, root: Path, *, timeline: dict[str, Any] | None = None,
-               importance: dict[str, Any] | None = None) -> list[Figure]:
+def render_all(
+    params: Params, root: Path, *, timeline: dict[str, Any] | None = None, importance: dict[str, Any] | None = None
+) -> list[Figure]:
     """Every figure the inputs allow, under reports/figures; the rest are listed with the reason."""
     out = root / paths.FIGURES
     figures: list[Figure] = []
@@ -257,15 +308,29 @@ def render_all(params: Params, root: Path, *, timeline: dict[str, Any] | None = 
         if "champion" in frame and frame["champion"].notna().all():
             scores["champion"] = frame["champion"].to_numpy(dtype=float)
         if task == "classification" and set(np.unique(y)) <= {0.0, 1.0} and len(np.unique(y)) == 2:
-            figures.append(Figure("roc_pr.png", "ROC and precision-recall (holdout)", roc_pr(y, scores, out / "roc_pr.png")))
-            figures.append(Figure("calibration.png", "Calibration (holdout)",
-                                  calibration(y, scores, out / "calibration.png")))
+            figures.append(
+                Figure("roc_pr.png", "ROC and precision-recall (holdout)", roc_pr(y, scores, out / "roc_pr.png"))
+            )
+            figures.append(
+                Figure("calibration.png", "Calibration (holdout)", calibration(y, scores, out / "calibration.png"))
+            )
         elif task == "regression":
-            figures.append(Figure("errors.png", "Predicted vs actual and residuals (holdout)",
-                                  regression_errors(y, scores, out / "errors.png")))
+            figures.append(
+                Figure(
+                    "errors.png",
+                    "Predicted vs actual and residuals (holdout)",
+                    regression_errors(y, scores, out / "errors.png"),
+                )
+            )
         else:
-            figures.append(Figure("model.png", "Candidate vs champion", None,
-                                  f"no candidate-vs-champion plot for task {task!r} with these labels"))
+            figures.append(
+                Figure(
+                    "model.png",
+                    "Candidate vs champion",
+                    None,
+                    f"no candidate-vs-champion plot for task {task!r} with these labels",
+                )
+            )
     else:
         figures.append(Figure("model.png", "Candidate vs champion", None, f"{paths.PREDICTIONS} is missing"))
     drift = _read(root / "reports" / "drift" / "drift_summary.json")
@@ -274,12 +339,21 @@ def render_all(params: Params, root: Path, *, timeline: dict[str, Any] | None = 
     else:
         figures.append(Figure("drift.png", "Drift by feature", None, "no drift summary"))
     if timeline is not None:
-        figures.append(Figure("timeline.png", f"{params.evaluate.primary_metric} across the recent windows",
-                              metric_timeline(**timeline, path=out / "timeline.png")))
+        figures.append(
+            Figure(
+                "timeline.png",
+                f"{params.evaluate.primary_metric} across the recent windows",
+                metric_timeline(**timeline, path=out / "timeline.png"),
+            )
+        )
     if importance and importance.get("features"):
-        figures.append(Figure("importance.png", "Permutation importance (holdout)",
-                              importance_chart(importance["features"], importance.get("metric", ""),
-                                               out / "importance.png")))
+        figures.append(
+            Figure(
+                "importance.png",
+                "Permutation importance (holdout)",
+                importance_chart(importance["features"], importance.get("metric", ""), out / "importance.png"),
+            )
+        )
     return figures
 
 

@@ -53,8 +53,9 @@ def rows_on(params: Params, root: Path, day: dt.date) -> int | None:
 
 
 def last_commit(root: Path) -> dt.datetime | None:
-    shown = subprocess.run(["git", "log", "-1", "--format=%cI", "HEAD"], cwd=root, capture_output=True, text=True,
-                           check=False)
+    shown = subprocess.run(
+        ["git", "log", "-1", "--format=%cI", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+    )
     if shown.returncode != 0 or not shown.stdout.strip():
         return None
     return dt.datetime.fromisoformat(shown.stdout.strip()).astimezone(dt.UTC)
@@ -72,12 +73,16 @@ def keepalive(gh: GitHub, root: Path, now: dt.datetime, after_days: int, workflo
         return "Keepalive: the date of the last commit is unknown (shallow checkout?); nothing done."
     quiet = (now - last).total_seconds() / 86400
     if quiet < after_days:
-        return (f"Keepalive: last commit {last:%Y-%m-%d}, {quiet:.0f} days ago; GitHub pauses scheduled workflows "
-                f"after {PAUSE_DAYS} days without activity. Nothing to do until day {after_days}.")
+        return (
+            f"Keepalive: last commit {last:%Y-%m-%d}, {quiet:.0f} days ago; GitHub pauses scheduled workflows "
+            f"after {PAUSE_DAYS} days without activity. Nothing to do until day {after_days}."
+        )
     gh.enable_workflow(workflow)
-    return (f"Keepalive: last commit {last:%Y-%m-%d}, {quiet:.0f} days ago: `{workflow}` was re-enabled through "
-            f"the REST API on {now:%Y-%m-%d} (`PUT …/actions/workflows/{workflow}/enable`), so GitHub does not pause "
-            f"its schedule after {PAUSE_DAYS} quiet days. No commit was pushed.")
+    return (
+        f"Keepalive: last commit {last:%Y-%m-%d}, {quiet:.0f} days ago: `{workflow}` was re-enabled through "
+        f"the REST API on {now:%Y-%m-%d} (`PUT …/actions/workflows/{workflow}/enable`), so GitHub does not pause "
+        f"its schedule after {PAUSE_DAYS} quiet days. No commit was pushed."
+    )
 
 
 def open_promotion_pull(gh: GitHub, params: Params, base: str) -> dict[str, Any] | None:
@@ -85,23 +90,46 @@ def open_promotion_pull(gh: GitHub, params: Params, base: str) -> dict[str, Any]
     return min(pulls, key=lambda p: int(p["number"])) if pulls else None
 
 
-def update_health(params: Params, root: Path, gh: GitHub, *, status: str, now: dt.datetime, run_url: str,
-                  keepalive_after: int, workflow: str, base: str = "main") -> HealthResult:
+def update_health(
+    params: Params,
+    root: Path,
+    gh: GitHub,
+    *,
+    status: str,
+    now: dt.datetime,
+    run_url: str,
+    keepalive_after: int,
+    workflow: str,
+    base: str = "main",
+) -> HealthResult:
     reports = root / "reports"
     day = params.data.end_date
     decision = _read(reports / "decision.json")
     if decision and (decision.get("data") or {}).get("end_date") != day.isoformat():
         decision = None  # an older decision (e.g. committed with a promotion), not today's
     decision_md = (reports / "decision.md").read_text(encoding="utf-8") if decision else None
-    point = health.point_from(decision, day=day.isoformat(), status=status, rows_today=rows_on(params, root, day),
-                              run_url=run_url, drift=_read(reports / "drift" / "drift_summary.json"),
-                              ingest=_read(reports / "ingest.json"))
+    point = health.point_from(
+        decision,
+        day=day.isoformat(),
+        status=status,
+        rows_today=rows_on(params, root, day),
+        run_url=run_url,
+        drift=_read(reports / "drift" / "drift_summary.json"),
+        ingest=_read(reports / "ingest.json"),
+    )
     note = keepalive(gh, root, now, keepalive_after, workflow)
     existing = find_marked_issue(gh, health.MARKER, health.LABEL)
     history = health.add_point(health.history_of((existing or {}).get("body")), point)
     model = params.mlflow.registered_model
-    body = health.fit_body(history, MAX_BODY, model=model, primary_metric=params.evaluate.primary_metric,
-                           decision_md=decision_md, pull=open_promotion_pull(gh, params, base), keepalive=note,
-                           run_url=run_url)
+    body = health.fit_body(
+        history,
+        MAX_BODY,
+        model=model,
+        primary_metric=params.evaluate.primary_metric,
+        decision_md=decision_md,
+        pull=open_promotion_pull(gh, params, base),
+        keepalive=note,
+        run_url=run_url,
+    )
     result = save_issue(gh, existing, f"Model health: {model}", body, health.LABEL, health.MARKER)
     return HealthResult(result.number, result.url, result.created, note, point["failures"])

@@ -22,8 +22,17 @@ from ..core.metrics import get_metric
 TOP = 10
 
 
-def permutation_table(params: Params, models: dict[str, Any], holdout: pd.DataFrame, y: np.ndarray, *,
-                      repeats: int = 5, cap: int = 5000, seed: int = 0, top: int = TOP) -> dict[str, Any]:
+def permutation_table(
+    params: Params,
+    models: dict[str, Any],
+    holdout: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    repeats: int = 5,
+    cap: int = 5000,
+    seed: int = 0,
+    top: int = TOP,
+) -> dict[str, Any]:
     """Importance per input column for each model in ``models`` (a None model is skipped)."""
     from sklearn.inspection import permutation_importance
 
@@ -45,12 +54,16 @@ def permutation_table(params: Params, models: dict[str, Any], holdout: pd.DataFr
     for who, model in models.items():
         if model is None:
             continue
-        result = permutation_importance(model, frame, labels, scoring=score, n_repeats=repeats, random_state=seed,
-                                        n_jobs=1)
-        per_model[who] = {name: {"mean": round(float(m), 6), "std": round(float(s), 6)}
-                          for name, m, s in zip(columns, result.importances_mean, result.importances_std, strict=True)}
-    ranked = sorted(columns, key=lambda c: max(abs(per_model[w][c]["mean"]) for w in per_model) if per_model else 0,
-                    reverse=True)
+        result = permutation_importance(
+            model, frame, labels, scoring=score, n_repeats=repeats, random_state=seed, n_jobs=1
+        )
+        per_model[who] = {
+            name: {"mean": round(float(m), 6), "std": round(float(s), 6)}
+            for name, m, s in zip(columns, result.importances_mean, result.importances_std, strict=True)
+        }
+    ranked = sorted(
+        columns, key=lambda c: max(abs(per_model[w][c]["mean"]) for w in per_model) if per_model else 0, reverse=True
+    )
     features = [{"feature": c, **{w: per_model[w][c] for w in per_model}} for c in ranked[:top]]
     return {
         "metric": primary,
@@ -77,7 +90,10 @@ def to_markdown(table: dict[str, Any] | None) -> list[str]:
             cells.append(f"{row['candidate']['mean'] - row['champion']['mean']:+.4f}" if both else "–")
         lines.append("| " + " | ".join([str(row["feature"]), *cells]) + " |")
     more = table.get("total_features", 0) - len(table["features"])
-    lines += ["", f"Drop in {table['metric']} when the column is shuffled (positive = the model relies on it; "
-              f"mean ± sd over {table['repeats']} shuffles of {table['rows']} holdout rows)"
-              + (f"; {more} less important columns not shown." if more > 0 else ".")]
+    lines += [
+        "",
+        f"Drop in {table['metric']} when the column is shuffled (positive = the model relies on it; "
+        f"mean ± sd over {table['repeats']} shuffles of {table['rows']} holdout rows)"
+        + (f"; {more} less important columns not shown." if more > 0 else "."),
+    ]
     return lines

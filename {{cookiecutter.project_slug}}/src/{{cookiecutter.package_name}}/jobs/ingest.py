@@ -154,8 +154,9 @@ def _judge(params: Params, day: dt.date, batch: pd.DataFrame | None, error: str 
         report = CheckReport(subject=f"batch {day.isoformat()}", rows=0)
         report.add("*", "readable batch", False, error, "a readable file")
         return False, report
-    report = run_checks(batch, params.checks, params.project, subject=f"batch {day.isoformat()}",
-                        expected=params.features.all)
+    report = run_checks(
+        batch, params.checks, params.project, subject=f"batch {day.isoformat()}", expected=params.features.all
+    )
     return report.passed, report
 
 
@@ -212,7 +213,11 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
         if record is not None and record.status == "released":
             result.released.append(day)  # a person accepted this day as a gap
             continue
-        if record is not None and record.status == "held" and (record.fingerprint == fingerprint or not record.fingerprint):
+        if (
+            record is not None
+            and record.status == "held"
+            and (record.fingerprint == fingerprint or not record.fingerprint)
+        ):
             result.blocked.append(day)  # nothing changed since it was quarantined
             continue
         if batch is not None and batch.empty and not fetcher.announced(day):
@@ -229,8 +234,9 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
                 changed = _changed(record.fingerprint, fingerprint)
                 record.status = "admitted"
                 record.fingerprint = fingerprint
-                record.log("admitted", "ingest (automatic re-check)",
-                           f"passes now; changed since quarantine: {changed}")
+                record.log(
+                    "admitted", "ingest (automatic re-check)", f"passes now; changed since quarantine: {changed}"
+                )
                 quarantine.save(record)
                 quarantine.batch_path(day).unlink(missing_ok=True)
                 result.readmitted.append(day)
@@ -246,8 +252,11 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
             record = Record(day)
             record.log("quarantined", f"ingest ({actor()})", f"{len(failures)} check(s) failed: {failures[0]}")
         else:
-            record.log("re-checked", "ingest", f"{_changed(record.fingerprint, fingerprint)} changed, "
-                       f"still failing: {failures[0]}")
+            record.log(
+                "re-checked",
+                "ingest",
+                f"{_changed(record.fingerprint, fingerprint)} changed, still failing: {failures[0]}",
+            )
         record.status = "held"
         record.fingerprint = fingerprint
         record.failures = failures

@@ -76,8 +76,10 @@ def _expand(path: str, root: Path, storage_options: dict[str, Any]) -> tuple[str
         if not suffixes:
             raise InitDataError(f"{path} is a folder with no .csv or .parquet file in it")
         if len(exts) > 1:
-            raise InitDataError(f"{path} is a folder holding both CSV and Parquet files: pass a glob such as "
-                                f"{path.rstrip('/')}/*.parquet")
+            raise InitDataError(
+                f"{path} is a folder holding both CSV and Parquet files: pass a glob such as "
+                f"{path.rstrip('/')}/*.parquet"
+            )
         path = f"{path.rstrip('/')}/*{max(suffixes, key=len) if len(suffixes) == 1 else suffixes[0]}"
         full = root / path if not Path(path).is_absolute() else Path(path)
     target = str(full) if local and full is not None else path
@@ -98,8 +100,9 @@ def _spread(files: list[Any], max_files: int) -> list[Any]:
     return [files[round(i * step)] for i in range(max_files)]
 
 
-def read_file_sample(path: str, root: Path, fmt: str, sample_rows: int,
-                     storage_options: dict[str, Any] | None = None) -> tuple[str, str, Any, list[str]]:
+def read_file_sample(
+    path: str, root: Path, fmt: str, sample_rows: int, storage_options: dict[str, Any] | None = None
+) -> tuple[str, str, Any, list[str]]:
     import pandas as pd
 
     storage_options = storage_options or {}
@@ -127,8 +130,15 @@ def read_file_sample(path: str, root: Path, fmt: str, sample_rows: int,
     return glob, chosen_fmt, frame, [str(f.path) for f in files]
 
 
-def read_sql_sample(query: str, url_env: str, date_column: str, sample_rows: int, start: dt.date | None,
-                    end: dt.date | None, chunksize: int = 50_000) -> Any:
+def read_sql_sample(
+    query: str,
+    url_env: str,
+    date_column: str,
+    sample_rows: int,
+    start: dt.date | None,
+    end: dt.date | None,
+    chunksize: int = 50_000,
+) -> Any:
     from ..adapters.sources.sql import SqlSource, SqlSourceError
     from ..config import SqlSourceParams
 
@@ -152,11 +162,13 @@ def _check_label(profile: DataProfile) -> None:
         raise InitDataError(
             f"label {profile.target!r} has {len(profile.classes)} classes ({shown}): {profile.task} is not a task "
             f"this project supports yet (choose from {', '.join(_supported_tasks())}); pass --target another "
-            f"column or --task to override")
+            f"column or --task to override"
+        )
     if profile.task == "classification" and not {c.lower() for c in profile.classes} <= {"0", "1", "true", "false"}:
         raise InitDataError(
             f"label {profile.target!r} has the classes {', '.join(profile.classes)}: binary classification needs "
-            "0/1 (or true/false) labels, 1 = the positive class; recode the label at the source")
+            "0/1 (or true/false) labels, 1 = the positive class; recode the label at the source"
+        )
 
 
 def run_init_data(
@@ -182,9 +194,14 @@ def run_init_data(
     data = current.get("data", {}) or {}
     project = current.get("project", {}) or {}
     options = options or ProfileOptions()
-    options = ProfileOptions(**{**options.__dict__, "known_target": project.get("target"),
-                                "known_date_column": project.get("date_column"),
-                                "known_id_column": project.get("id_column")})
+    options = ProfileOptions(
+        **{
+            **options.__dict__,
+            "known_target": project.get("target"),
+            "known_date_column": project.get("date_column"),
+            "known_id_column": project.get("id_column"),
+        }
+    )
     if path is None and sql is None:  # re-describe the source params.yaml already names
         if data.get("source") == "sql":
             sql = (data.get("sql") or {}).get("query")
@@ -193,8 +210,9 @@ def run_init_data(
             path = (data.get("file") or {}).get("path")
             fmt = (data.get("file") or {}).get("format", fmt) if fmt == "auto" else fmt
         if not path and not sql:
-            raise InitDataError("give the data to describe: a path or glob (init-data data/external/*.csv) "
-                                "or --sql QUERY")
+            raise InitDataError(
+                "give the data to describe: a path or glob (init-data data/external/*.csv) or --sql QUERY"
+            )
     files: list[str] = []
     if sql is not None:
         url_env = url_env or (data.get("sql") or {}).get("url_env") or "RETRAIN_DATABASE_URL"
@@ -204,8 +222,9 @@ def run_init_data(
         described = f"SQL query (URL from ${url_env})"
     else:
         assert path is not None
-        glob, chosen, frame, files = read_file_sample(path, root, fmt, sample_rows,
-                                                      (data.get("file") or {}).get("storage_options") or {})
+        glob, chosen, frame, files = read_file_sample(
+            path, root, fmt, sample_rows, (data.get("file") or {}).get("storage_options") or {}
+        )
         source_values = {"data.source": "file", "data.file.path": glob, "data.file.format": chosen}
         described = f"{glob} ({len(files)} file(s))"
     if frame.empty:
@@ -225,10 +244,13 @@ def run_init_data(
     except ConfigError as exc:
         raise InitDataError(f"the proposal does not load as params: {str(exc).splitlines()[0]}") from None
     if len(frame) >= sample_rows or len(files) > MAX_FILES:
-        notes.append(f"the sample is part of the source ({len(frame)} rows): rows per day, and the row counts "
-                     "sized from them (min_rows, holdout, volume), are lower bounds; --sample-rows reads more")
-    result = InitDataResult(prof, values, [*prof.notes, *notes], old_text, new_text, source=described,
-                            sample_rows=len(frame), files=files)
+        notes.append(
+            f"the sample is part of the source ({len(frame)} rows): rows per day, and the row counts "
+            "sized from them (min_rows, holdout, volume), are lower bounds; --sample-rows reads more"
+        )
+    result = InitDataResult(
+        prof, values, [*prof.notes, *notes], old_text, new_text, source=described, sample_rows=len(frame), files=files
+    )
     if write and new_text != old_text:
         write_text_atomic(params_path, new_text)
         result.written = True

@@ -48,9 +48,15 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
         value = cand.get(name)
         interval = None
         if predictions is not None and value is not None:
-            interval = metric_interval(predictions["y_true"].to_numpy(), scores_of(predictions, "candidate", evaluation),
-                                       name, threshold=params.evaluate.threshold, resamples=CARD_RESAMPLES,
-                                       confidence=level, seed=params.gate.bootstrap.seed)
+            interval = metric_interval(
+                predictions["y_true"].to_numpy(),
+                scores_of(predictions, "candidate", evaluation),
+                name,
+                threshold=params.evaluate.threshold,
+                resamples=CARD_RESAMPLES,
+                confidence=level,
+                seed=params.gate.bootstrap.seed,
+            )
         other = champ.get(name)
         improvement = metric.improvement(other, value) if other is not None and value is not None else None
         arrow = "↑" if metric.higher_is_better else "↓"
@@ -58,11 +64,15 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
             f"| {name} {arrow} | {'–' if value is None else f'{value:.4f}'} | "
             f"{'–' if interval is None else f'[{interval[0]:.4f}, {interval[1]:.4f}]'} | "
             f"{'–' if other is None else f'{other:.4f}'} | "
-            f"{'–' if improvement is None else f'{improvement:+.4f}'} |")
+            f"{'–' if improvement is None else f'{improvement:+.4f}'} |"
+        )
     holdout = evaluation.get("holdout") or {}
-    lines += ["", f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')} (the most recent "
-              f"days of the window, never seen in training). Intervals: percentile bootstrap over the holdout rows, "
-              f"{CARD_RESAMPLES} resamples. Improvement: positive = candidate better than the champion, every metric."]
+    lines += [
+        "",
+        f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')} (the most recent "
+        f"days of the window, never seen in training). Intervals: percentile bootstrap over the holdout rows, "
+        f"{CARD_RESAMPLES} resamples. Improvement: positive = candidate better than the champion, every metric.",
+    ]
     return lines
 
 
@@ -72,21 +82,27 @@ def _limits(params: Params, evaluation: dict[str, Any] | None, drift: dict[str, 
         f"- Trained on data up to {params.data.end_date}: behaviour on inputs outside the training ranges "
         "(new categories, values beyond those seen) is not measured.",
         f"- Judged on the last {params.split.holdout_days} days only"
-        + (f" ({rows} rows)" if rows else "") + ": seasonal or rare situations outside that week are not covered; "
+        + (f" ({rows} rows)" if rows else "")
+        + ": seasonal or rare situations outside that week are not covered; "
         "the interval widths above show how much the numbers could move on other rows.",
         "- Labels are assumed to arrive with the data (`decide` scores the champion on newly labelled windows); "
         "delayed or partial labels make the decay trigger late.",
     ]
     if params.project.task == "classification":
-        limits.append(f"- Label metrics (f1, accuracy, ...) cut probabilities at {params.evaluate.threshold}; "
-                      "a different operating point changes them. Check the calibration figure before using the "
-                      "probabilities as such.")
+        limits.append(
+            f"- Label metrics (f1, accuracy, ...) cut probabilities at {params.evaluate.threshold}; "
+            "a different operating point changes them. Check the calibration figure before using the "
+            "probabilities as such."
+        )
     if params.data.source == "demo":
-        limits.append("- The data come from the built-in demo simulator: the numbers say nothing about a real "
-                      "population.")
+        limits.append(
+            "- The data come from the built-in demo simulator: the numbers say nothing about a real population."
+        )
     if drift and drift.get("dataset_drift"):
-        limits.append(f"- The newest window had drifted from the training data at report time "
-                      f"({', '.join(drift.get('drifted_columns', [])[:8])}): the holdout may not represent it.")
+        limits.append(
+            f"- The newest window had drifted from the training data at report time "
+            f"({', '.join(drift.get('drifted_columns', [])[:8])}): the holdout may not represent it."
+        )
     return limits
 
 
@@ -141,21 +157,28 @@ def build_card(params: Params, root: Path, *, importance: dict[str, Any] | None 
         lines += ["## Most important features", "", *importance_md(importance), ""]
     lines += ["## Drift at training time", ""]
     if drift:
-        lines.append(f"Reference {'..'.join(drift.get('reference_range', ['?', '?']))} vs current "
-                     f"{'..'.join(drift.get('current_range', ['?', '?']))}: {len(drift.get('drifted_columns', []))} "
-                     f"of {len(drift.get('columns', {}))} columns drifted ({drift.get('drifted_share', 0):.0%}; "
-                     f"dataset drift at {drift.get('drift_share_threshold', 0):.0%})"
-                     + (f": {', '.join(drift.get('drifted_columns', []))}." if drift.get("drifted_columns") else "."))
+        lines.append(
+            f"Reference {'..'.join(drift.get('reference_range', ['?', '?']))} vs current "
+            f"{'..'.join(drift.get('current_range', ['?', '?']))}: {len(drift.get('drifted_columns', []))} "
+            f"of {len(drift.get('columns', {}))} columns drifted ({drift.get('drifted_share', 0):.0%}; "
+            f"dataset drift at {drift.get('drift_share_threshold', 0):.0%})"
+            + (f": {', '.join(drift.get('drifted_columns', []))}." if drift.get("drifted_columns") else ".")
+        )
     else:
         lines.append("No drift summary was available when this card was written.")
     lines += [
         "",
         "## Provenance",
         "",
-        f"- Code: git `{tags.get('git_sha', 'unknown')}`" + (" (uncommitted changes)" if tags.get("git_dirty") == "true" else ""),
+        f"- Code: git `{tags.get('git_sha', 'unknown')}`"
+        + (" (uncommitted changes)" if tags.get("git_dirty") == "true" else ""),
         f"- Model file md5 (`{paths.MODEL}` in dvc.lock): `{dvc_locked_md5(root, paths.MODEL) or tags.get('model.md5', 'unknown')}`",
         f"- MLflow run: `{model_info.get('run_id', 'not tracked')}`"
-        + (f", registered as `{model_info['registered_model']}` v{model_info.get('version')}" if model_info.get("registered_model") else ""),
+        + (
+            f", registered as `{model_info['registered_model']}` v{model_info.get('version')}"
+            if model_info.get("registered_model")
+            else ""
+        ),
         "- Reproduce: `git checkout <this commit> && dvc pull && dvc repro`",
         "",
         "## Known limits",

@@ -52,7 +52,9 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
 
         held = partition_path(root / params.data.quarantine_dir, day)
         if held.exists():
-            return PredictResult(day, "quarantine", failures=[f"the batch of {day} is in quarantine ({held}): not scored"])
+            return PredictResult(
+                day, "quarantine", failures=[f"the batch of {day} is in quarantine ({held}): not scored"]
+            )
         result = PredictResult(day, f"the {params.data.source} source (checked, not stored)")
         frame = make_source(params).fetch(day)
         if frame.empty:

@@ -26,14 +26,17 @@ def list_days(params: Params, root: Path) -> list[dict[str, Any]]:
         if record is None:
             continue
         last = record.history[-1] if record.history else {}
-        rows.append({
-            "day": day.isoformat(),
-            "status": record.status,
-            "failures": record.failures,
-            "last": f"{last.get('action', '?')} by {last.get('by', '?')} at {last.get('at', '?')}: {last.get('why', '')}"
-            if last else "(no record)",
-            "stale": record.status == "held" and record.fingerprint.get("params") not in (None, current),
-        })
+        rows.append(
+            {
+                "day": day.isoformat(),
+                "status": record.status,
+                "failures": record.failures,
+                "last": f"{last.get('action', '?')} by {last.get('by', '?')} at {last.get('at', '?')}: {last.get('why', '')}"
+                if last
+                else "(no record)",
+                "stale": record.status == "held" and record.fingerprint.get("params") not in (None, current),
+            }
+        )
     return rows
 
 

@@ -57,8 +57,10 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
         if primary and primary.get("interval"):
             lo, hi = primary["interval"]
             level = f"{gate.get('bootstrap', {}).get('confidence', 0.95):.0%}"
-            return (f"**Promote**: the candidate beats the champion on {primary['metric']} by "
-                    f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule.")
+            return (
+                f"**Promote**: the candidate beats the champion on {primary['metric']} by "
+                f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule."
+            )
         return "**Promote**: first model, every absolute floor passes."
     return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
 
@@ -102,8 +104,10 @@ def _drift_section(drift: dict[str, Any] | None) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for name, r in top_drifted(drift, TOP_COLUMNS):
-        lines.append(f"| {_cell(name, 60)} | {_cell(r['method'], 40)} | {r['score']:.4g} | {r['threshold']:.4g} | "
-                     f"{'yes' if r['drifted'] else 'no'} |")
+        lines.append(
+            f"| {_cell(name, 60)} | {_cell(r['method'], 40)} | {r['score']:.4g} | {r['threshold']:.4g} | "
+            f"{'yes' if r['drifted'] else 'no'} |"
+        )
     if len(cols) > TOP_COLUMNS:
         lines.append(f"\n{len(cols) - TOP_COLUMNS} more columns in the drift report (workflow artifact).")
     return [*lines, ""]
@@ -114,18 +118,27 @@ def _checks_section(checks: dict[str, Any] | None) -> list[str]:
         return ["## Data checks", "", "reports/data_checks.json is missing.", ""]
     failures = checks.get("failures", [])
     verdict = "passed" if checks.get("passed") else f"FAILED ({len(failures)} failures)"
-    lines = ["## Data checks", "", f"{checks.get('checks')} checks on {checks.get('rows')} rows "
-             f"({_cell(checks.get('subject', ''), 80)}): {verdict}.", ""]
+    lines = [
+        "## Data checks",
+        "",
+        f"{checks.get('checks')} checks on {checks.get('rows')} rows "
+        f"({_cell(checks.get('subject', ''), 80)}): {verdict}.",
+        "",
+    ]
     for f in failures[:TOP_FAILURES]:
-        lines.append(f"- {_cell(f.get('column'), 60)}: {_cell(f.get('rule'), 60)} expected "
-                     f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}")
+        lines.append(
+            f"- {_cell(f.get('column'), 60)}: {_cell(f.get('rule'), 60)} expected "
+            f"{_cell(f.get('expected'), 60)}, observed {_cell(f.get('observed'), 60)}"
+        )
     if len(failures) > TOP_FAILURES:
         lines.append(f"- ... and {len(failures) - TOP_FAILURES} more in reports/data_checks.json")
     warnings = checks.get("warnings", [])
     if warnings:
         lines += ["", f"Warnings ({len(warnings)}):"]
-        lines += [f"- {_cell(w.get('column'), 60)}: {_cell(w.get('rule'), 60)}: {_cell(w.get('observed'), 120)}"
-                  for w in warnings[:TOP_FAILURES]]
+        lines += [
+            f"- {_cell(w.get('column'), 60)}: {_cell(w.get('rule'), 60)}: {_cell(w.get('observed'), 120)}"
+            for w in warnings[:TOP_FAILURES]
+        ]
     return [*lines, ""]
 
 
@@ -133,8 +146,12 @@ def _data_section(params: Params, root: Path, split: dict[str, Any] | None) -> l
     from ..adapters.tracking import dvc_locked_md5
 
     md5 = dvc_locked_md5(root, params.data.raw_dir) or "not locked (run `dvc repro`)"
-    lines = ["## Data version", "", f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
-             f"- window: {params.data.start_date}..{params.data.end_date} (source: {params.data.source})"]
+    lines = [
+        "## Data version",
+        "",
+        f"- `{params.data.raw_dir}` in dvc.lock: `{md5}`",
+        f"- window: {params.data.start_date}..{params.data.end_date} (source: {params.data.source})",
+    ]
     if split:
         for part in ("train", "holdout"):
             if part in split:
@@ -158,15 +175,25 @@ def candidate_commit(root: Path) -> str:
     sha = head_sha(root)
     if sha is None:
         return CANDIDATE_COMMIT
-    status = subprocess.run(["git", "status", "--porcelain", "--", *PINNING_FILES], cwd=root, capture_output=True,
-                            text=True, check=False)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", *PINNING_FILES], cwd=root, capture_output=True, text=True, check=False
+    )
     return sha if status.returncode == 0 and not status.stdout.strip() else CANDIDATE_COMMIT
 
 
 def _reproduce_section(root: Path, model_info: dict[str, Any] | None) -> list[str]:
     sha = candidate_commit(root)
-    lines = ["## Reproduce", "", "The candidate's commit (it pins this model's data, params and pipeline):", "",
-             "```bash", f"git checkout {sha}", "dvc pull", "dvc repro", "```"]
+    lines = [
+        "## Reproduce",
+        "",
+        "The candidate's commit (it pins this model's data, params and pipeline):",
+        "",
+        "```bash",
+        f"git checkout {sha}",
+        "dvc pull",
+        "dvc repro",
+        "```",
+    ]
     link = mlflow_link(model_info)
     if link:
         lines += ["", f"MLflow run: {link}"]
@@ -209,8 +236,9 @@ def section(body: str, heading: str) -> str:
     return "\n".join(lines[start:end]).strip() + "\n"
 
 
-def _timeline(params: Params, root: Path, decision: dict[str, Any] | None,
-              evaluation: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
+def _timeline(
+    params: Params, root: Path, decision: dict[str, Any] | None, evaluation: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, str]:
     """Inputs of the metric-over-windows figure, and why it is missing when it is."""
     from ..adapters import history
     from ..core.metrics import get_metric
@@ -234,9 +262,15 @@ def _timeline(params: Params, root: Path, decision: dict[str, Any] | None,
             after = history.holdout_end(root, resolved.commit or ref)
             model = champion_mod.load(root, resolved, params) if after else None
             if model is not None and after is not None:
-                points = [{"end": w.end.isoformat(), "value": w.value, "rows": w.rows,
-                           "interval": list(w.interval) if w.interval else None}
-                          for w in decay_windows(params, root, model, after)]
+                points = [
+                    {
+                        "end": w.end.isoformat(),
+                        "value": w.value,
+                        "rows": w.rows,
+                        "interval": list(w.interval) if w.interval else None,
+                    }
+                    for w in decay_windows(params, root, model, after)
+                ]
         except (OSError, ValueError, RuntimeError) as exc:
             return None, f"the champion's recent windows could not be scored: {exc}"
     if not points and baseline is None:
@@ -252,15 +286,28 @@ def _timeline(params: Params, root: Path, decision: dict[str, Any] | None,
         candidate = {"end": (evaluation.get("holdout") or {}).get("end"), "value": value}
         if not candidate["end"]:
             candidate = None
-    return ({"points": points, "metric": primary, "higher_is_better": metric.higher_is_better, "baseline": baseline,
-             "bad_line": bad_line, "promoted": champion.get("promoted_at"), "candidate": candidate}, "")
+    return (
+        {
+            "points": points,
+            "metric": primary,
+            "higher_is_better": metric.higher_is_better,
+            "baseline": baseline,
+            "bad_line": bad_line,
+            "promoted": champion.get("promoted_at"),
+            "candidate": candidate,
+        },
+        "",
+    )
 
 
 def _figures_section(figures: list[Any], card: bool) -> list[str]:
     lines = ["## Pictures", ""]
     if card:
-        lines += ["Model card: [reports/model_card.md](model_card.md) (data, features, estimator, metrics with "
-                  "intervals, drift, provenance, known limits).", ""]
+        lines += [
+            "Model card: [reports/model_card.md](model_card.md) (data, features, estimator, metrics with "
+            "intervals, drift, provenance, known limits).",
+            "",
+        ]
     for f in figures:
         if f.path is not None:
             lines += [f"**{f.title}**", "", f"![{f.title}](figures/{f.name})", ""]
@@ -274,8 +321,14 @@ def _importance_section(importance: dict[str, Any] | None) -> list[str]:
         return []
     from .importance import to_markdown as importance_md
 
-    return ["## What changed in the model", "", "Permutation importance on the holdout, top features:", "",
-            *importance_md(importance), ""]
+    return [
+        "## What changed in the model",
+        "",
+        "Permutation importance on the holdout, top features:",
+        "",
+        *importance_md(importance),
+        "",
+    ]
 
 
 def build_report(params: Params, root: Path, figures: list[Any] | None = None, card: bool = False) -> str:
@@ -318,8 +371,10 @@ def check_gate_is_current(params: Params, root: Path) -> None:
         return  # the body says "Not gated"
     changed = input_differences(gate.get("inputs"), fingerprint(params, root))
     if changed:
-        raise StaleReportError(f"reports/gate.json is stale: {stale_phrase(changed)} since the gate's evaluation; "
-                               "run `dvc repro` and `gate` again")
+        raise StaleReportError(
+            f"reports/gate.json is stale: {stale_phrase(changed)} since the gate's evaluation; "
+            "run `dvc repro` and `gate` again"
+        )
 
 
 def run_report(params: Params, root: Path, *, pictures: bool = True, track: bool = True) -> tuple[Path, str]:
@@ -337,8 +392,9 @@ def run_report(params: Params, root: Path, *, pictures: bool = True, track: bool
         if timeline is None:
             from .figures import Figure
 
-            figures.append(Figure("timeline.png", f"{params.evaluate.primary_metric} across the recent windows",
-                                  None, why))
+            figures.append(
+                Figure("timeline.png", f"{params.evaluate.primary_metric} across the recent windows", None, why)
+            )
         card_path = write_card(params, root, importance=importance)
     text = build_report(params, root, figures, card=pictures)
     path = root / "reports" / "promotion.md"

@@ -18,20 +18,28 @@ from ..config import Params
 from ..core.features import input_columns, model_classes, predict_scores
 
 
-def score_partition(path: str, *, model: Any, columns: list[str], task: str, id_column: str | None,
-                    date_column: str) -> pd.DataFrame:
+def score_partition(
+    path: str, *, model: Any, columns: list[str], task: str, id_column: str | None, date_column: str
+) -> pd.DataFrame:
     """Scores of one partition (runs on a worker: takes a path, returns a small frame)."""
     return _score(pd.read_parquet(path), model, columns, task, id_column, date_column)
 
 
 def score_frame(params: Params, frame: pd.DataFrame, model: Any) -> pd.DataFrame:
     """Scores of a frame already in this process (a batch fetched and checked in memory)."""
-    return _score(frame, model, input_columns(params), params.project.task, params.project.id_column or None,
-                  params.project.date_column)
+    return _score(
+        frame,
+        model,
+        input_columns(params),
+        params.project.task,
+        params.project.id_column or None,
+        params.project.date_column,
+    )
 
 
-def _score(frame: pd.DataFrame, model: Any, columns: list[str], task: str, id_column: str | None,
-           date_column: str) -> pd.DataFrame:
+def _score(
+    frame: pd.DataFrame, model: Any, columns: list[str], task: str, id_column: str | None, date_column: str
+) -> pd.DataFrame:
     scores = predict_scores(model, frame[columns], task)
     ids = frame[id_column].astype(str) if id_column and id_column in frame else frame.index.astype(str)
     out: dict[str, Any] = {
@@ -51,8 +59,13 @@ def _score(frame: pd.DataFrame, model: Any, columns: list[str], task: str, id_co
 def score_partitions(params: Params, paths: list[Path], model: Any, engine: Engine) -> pd.DataFrame:
     """All partitions' scores in partition order (ids, dates, score)."""
     parts = engine.map(
-        score_partition, [str(p) for p in paths], model=model, columns=input_columns(params),
-        task=params.project.task, id_column=params.project.id_column or None, date_column=params.project.date_column,
+        score_partition,
+        [str(p) for p in paths],
+        model=model,
+        columns=input_columns(params),
+        task=params.project.task,
+        id_column=params.project.id_column or None,
+        date_column=params.project.date_column,
     )
     if not parts:
         return pd.DataFrame()

@@ -52,7 +52,11 @@ def time_split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Da
 
 
 def date_range(frame: pd.DataFrame, column: str) -> dict[str, Any]:
-    return {"start": frame[column].min().date().isoformat(), "end": frame[column].max().date().isoformat(), "rows": len(frame)}
+    return {
+        "start": frame[column].min().date().isoformat(),
+        "end": frame[column].max().date().isoformat(),
+        "rows": len(frame),
+    }
 
 
 def holdout_warnings(holdout: pd.DataFrame, params: Params) -> list[str]:

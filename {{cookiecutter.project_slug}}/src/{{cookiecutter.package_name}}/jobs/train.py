@@ -44,13 +44,17 @@ def labels(frame: pd.DataFrame, params: Params) -> np.ndarray:
 def fit(params: Params, train: pd.DataFrame) -> Any:
     missing = [c for c in input_columns(params) if c not in train.columns]
     if missing:
-        raise TrainingError(f"training data lacks feature column(s) {', '.join(missing)} listed in params.yaml features")
+        raise TrainingError(
+            f"training data lacks feature column(s) {', '.join(missing)} listed in params.yaml features"
+        )
     model = build_pipeline(params)  # raises ModelConfigError (exit 2) for a bad model.estimator / model.params
     model.fit(train[input_columns(params)], labels(train, params))
     return model
 
 
-def run_train(params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True) -> dict[str, Any]:
+def run_train(
+    params: Params, root: Path, train_path: Path, model_path: Path, info_path: Path, track: bool = True
+) -> dict[str, Any]:
     """Fit, log to MLflow, and only then put the model and its info in place.
 
     The tracking store is checked before fitting (a server that is down or hangs costs
@@ -86,8 +90,11 @@ def run_train(params: Params, root: Path, train_path: Path, model_path: Path, in
         info: dict[str, Any] = {"tags": tags}
         if track:
             try:
-                info.update(tracking.log_training_run(params, root, model, tags, metrics={},
-                                                      input_example=train[input_columns(params)].head(5)))
+                info.update(
+                    tracking.log_training_run(
+                        params, root, model, tags, metrics={}, input_example=train[input_columns(params)].head(5)
+                    )
+                )
             except TrackingUnavailable:
                 raise
             except Exception as exc:  # MLflow, SQLAlchemy, requests: one line, the old model kept

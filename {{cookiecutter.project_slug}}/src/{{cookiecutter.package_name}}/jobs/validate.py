@@ -38,8 +38,11 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
     summaries = []
     for path in paths:  # the summary ingest wrote beside the partition, else read it (validate writes nothing)
         cached = read_summary(path, signature)
-        summaries.append(PartitionSummary.from_dict(cached) if cached is not None
-                         else summarize(pd.read_parquet(path), params.checks, params.project))
+        summaries.append(
+            PartitionSummary.from_dict(cached)
+            if cached is not None
+            else summarize(pd.read_parquet(path), params.checks, params.project)
+        )
     return summaries
 
 
@@ -70,8 +73,14 @@ def run_validate(params: Params, root: Path) -> CheckReport:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(f"params.yaml: {problems[0]}{more}")
     merged = merge_summaries(summaries, duplicates=window_duplicates(params, root))
-    report = window_report(merged, params.checks, params.project, params.data.start_date, params.data.end_date,
-                           expected=params.features.all)
+    report = window_report(
+        merged,
+        params.checks,
+        params.project,
+        params.data.start_date,
+        params.data.end_date,
+        expected=params.features.all,
+    )
     days_with_rows = len({d for s in summaries for d in s.days}) or 1
     for problem in rate_problems(params, report.rows / days_with_rows):
         report.warn("*", "params against the rows per day seen", problem, "params that fit the data")

@@ -36,8 +36,13 @@ def make_source(params: Params) -> Source:
     if params.data.source == "demo":
         from .demo import DemoSource
 
-        return DemoSource(params.data.demo, task=params.project.task, target=params.project.target,
-                          date_column=params.project.date_column, id_column=params.project.id_column)
+        return DemoSource(
+            params.data.demo,
+            task=params.project.task,
+            target=params.project.target,
+            date_column=params.project.date_column,
+            id_column=params.project.id_column,
+        )
     if params.data.source == "file":
         from .file import FileSource
 

@@ -94,8 +94,13 @@ class FileSource:
                 frame = pd.read_parquet(handle)
             else:
                 frame = pd.read_csv(
-                    handle, sep=opts.sep, decimal=opts.decimal, thousands=opts.thousands, encoding=opts.encoding,
-                    na_values=list(opts.na_values) or None, skiprows=opts.skiprows or None,
+                    handle,
+                    sep=opts.sep,
+                    decimal=opts.decimal,
+                    thousands=opts.thousands,
+                    encoding=opts.encoding,
+                    na_values=list(opts.na_values) or None,
+                    skiprows=opts.skiprows or None,
                     compression="infer" if not path.endswith(".gz") else "gzip",
                 )
         return self._typed(frame, path)
@@ -138,6 +143,7 @@ class FileSource:
                 if unknown:
                     raise ValueError(f"not a boolean: {unknown[:3]}")
                 return text.map(mapping).astype("boolean")
+
             # string / category: text, with integral floats (1.0 from a CSV with gaps) as "1"
             def as_text(v: Any) -> Any:
                 if pd.isna(v):
@@ -148,7 +154,9 @@ class FileSource:
 
             return series.map(as_text).astype("object")
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"column {column!r} does not convert to {kind} (data.file.dtypes): {_short(exc)}") from None
+            raise ValueError(
+                f"column {column!r} does not convert to {kind} (data.file.dtypes): {_short(exc)}"
+            ) from None
 
     @cached_property
     def _loaded(self) -> tuple[dict[dt.date, list[pd.DataFrame]], dict[dt.date, str], dict[dt.date, list[str]]]:
@@ -167,8 +175,10 @@ class FileSource:
                 no_date.append(path)
                 problem = str(exc)
             except UnicodeDecodeError as exc:
-                problem = (f"file {path}: not valid {self.params.csv.encoding} text at byte {exc.start} "
-                           "(set data.file.csv.encoding)")
+                problem = (
+                    f"file {path}: not valid {self.params.csv.encoding} text at byte {exc.start} "
+                    "(set data.file.csv.encoding)"
+                )
             except (ValueError, TypeError, OSError, pd.errors.ParserError) as exc:
                 problem = f"file {path}: cannot be read as {self._format(path)}: {_short(exc)}"
             else:
@@ -180,12 +190,15 @@ class FileSource:
                     by_day.setdefault(pd.Timestamp(stamp).date(), []).append(rows)
                 continue
             if day is None:
-                raise SourceError(f"{problem}; its name holds no day, so no single batch can be quarantined: "
-                                  "fix or remove the file")
+                raise SourceError(
+                    f"{problem}; its name holds no day, so no single batch can be quarantined: fix or remove the file"
+                )
             broken[day] = problem
         if no_date and not read:  # no file has it: the setting is wrong, not the data
-            raise SourceError(f"project.date_column: column {self.date_column!r} is in none of the files "
-                              f"matching data.file.path (e.g. {no_date[0]})")
+            raise SourceError(
+                f"project.date_column: column {self.date_column!r} is in none of the files "
+                f"matching data.file.path (e.g. {no_date[0]})"
+            )
         return by_day, broken, named
 
     def columns(self) -> list[str]:

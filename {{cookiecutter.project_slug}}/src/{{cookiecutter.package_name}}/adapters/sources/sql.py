@@ -42,8 +42,10 @@ def _engine(url_env: str, env: dict[str, str] | None = None) -> Any:
 
     url = (env if env is not None else os.environ).get(url_env, "")
     if not url:
-        raise SqlSourceError(f"data.sql.url_env: environment variable {url_env} is not set "
-                             "(it holds the SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db)")
+        raise SqlSourceError(
+            f"data.sql.url_env: environment variable {url_env} is not set "
+            "(it holds the SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db)"
+        )
     try:
         return sqlalchemy.create_engine(url)
     except (sqlalchemy.exc.ArgumentError, ImportError, ValueError) as exc:
@@ -91,8 +93,10 @@ class SqlSource:
         query = sqlalchemy.text(self.params.query)
         missing = {"start", "end"} - set(query.compile().params)
         if missing:
-            raise SqlSourceError(f"data.sql.query: the query must use the parameters :start and :end "
-                                 f"(missing {', '.join(sorted(':' + m for m in missing))})")
+            raise SqlSourceError(
+                f"data.sql.query: the query must use the parameters :start and :end "
+                f"(missing {', '.join(sorted(':' + m for m in missing))})"
+            )
         return query
 
     def columns(self) -> list[str]:
@@ -152,6 +156,8 @@ class SqlSource:
         if frame.empty:
             return frame
         if self.date_column not in frame.columns:
-            raise SqlSourceError(f"data.sql.query: the result has no column {self.date_column!r} "
-                                 f"(project.date_column); columns are {', '.join(map(str, frame.columns))}")
+            raise SqlSourceError(
+                f"data.sql.query: the result has no column {self.date_column!r} "
+                f"(project.date_column); columns are {', '.join(map(str, frame.columns))}"
+            )
         return frame[frame[self.date_column].dt.normalize() == pd.Timestamp(day)].reset_index(drop=True)
