@@ -15,7 +15,6 @@ failed (nothing after that step runs), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
 from .args import Add
@@ -45,9 +44,8 @@ WARM_MODULES = (
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..adapters.dataset import PartitionCache
-    from ..jobs.decide import decide, write_outputs
     from ..jobs.drift import run_drift
-    from .decisions import print_decision, print_drift
+    from .decisions import decide_and_write, print_decision, print_drift
     from .pipeline import cmd_advance, cmd_ingest, cmd_validate
 
     if args.warm:
@@ -69,20 +67,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         code = step(args)
         if code:
             return code  # a quarantined batch or failed window checks stop the check, as the separate steps did
-    params = _params(args)
-    now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     cache = PartitionCache()  # the newest partitions and the drift reference, read once for triggers and report
-    decision = decide(
-        params,
-        args.root,
-        now,
-        force=args.force,
-        reason=args.reason,
-        all_triggers=args.all_triggers,
-        clock="commit" if args.now is None else "data",
-        cache=cache,
-    )
-    json_path, _ = write_outputs(decision, args.root)
+    params = _params(args)
+    decision, json_path = decide_and_write(args, params, cache)
     print_decision(decision, json_path, args.root)
     if decision["champion"].get("model_md5") is None:
         print("drift: no champion yet, so no training data to compare the newest window with")

@@ -17,17 +17,11 @@ from .args import date_arg as _date
 from .args import params_of as _params
 
 
-def cmd_decide(args: argparse.Namespace) -> int:
+def decide_and_write(args: argparse.Namespace, params: Any, cache: Any = None) -> tuple[dict[str, Any], Any]:
+    """decide with the command line's clock and flags, then write reports/decision.* (decide and check share it)."""
     from ..jobs.decide import decide, write_outputs
 
-    params = _params(args)
-    if args.now is not None:
-        now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC)
-    else:
-        now = dt.datetime.now(dt.UTC)
-    if args.reason and not args.force:
-        print("decide: --reason without --force is recorded nowhere; pass --force to force a retrain", file=sys.stderr)
-        return 2
+    now = dt.datetime.combine(args.now, dt.time(0, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     decision = decide(
         params,
         args.root,
@@ -36,8 +30,17 @@ def cmd_decide(args: argparse.Namespace) -> int:
         reason=args.reason,
         all_triggers=args.all_triggers,
         clock="commit" if args.now is None else "data",
+        cache=cache,
     )
     json_path, _ = write_outputs(decision, args.root)
+    return decision, json_path
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    if args.reason and not args.force:
+        print("decide: --reason without --force is recorded nowhere; pass --force to force a retrain", file=sys.stderr)
+        return 2
+    decision, json_path = decide_and_write(args, _params(args))
     print_decision(decision, json_path, args.root)
     return 0
 
