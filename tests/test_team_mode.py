@@ -29,8 +29,7 @@ from . import servers
 from .conftest import TEMPLATE, BakedEnv, bake_ok, run
 
 # One xdist worker runs this module: the servers start once (session fixtures), not once per worker.
-# It is the act scenarios' worker (group "act", see test_workflows_act.py): one scenario here runs act.
-pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("act")]
+pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 SERVERS_REQUIREMENTS = TEMPLATE / "requirements-servers.txt"
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
