@@ -62,8 +62,9 @@ def decay_windows(
     """The champion's primary metric on each of the newest windows after ``after`` (oldest first).
 
     ``after`` is the end of the champion's holdout: windows never overlap the rows it was
-    trained or judged on. Each scored window carries a bootstrap interval from its own
-    rows (``decide.triggers.decay.confidence``): the evidence the trigger weighs.
+    trained or judged on. Each scored window carries an interval from its own rows
+    (``decide.triggers.decay.confidence``; closed form or bootstrap, ``core/intervals.py``):
+    the evidence the trigger weighs.
     """
     import pandas as pd
 
@@ -100,15 +101,16 @@ def decay_windows(
             if math.isnan(value):  # NaN, e.g. a single class in the window
                 value = None
             elif cfg.confidence is not None:
-                from ..core.gate import metric_interval
+                from ..core.intervals import single_interval
 
-                interval = metric_interval(
+                interval, _ = single_interval(
                     y,
                     scores,
                     metric,
                     threshold=params.evaluate.threshold,
-                    resamples=cfg.resamples,
                     confidence=cfg.confidence,
+                    method=cfg.interval,
+                    resamples=cfg.resamples,
                     seed=params.gate.bootstrap.seed,
                 )
         windows.append(Window(start, end, rows, value, interval))
