@@ -81,7 +81,7 @@ def render(result: dict[str, Any]) -> str:
     ]
     for r in result["scoring"]:
         out.append(f"| {r['rows_per_day']:,} | {r['rows']:,} | {r['local_s']:.2f} s | {r['dask_s']:.2f} s | "
-                   f"×{r['ratio_dask_over_local']:.2f} | {r['dask_startup_s']:.2f} s |")
+                   f"\u00d7{r['ratio_dask_over_local']:.2f} | {r['dask_startup_s']:.2f} s |")
     out += [
         "",
         "What 2 cores can show: the overhead Dask adds on ONE machine (task scheduling, shipping the model and "
@@ -102,7 +102,8 @@ def render(result: dict[str, Any]) -> str:
     if fit:
         out += [
             "",
-            f"A least-squares line through these points: {fit['base_mb']:,.0f} MB + {fit['mb_per_million_rows']:,.0f} MB "
+            f"A least-squares line through these points: {fit['base_mb']:,.0f} MB + "
+            f"{fit['mb_per_million_rows']:,.0f} MB "
             f"per million rows. **A {fit['runner_gb']:g} GB hosted runner runs out at about "
             f"{fit['rows_at_runner_limit'] / 1e6:.1f} million rows** in the window (demo-width rows; wider rows "
             "scale it down in proportion). Past that: a larger runner (`RETRAIN_RUNNER`) or a shorter window "
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                             text=True, check=False).stdout.strip()
     result: dict[str, Any] = {"date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                               "template_commit": commit, "cores": os.cpu_count(),
-                              "load_average_start": load_start, "load_average_end": [round(x, 2) for x in os.getloadavg()],
+                              "load_average_start": load_start,
+                              "load_average_end": [round(x, 2) for x in os.getloadavg()],
                               "days": days, "scoring": scoring, "memory": memory}
     if len(memory) >= 2:
         a, b, rows_at_limit = ceiling([(m["rows"], m["peak_rss_mb"]) for m in memory])
