@@ -82,3 +82,35 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert len(rows) >= 7, targets
     assert all(re.search(NUMBER, row) for row in rows if "verdict" not in row), targets
     assert (out / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scale_bench_smoke_compares_engines_and_fits_memory(tmp_path: Path, baked_env: BakedEnv) -> None:
+    """``bench/scale.py --smoke``: local against a real Dask LocalCluster (worker processes), and its section."""
+    out = tmp_path / "scale.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(TEMPLATE / "bench" / "scale.py"),
+            "--smoke",
+            "--venv",
+            str(baked_env.root),
+            "--out",
+            str(out),
+        ],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    data = json.loads(out.read_text())
+    assert [r["rows_per_day"] for r in data["scoring"]] == [300, 3000]
+    for row in data["scoring"]:
+        assert row["local_s"] > 0
+        assert row["dask_s"] > 0
+        assert row["dask_startup_s"] > 0
+    assert data["memory"][0]["peak_rss_mb"] > 50
+    assert data["template_commit"]
+    assert "| rows per day | rows | local | dask | dask / local | cluster start-up |" in result.stdout
+    assert re.search(rf"\| 3,000 \| 90,000 \| {NUMBER} \| {NUMBER} \| {NUMBER} \|", result.stdout), result.stdout
