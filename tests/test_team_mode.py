@@ -333,6 +333,28 @@ def _partitions(project: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((project / "data" / "raw").rglob("*.parquet"))}
 
 
+COMPARE_ENGINES = """
+import dataclasses, datetime as dt, json
+from pathlib import Path
+from PACKAGE.adapters import champion
+from PACKAGE.config import ComputeParams, load_params
+from PACKAGE.jobs.decide import decay_windows
+from PACKAGE.jobs.validate import run_validate
+root = Path('.')
+params = load_params(root / 'params.yaml')
+model = champion.load(root, champion.resolve(root, params.evaluate.champion_ref), params)
+after = params.data.end_date - dt.timedelta(days=28)  # the newest four weeks, scored as the decay trigger does
+seen = {}
+for name in ('local', 'dask'):
+    run = params.model_copy(update={'compute': ComputeParams(engine=name)})
+    windows = [dataclasses.astuple(w) for w in decay_windows(run, root, model, after)]
+    seen[name] = (run_validate(run, root).to_dict(), windows)
+local, dask = seen['local'], seen['dask']
+print(json.dumps({'report': local[0] == dask[0], 'windows': local[1] == dask[1],
+                  'scored': sum(w[3] is not None for w in local[1])}))
+"""
+
+
 def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, baked_env: BakedEnv,
                                                           tmp_path: Path, team: Team) -> None:
     """`predict` with compute.engine: dask, against `dask scheduler` + `dask worker` processes on loopback."""
@@ -357,6 +379,9 @@ def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, bak
                 dask_env = {**e, "DASK_SCHEDULER_ADDRESS": cluster.address}
                 on_cluster = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir",
                                   "predictions-dask"], cwd=project, env=dask_env)
+                # The window checks and the decay windows, per partition on the same workers: identical to local.
+                engines = run([baked_env.python, "-c", COMPARE_ENGINES.replace("PACKAGE", package)], cwd=project,
+                              env=dask_env)
                 log = cluster.workers.log.read_text(errors="replace")
         except servers.ServerUnavailable as exc:
             unavailable(str(exc))
@@ -369,6 +394,7 @@ def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, bak
                 f"predictions-dask/{day}.parquet"], cwd=project, env=e)
     assert same.stdout.strip() == "same"
     assert "Start worker" in log or "Starting worker" in log, log[-2000:]
+    assert json.loads(engines.stdout.strip().splitlines()[-1]) == {"report": True, "windows": True, "scored": 4}
 
 
 # --- the workflows themselves, with act, against the tracking server ----------------------------------

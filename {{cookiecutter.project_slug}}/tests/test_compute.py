@@ -197,11 +197,12 @@ def test_dask_checks_and_decay_windows_equal_local_on_a_messy_window(
 
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster)
     on_dask = params.model_copy(update={"compute": ComputeParams(engine="dask")})
+    monkeypatch.chdir(tmp_path)  # a relative root: the workers, started elsewhere, still find the partitions
     with distributed.Client(cluster, set_as_default=False) as client:
         workers = client.run(os.getpid)
         with distributed.get_task_stream(client=client) as stream:
-            dask_report = run_validate(on_dask, tmp_path).to_dict()
-            dask_windows = decay_windows(on_dask, tmp_path, model, after)
+            dask_report = run_validate(on_dask, Path(".")).to_dict()
+            dask_windows = decay_windows(on_dask, Path("."), model, after)
     assert dask_report == local_report
     assert not dask_report["passed"]  # the gap is reported, identically
     assert dask_windows == local_windows

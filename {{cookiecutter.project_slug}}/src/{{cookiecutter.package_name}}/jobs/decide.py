@@ -182,7 +182,7 @@ def _decay_windows_mapped(params: Params, root: Path, model: Any, after: dt.date
     task = params.project.task
     scored = compute.map(
         labelled_scores,
-        [str(p) for p in paths],
+        [str(p.resolve()) for p in paths],  # absolute: a worker's cwd is not ours
         model=model,
         columns=input_columns(params),
         target=params.project.target,

@@ -52,7 +52,7 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
         with engine(params.compute) as compute:
             return compute.map(
                 partition_summary,
-                [str(p) for p in paths],
+                [str(p.resolve()) for p in paths],  # absolute: a worker's cwd is not ours
                 checks=params.checks,
                 project=params.project,
                 signature=signature,
