@@ -38,6 +38,7 @@ def test_local_is_the_default_and_imports_no_dask() -> None:
         "from {{ cookiecutter.package_name }}.adapters.compute import engine\n"
         "from {{ cookiecutter.package_name }}.config import ComputeParams\n"
         "import {{ cookiecutter.package_name }}.jobs.score\n"
+        "import {{ cookiecutter.package_name }}.jobs.decide, {{ cookiecutter.package_name }}.jobs.validate\n"
         "with engine(ComputeParams()) as e:\n"
         "    assert e.name == 'local' and e.map(abs, [-1, 2]) == [1, 2]\n"
         "assert not {'dask', 'distributed'} & set(sys.modules), sorted(m for m in sys.modules if 'dask' in m)\n"
