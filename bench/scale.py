@@ -90,6 +90,23 @@ def render(result: dict[str, Any]) -> str:
         "bring their own cores and memory. The reason to use the engine is the next table: data beyond one "
         "runner's memory, not speed on a runner.",
         "",
+    ]
+    if result.get("windows"):
+        out += [
+            f"**Window checks and decay windows** over the same {result['days']} partitions: the data checks "
+            "(`jobs.validate.partition_summaries`, no summary sidecars, so every partition is read and "
+            "summarized) and the decay trigger's windows (`jobs.decide.decay_windows`: the champion scores "
+            "every labelled partition), each engine as params select it (Dask: one task per partition, small "
+            "results merged in the driver; client connection included, cluster start-up not).",
+            "",
+            "| rows per day | rows | checks local | checks dask | decay local | decay dask |",
+            "|---|---|---|---|---|---|",
+        ]
+        for w in result["windows"]:
+            out.append(f"| {w['rows_per_day']:,} | {w['rows']:,} | {w['checks_local_s']:.2f} s | "
+                       f"{w['checks_dask_s']:.2f} s | {w['decay_local_s']:.2f} s | {w['decay_dask_s']:.2f} s |")
+        out += [""]
+    out += [
         "**Memory of local mode**: peak RSS of one process that loads the whole window (Parquet partitions, "
         "demo columns) and fits the default model, as the `train` stage does on a runner.",
         "",
@@ -137,6 +154,16 @@ def main(argv: list[str] | None = None) -> int:
                             "dask_s": dask["seconds"], "dask_startup_s": dask["cluster_startup_s"],
                             "ratio_dask_over_local": round(dask["seconds"] / max(local["seconds"], 1e-9), 2)})
             print(json.dumps(scoring[-1]), flush=True)
+        windows = []
+        for rows in score_sizes:
+            data = work / f"data-{rows}"  # the partitions the scoring rows above wrote
+            local = probe(args.venv, project, data, rows, days, "window-local")
+            dask = probe(args.venv, project, data, rows, days, "window-dask")
+            windows.append({"rows_per_day": rows, "rows": local["rows"],
+                            "checks_local_s": local["checks_s"], "checks_dask_s": dask["checks_s"],
+                            "decay_local_s": local["decay_s"], "decay_dask_s": dask["decay_s"],
+                            "dask_startup_s": dask["cluster_startup_s"]})
+            print(json.dumps(windows[-1]), flush=True)
         memory = []
         for rows, mem_days in memory_sizes:
             point = probe(args.venv, project, work / f"mem-{rows}", rows, mem_days, "memory")
@@ -148,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                               "template_commit": commit, "cores": os.cpu_count(),
                               "load_average_start": load_start,
                               "load_average_end": [round(x, 2) for x in os.getloadavg()],
-                              "days": days, "scoring": scoring, "memory": memory}
+                              "days": days, "scoring": scoring, "windows": windows, "memory": memory}
     if len(memory) >= 2:
         a, b, rows_at_limit = ceiling([(m["rows"], m["peak_rss_mb"]) for m in memory])
         result["memory_fit"] = {"base_mb": round(a, 1), "mb_per_million_rows": round(b * 1e6, 1),

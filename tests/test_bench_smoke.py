@@ -111,6 +111,10 @@ def test_scale_bench_smoke_compares_engines_and_fits_memory(tmp_path: Path, bake
         assert row["dask_s"] > 0
         assert row["dask_startup_s"] > 0
     assert data["memory"][0]["peak_rss_mb"] > 50
+    assert [w["rows_per_day"] for w in data["windows"]] == [300, 3000]
+    for w in data["windows"]:
+        assert min(w["checks_local_s"], w["checks_dask_s"], w["decay_local_s"], w["decay_dask_s"]) > 0
+    assert "| rows per day | rows | checks local | checks dask | decay local | decay dask |" in result.stdout
     assert data["template_commit"]
     assert "| rows per day | rows | local | dask | dask / local | cluster start-up |" in result.stdout
     assert re.search(rf"\| 3,000 \| 90,000 \| {NUMBER} \| {NUMBER} \| {NUMBER} \|", result.stdout), result.stdout
