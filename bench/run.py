@@ -424,7 +424,7 @@ def bench_loop(cfg: Config, b: Baked) -> dict[str, Any]:
             "repro_noop": median_measure(noops),
             "repro_noop_up_to_date": "Data and pipelines are up to date" in noop_log.read_text(),
             "gate_promote": gate.get("promote"),
-            "gate_interval_method": (gate.get("info") or {}).get("interval_method"),
+            "gate_interval_method": interval_method(gate),
         }
         if mlflows:
             entry["mlflow_log"] = median_measure(mlflows)
@@ -698,6 +698,11 @@ def bench_setup(cfg: Config, b: Baked) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the gate at a large holdout
 
 
+def interval_method(gate: dict[str, Any]) -> str | None:
+    """gate.json names its interval method at the top level (older layouts: under `info`)."""
+    return gate.get("interval_method") or (gate.get("info") or {}).get("interval_method")
+
+
 def bench_gate(cfg: Config, b: Baked) -> dict[str, Any]:
     """The gate on a real project whose holdout has ``cfg.gate_rows`` rows: a champion trained on one day,
     then one new day and `dvc repro` (candidate trained, both scored on the holdout), then `gate`."""
@@ -726,7 +731,7 @@ def bench_gate(cfg: Config, b: Baked) -> dict[str, Any]:
     gate = json.loads((project / "reports/gate.json").read_text())
     results = {"holdout_rows": split["holdout"]["rows"], "rows_per_day": per_day, "repro": repro.wall,
                "command": median_measure(commands), "probe": median_measure(probes),
-               "promote": gate.get("promote"), "interval_method": (gate.get("info") or {}).get("interval_method")}
+               "promote": gate.get("promote"), "interval_method": interval_method(gate)}
     if not cfg.keep:
         shutil.rmtree(project, ignore_errors=True)
     return results
@@ -784,7 +789,7 @@ def bench_newcomer(cfg: Config, b: Baked) -> dict[str, Any]:
                                              "--durations=15"], project, env=env)
     log_text = sorted(b.runner.logs.glob("*newcomer-pytest.log"))[-1].read_text(errors="replace")
     durations = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)", log_text, re.M)
-    summary = re.findall(r"^=+ (.*(?:passed|failed).*) =+$", log_text, re.M)
+    summary = re.findall(r"^(?:=+ )?(\d+ (?:passed|failed).*?)(?: =+)?$", log_text, re.M)
     results["pytest"] = {"wall": m.wall, "peak_rss_mb": m.peak_rss_mb, "summary": summary[-1] if summary else "",
                          "slowest": [{"seconds": float(t), "when": w, "test": n} for t, w, n in durations]}
     if not cfg.keep:
@@ -1244,7 +1249,8 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
                   "the cooldown, before the demo's drift onset, so no trigger fires. Default params, except that",
                   "`decide.triggers.volume.min_new_rows` scales with rows per day (else at 30,000 rows/day every day",
                   "is a retrain day). *pyc*: the venv's compiled bytecode; *no pyc*: `PYTHONDONTWRITEBYTECODE=1`",
-                  "and an empty `PYTHONPYCACHEPREFIX`, so every step compiles every module it imports."
+                  "and an empty `PYTHONPYCACHEPREFIX`, so every step compiles every module it imports. Each cell:"
+                  f" the median of {cfg.check_reps} run(s) of the job, with the range when there are several."
                   + (f" *was*: the same job of template commit `{base}`, in the same run." if base else ""), ""]
         lines += [f"Steps now: {', '.join(f'`{n}`' for n in first['steps_new'])}."]
         if base:

@@ -20,6 +20,6 @@ params = load_params(package, root)
 start = time.perf_counter()
 result = gate.run_gate(params, root)
 call_s = time.perf_counter() - start
-info = result.get("info") or {}
+info = {**(result.get("info") or {}), **result}  # gate.json's layout: flat (older: under `info`)
 emit(call=round(call_s, 3), imports=round(import_s, 3), promote=bool(result.get("promote")),
-     interval_method=str(info.get("interval_method", "")), holdout_rows=(info.get("holdout") or {}).get("rows"))
+     interval_method=str(info.get("interval_method") or ""), holdout_rows=(info.get("holdout") or {}).get("rows"))
