@@ -2,7 +2,8 @@
 
     python gate_probe.py PACKAGE PROJECT_ROOT
 
-Imports are timed apart from the call; the call reads reports/evaluation.json and
+Imports are timed apart from the call (the first in the process, as `gate` makes it; then the same
+call again, and a third under cProfile for where its time goes); the call reads reports/evaluation.json and
 reports/predictions.parquet, resolves the champion and computes the intervals, as `gate` does.
 """
 
@@ -21,5 +22,32 @@ start = time.perf_counter()
 result = gate.run_gate(params, root)
 call_s = time.perf_counter() - start
 info = {**(result.get("info") or {}), **result}  # gate.json's layout: flat (older: under `info`)
-emit(call=round(call_s, 3), imports=round(import_s, 3), promote=bool(result.get("promote")),
-     interval_method=str(info.get("interval_method") or ""), holdout_rows=(info.get("holdout") or {}).get("rows"))
+# The same call again in this process: without the first call's lazy imports (sklearn.metrics, scipy ...).
+start = time.perf_counter()
+gate.run_gate(params, root)
+warm_s = time.perf_counter() - start
+
+# Where the warm call's time goes: a third, profiled call; the callees of the gate's own top-level functions
+# (run_gate, judge, the input checks), by cumulative time. Names only, so it survives refactoring.
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+
+profiler = cProfile.Profile()
+profiler.runcall(gate.run_gate, params, root)
+stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+parents = {"run_gate", "judge", "_input_problems", "improvement_interval", "metric_interval"}
+rows = []
+for (path, line, name), (_, _, _, cumulative, callers) in stats.items():
+    if any(caller[2] in parents for caller in callers) and name not in parents | {"<built-in method builtins.exec>"}:
+        where = Path(path).parent.name + "/" + Path(path).name if path != "~" else "builtin"
+        rows.append((cumulative, f"{name} ({where}:{line})"))
+rows.sort(reverse=True)
+emit(
+    call=round(call_s, 3),
+    call_warm=round(warm_s, 3),
+    imports=round(import_s, 3),
+    promote=bool(result.get("promote")),
+    interval_method=str(info.get("interval_method") or ""),
+    holdout_rows=(info.get("holdout") or {}).get("rows"),
+    profile=[[name, round(seconds, 3)] for seconds, name in rows[:8]],
+)
