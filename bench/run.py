@@ -629,10 +629,10 @@ def run_setup(b: Baked, champion: Path, steps: list[dict[str, Any]], first: tupl
     for step in steps:
         if "run" not in step:
             parts.append({"name": step["name"], "wall": None,
-                          "note": step.get("not_run") or f"`{step['uses']}`: not run here (see the text)"})
+                          "note": step.get("not_run") or "an action: not run here"})
             continue
         if step["compile"] and not compile_step:
-            parts.append({"name": step["name"], "wall": None, "note": "left out in this variant"})
+            parts.append({"name": step["name"], "wall": None, "note": "left out"})
             continue
         env = {**base, **_github_env(files["GITHUB_ENV"]), **step["env"]}
         m = b.runner.measure(f"{label}-{step['name'][:40]}",

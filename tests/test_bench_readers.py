@@ -41,7 +41,7 @@ def test_setup_steps_are_the_actions_with_the_check_jobs_inputs(cookies: Any, be
     assert any("config.local" in s["run"] for s in run)
     pull = next(s for s in run if "remote-pull" in s["run"])
     assert pull["env"]["TARGETS"] == call["with"]["dvc-pull-targets"]
-    assert [s["name"] for s in run if s["compile"]] == ["Compile the bytecode the jobs import, once"]
+    assert len([s for s in run if s["compile"]]) == 1  # the bytecode step, which one variant leaves out
     assert all("${{" not in s["run"] for s in run)
     # Without the secret the credentials step is not run, and says why.
     steps, _ = bench.setup_action(project, "check", {})
