@@ -1018,9 +1018,10 @@ def cause_gate(results: dict[str, Any]) -> str:
     warm = x.get("call_warm")
     top = ", ".join(f"`{name}` {fmt_s(sec)}" for name, sec in (x.get("profile") or [])[:5])
     return (f"`run_gate` {fmt_s(x['call'])} on {g['holdout_rows']:,} rows, the first call in its process"
-            + (f"; the same call again {fmt_s(warm)}: the rest is lazy imports on the first call "
-               "(scikit-learn's metrics, SciPy)" if warm else "")
-            + (f". Where the warm call goes (cProfile): {top}" if top else "")
+            + (f"; the same call again {fmt_s(warm)} (the difference: first-call costs, i.e. lazy imports of "
+               "scikit-learn's metrics and SciPy, cold file cache)" if warm else "")
+            + (f". Where the warm call goes (cProfile; `core/metrics` is every metric computed from the rows, "
+               f"candidate and champion, to cross-check evaluation.json): {top}" if top else "")
             + f". Interval: {g.get('interval_method') or '?'}; the process adds Python start and "
             f"{fmt_s(x.get('imports'))} of `jobs.gate` imports.")
 
