@@ -49,6 +49,7 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     # The printed table: one row per target, each with a verdict and a measured number.
     assert re.search(rf"daily no-op decide\s+≤ 10 s\s+(yes|NO)\s+{NUMBER}", result.stdout), result.stdout
+    assert re.search(rf"setup from a warm cache .*≤ 10 s\s+(yes|NO)\s+{NUMBER}", result.stdout), result.stdout
     assert re.search(r"^\s+10k\s+\d+\.\d+s\s+\d+\.\d+s\s+\d+%", result.stdout, re.M), result.stdout
 
     data = json.loads((out / "benchmarks.json").read_text())
@@ -64,6 +65,13 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert pairs["same"]["project"]["dataset_drift"] is False and pairs["drift"]["project"]["dataset_drift"] is True
     assert all(p["same_verdict"] for p in pairs.values())
     assert data["install"]["uv-warm"]["wall"] > 0
+    # Setup as the check job runs the setup action: every run step timed, the pull fetched the champion.
+    setup = data["setup"]["cases"]["30d x 300"]["variants"]["compile"]
+    assert setup["setup"] > 0 and setup["first_step"] > 0 and setup["pulled_mb"] > 0
+    ran = [s for s in setup["steps"] if s["wall"] is not None]
+    assert any(s["name"] == "dvc pull" for s in ran) and any("ompile" in s["name"] for s in ran), setup["steps"]
+    # Minutes-long sections are skipped in smoke, each with its reason, and are not failures.
+    assert set(data["skipped"]) == {"gate", "newcomer"}, data.get("skipped")
     assert data["machine"]["libraries"]["evidently"]
 
     markdown = (out / "benchmarks.md").read_text()
@@ -75,6 +83,8 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
         "## 3. Drift",
         "## 4. Environment",
         "## 5. `dvc repro`",
+        "## 6. Setup from a warm cache",
+        "## Skipped in this mode",
     ):
         assert heading in markdown, heading
     targets = markdown.split("## Targets", 1)[1].split("\n## ", 1)[0]
