@@ -1210,6 +1210,21 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
             *(f"| {' | '.join(r)} |" for r in rows)]
 
 
+SCALE_RESULTS = TEMPLATE / "docs" / "benchmarks-scale.json"
+
+
+def scale_section() -> str | None:
+    """bench/scale.py's section (local against Dask, the memory ceiling) from its saved run, if there is one."""
+    if not SCALE_RESULTS.exists():
+        return None
+    sys.path.insert(0, str(HERE))
+    try:
+        from scale import render
+    finally:
+        sys.path.remove(str(HERE))
+    return render(json.loads(SCALE_RESULTS.read_text()))
+
+
 def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None) -> str:
     m = results["machine"]
     libs = m.get("libraries", {})
@@ -1462,6 +1477,9 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
             lines += ["", f"`pytest` ({newcomer['pytest']['summary']}), slowest:", ""]
             lines += table(["test", "phase", "seconds"], [[f"`{t['test']}`", t["when"], f"{t['seconds']:.2f}"]
                                                           for t in slow])
+    scale = scale_section()
+    if scale:
+        lines += ["", scale.rstrip("\n")]
     skipped = results.get("skipped") or {}
     if skipped:
         lines += ["", "## Skipped in this mode", "", *(f"- {k}: {v}" for k, v in skipped.items())]
