@@ -203,7 +203,8 @@ def delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[float, np.ndar
     ``v10`` follows the positive rows and ``v01`` the negative rows in their original order, so two
     models' components on the same rows pair up.
     """
-    order = np.argsort(scores, kind="mergesort")
+    scores = np.ascontiguousarray(scores)  # a column of a probability matrix sorts several times slower
+    order = np.argsort(scores)  # ties need no stable order: each tie group shares its midrank
     sorted_s = scores[order]
     is_pos = y[order] == 1
     all_ranks = sorted_midranks(sorted_s)  # in sorted order

@@ -32,7 +32,8 @@ class Metric:
 
 def midranks(x: np.ndarray) -> np.ndarray:
     """1-based ranks, ties sharing their average rank (scipy.stats.rankdata's 'average'); O(n log n)."""
-    order = np.argsort(x, kind="mergesort")
+    x = np.ascontiguousarray(x)
+    order = np.argsort(x)  # ties need no stable order: each tie group shares its midrank
     out = np.empty(len(x), dtype=float)
     out[order] = sorted_midranks(x[order])
     return out
