@@ -30,12 +30,4 @@ export PATH="$venv/bin:$PATH"
 # worker (--dist loadgroup); each worker has its own baked venv (conftest.baked_env). The slowest
 # tests are listed at the end.
 workers=${PYTEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
-if [ "$#" -eq 0 ]; then
-  # The whole suite: everything but act in parallel, then the act scenarios one at a time. Under
-  # act's host mode the setup action installs into the machine's own python (PATH set inside a
-  # composite action does not reach its later steps), so two scenarios at once overwrite each other's
-  # install; the xdist_group marks alone did not keep them on one worker in a 2-worker run.
-  "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=25 -m "not act"
-  exec "$venv/bin/python" -m pytest -p no:xdist --durations=15 -m act
-fi
 exec "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=25 "$@"

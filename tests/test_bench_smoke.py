@@ -49,6 +49,7 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     # The printed table: one row per target, each with a verdict and a measured number.
     assert re.search(rf"daily no-op decide\s+≤ 10 s\s+(yes|NO)\s+{NUMBER}", result.stdout), result.stdout
+    assert re.search(rf"setup from a warm cache .*≤ 10 s\s+(yes|NO)\s+{NUMBER}", result.stdout), result.stdout
     assert re.search(r"^\s+10k\s+\d+\.\d+s\s+\d+\.\d+s\s+\d+%", result.stdout, re.M), result.stdout
 
     data = json.loads((out / "benchmarks.json").read_text())
@@ -64,6 +65,13 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert pairs["same"]["project"]["dataset_drift"] is False and pairs["drift"]["project"]["dataset_drift"] is True
     assert all(p["same_verdict"] for p in pairs.values())
     assert data["install"]["uv-warm"]["wall"] > 0
+    # Setup as the check job runs the setup action: every run step timed, the pull fetched the champion.
+    setup = data["setup"]["cases"]["30d x 300"]["variants"]["compile"]
+    assert setup["setup"] > 0 and setup["first_step"] > 0 and setup["pulled_mb"] > 0
+    ran = [s for s in setup["steps"] if s["wall"] is not None]
+    assert any(s["name"] == "dvc pull" for s in ran) and any("ompile" in s["name"] for s in ran), setup["steps"]
+    # Minutes-long sections are skipped in smoke, each with its reason, and are not failures.
+    assert set(data["skipped"]) == {"gate", "newcomer"}, data.get("skipped")
     assert data["machine"]["libraries"]["evidently"]
 
     markdown = (out / "benchmarks.md").read_text()
@@ -75,6 +83,8 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
         "## 3. Drift",
         "## 4. Environment",
         "## 5. `dvc repro`",
+        "## 6. Setup from a warm cache",
+        "## Skipped in this mode",
     ):
         assert heading in markdown, heading
     targets = markdown.split("## Targets", 1)[1].split("\n## ", 1)[0]
@@ -82,3 +92,39 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
     assert len(rows) >= 7, targets
     assert all(re.search(NUMBER, row) for row in rows if "verdict" not in row), targets
     assert (out / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scale_bench_smoke_compares_engines_and_fits_memory(tmp_path: Path, baked_env: BakedEnv) -> None:
+    """``bench/scale.py --smoke``: local against a real Dask LocalCluster (worker processes), and its section."""
+    out = tmp_path / "scale.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(TEMPLATE / "bench" / "scale.py"),
+            "--smoke",
+            "--venv",
+            str(baked_env.root),
+            "--out",
+            str(out),
+        ],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    data = json.loads(out.read_text())
+    assert [r["rows_per_day"] for r in data["scoring"]] == [300, 3000]
+    for row in data["scoring"]:
+        assert row["local_s"] > 0
+        assert row["dask_s"] > 0
+        assert row["dask_startup_s"] > 0
+    assert data["memory"][0]["peak_rss_mb"] > 50
+    assert [w["rows_per_day"] for w in data["windows"]] == [300, 3000]
+    for w in data["windows"]:
+        assert min(w["checks_local_s"], w["checks_dask_s"], w["decay_local_s"], w["decay_dask_s"]) > 0
+    assert "| rows per day | rows | checks local | checks dask | decay local | decay dask |" in result.stdout
+    assert data["template_commit"]
+    assert "| rows per day | rows | local | dask | dask / local | cluster start-up |" in result.stdout
+    assert re.search(rf"\| 3,000 \| 90,000 \| {NUMBER} \| {NUMBER} \| {NUMBER} \|", result.stdout), result.stdout

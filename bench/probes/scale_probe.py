@@ -8,7 +8,10 @@ Writes DAYS demo partitions of ROWS_PER_DAY rows under WORKDIR (not timed), then
   project's ``jobs.score.score_partitions`` on that engine (dask: a LocalCluster of two
   worker processes, one thread each; its start-up is reported apart);
 * ``memory``: loads the whole window into this process and fits the default model, the
-  way local mode trains, and reports this process's peak RSS.
+  way local mode trains, and reports this process's peak RSS;
+* ``window-local`` / ``window-dask``: the window's data checks (``jobs.validate.partition_summaries``,
+  no summary sidecars, so every partition is read and summarized) and the decay trigger's windows
+  (``jobs.decide.decay_windows``: score every labelled partition with the champion), on that engine.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ def main() -> None:
              peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
         return
 
+    if mode.startswith("window-"):
+        window(package, params, workdir, paths, train_mod, mode)
+        return
+
     score, _ = timed_import(f"{package}.jobs.score")
     compute, _ = timed_import(f"{package}.adapters.compute")
     model = train_mod.fit(params, pd.concat([pd.read_parquet(p) for p in paths[:2]], ignore_index=True))
@@ -74,6 +81,46 @@ def main() -> None:
         out = score.score_partitions(params, paths, model, engine)
         emit(mode=mode, rows=total_rows, seconds=round(time.perf_counter() - started, 3), scored=len(out),
              cluster_startup_s=round(startup, 2))
+
+
+def window(package: str, params, workdir: Path, paths: list[Path], train_mod, mode: str) -> None:
+    """Window checks and decay windows over ``paths`` on the local engine or a two-process LocalCluster."""
+    import os
+
+    import pandas as pd
+
+    config, _ = timed_import(f"{package}.config")
+    validate, _ = timed_import(f"{package}.jobs.validate")
+    decide, _ = timed_import(f"{package}.jobs.decide")
+    raw = params.model_dump()
+    raw["data"]["raw_dir"] = "raw"
+    raw["data"]["start_date"] = params.data.start_date.isoformat()
+    raw["data"]["end_date"] = (params.data.start_date + dt.timedelta(days=len(paths) - 1)).isoformat()
+    raw["compute"]["engine"] = "dask" if mode == "window-dask" else "local"
+    params = config.parse_params(raw)
+    model = train_mod.fit(params, pd.concat([pd.read_parquet(p) for p in paths[:2]], ignore_index=True))
+    after = params.data.start_date + dt.timedelta(days=1)  # the "champion" saw the first two days
+
+    def run() -> dict[str, float]:
+        t0 = time.perf_counter()
+        summaries = validate.partition_summaries(params, workdir)
+        t1 = time.perf_counter()
+        windows = decide.decay_windows(params, workdir, model, after)
+        t2 = time.perf_counter()
+        assert len(summaries) == len(paths) and any(w.value is not None for w in windows)
+        return {"checks_s": round(t1 - t0, 3), "decay_s": round(t2 - t1, 3)}
+
+    if mode == "window-local":
+        emit(mode=mode, rows=sum(len(pd.read_parquet(p, columns=[params.project.target])) for p in paths), **run())
+        return
+    from distributed import LocalCluster
+
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        os.environ["DASK_SCHEDULER_ADDRESS"] = cluster.scheduler_address
+        startup = time.perf_counter() - t0
+        emit(mode=mode, cluster_startup_s=round(startup, 2), **run())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Decay with evidence: an abrupt concept switch fires on its first window with enough rows; noise never does.
 
-Real rows, a real fitted model, the real bootstrap interval and the real trigger: a
-champion learns y ~ x1 (concept A); after the switch the label follows -x1 (concept B).
+Real rows, a real fitted model, the real interval (closed form and bootstrap: every test runs
+with both) and the real trigger: a champion learns y ~ x1 (concept A); after the switch the
+label follows -x1 (concept B).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from {{ cookiecutter.package_name }}.config import DecayTrigger
-from {{ cookiecutter.package_name }}.core.gate import metric_interval
+from {{ cookiecutter.package_name }}.core.intervals import single_interval
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.core.triggers import Window, decay_trigger
 
@@ -22,6 +23,14 @@ CFG = DecayTrigger(
     window_days=7, windows=4, min_bad=2, max_relative_drop=0.05, min_rows=50, confidence=0.95, min_rows_at_once=200
 )
 START = dt.date(2026, 3, 1)
+METHOD = "auto"  # set per test by the `interval_method` fixture
+
+
+@pytest.fixture(autouse=True, params=["auto", "bootstrap"])
+def interval_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every behaviour below holds with the closed-form interval (the default) and with the bootstrap."""
+    monkeypatch.setitem(globals(), "METHOD", request.param)
+    return str(request.param)
 
 
 def rows(n: int, concept: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +55,9 @@ def window(model: LogisticRegression, i: int, n: int, concept: float, seed: int)
     if n < CFG.min_rows:
         return Window(start, start + dt.timedelta(days=6), n, None)
     scores = model.predict_proba(x)[:, 1]
-    interval = metric_interval(y, scores, "roc_auc", threshold=0.5, resamples=400, confidence=0.95, seed=0)
+    interval, _ = single_interval(
+        y, scores, "roc_auc", threshold=0.5, confidence=0.95, method=METHOD, resamples=400, seed=0
+    )
     return Window(start, start + dt.timedelta(days=6), n, AUC(y, scores), interval)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,36 @@ def test_file_source_reads_glob_and_filters_day(tmp_path: Path) -> None:
     assert (batch["event_date"] == pd.Timestamp(DAY)).all()
     assert len(source.fetch(DAY + dt.timedelta(days=1))) == 120
     assert source.fetch(DAY + dt.timedelta(days=7)).empty
+
+
+def test_a_relative_file_path_is_under_the_project_root_not_the_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    (root / "data" / "external").mkdir(parents=True)
+    make_source(parse_params(small_params())).fetch(DAY).to_parquet(root / "data" / "external" / "a.parquet")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    params = parse_params(small_params(**{"data.source": "file", "data.file.path": "data/external/*.parquet"}))
+    assert len(make_source(params, root).fetch(DAY)) == 120
+    with pytest.raises(SourceError, match=r"'data/external/\*\.parquet' matches no file"):
+        make_source(params).fetch(DAY)  # no root given: the cwd, where there is no such folder
+
+
+def test_an_s3_path_without_s3fs_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    registry = importlib.import_module("fsspec.registry")  # the module (fsspec.registry is its read-only view)
+    monkeypatch.setitem(sys.modules, "s3fs", None)  # as if the `s3` extra were not installed
+    monkeypatch.delitem(registry._registry, "s3", raising=False)
+    raw = small_params(**{"data.source": "file", "data.file.path": "s3://bucket/daily/*.parquet"})
+    with pytest.raises(SourceError) as caught:
+        make_source(parse_params(raw)).fetch(DAY)
+    assert str(caught.value) == (
+        "data.file.path 's3://bucket/daily/*.parquet': reading s3:// needs a library: "
+        "install the project's `s3` extra (uv pip install -e '.[s3]')"
+    )
 
 
 def test_file_source_errors_name_the_problem(tmp_path: Path) -> None:

@@ -318,6 +318,10 @@ class DecayTrigger(Strict):
     )
     min_rows_at_once: int = Field(default=200, ge=1, description="fewer labelled rows: a window only counts for N of M")
     resamples: int = Field(default=400, ge=100, description="bootstrap resamples for each window's interval")
+    # auto: closed form where the primary metric has one (DeLong for roc_auc, ...), else the bootstrap
+    interval: Literal["auto", "bootstrap"] = Field(
+        default="auto", description="each window's interval: closed form where one exists (auto), or always bootstrap"
+    )
 
     @model_validator(mode="after")
     def _n_of_m(self) -> DecayTrigger:

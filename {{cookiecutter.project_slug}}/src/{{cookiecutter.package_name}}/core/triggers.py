@@ -73,7 +73,7 @@ class Window:
     end: dt.date
     rows: int
     value: float | None  # None: too few labelled rows to score
-    interval: tuple[float, float] | None = None  # bootstrap interval of value from the window's own rows
+    interval: tuple[float, float] | None = None  # interval of value from the window's own rows (core/intervals.py)
 
 
 def decay_limits(baseline: float | None, metric: Metric, cfg: DecayTrigger) -> list[tuple[str, float]]:

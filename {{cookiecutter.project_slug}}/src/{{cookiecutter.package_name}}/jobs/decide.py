@@ -24,10 +24,11 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import champion as champion_mod
 from ..adapters import history
+from ..adapters.compute import Engine
 from ..adapters.dataset import PartitionCache, days, list_partitions, partition_path
 from ..config import Params
 from ..core.metrics import get_metric
@@ -44,6 +45,10 @@ from ..core.triggers import (
     volume_trigger,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
 TRIGGER_ORDER = ("age", "volume", "decay", "drift")
 
 
@@ -56,31 +61,96 @@ def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
     return sum(pq.read_metadata(p).num_rows for p in list_partitions(root / params.data.raw_dir, start, end))
 
 
-def decay_windows(
-    params: Params, root: Path, model: Any, after: dt.date, cache: PartitionCache | None = None
-) -> list[Window]:
-    """The champion's primary metric on each of the newest windows after ``after`` (oldest first).
-
-    ``after`` is the end of the champion's holdout: windows never overlap the rows it was
-    trained or judged on. Each scored window carries a bootstrap interval from its own
-    rows (``decide.triggers.decay.confidence``): the evidence the trigger weighs.
-    """
+def labelled_scores(
+    path: str, *, model: Any, columns: list[str], target: str, task: str
+) -> tuple[pd.Series, np.ndarray]:
+    """One partition's labelled rows as (labels, the model's raw scores): runs on a Dask worker."""
     import pandas as pd
 
-    from ..core.features import input_columns, truth_and_scores
+    from ..core.features import predict_scores
+
+    frame = pd.read_parquet(path, columns=[*columns, target])
+    frame = frame[frame[target].notna()]
+    return frame[target], predict_scores(model, frame[columns], task)
+
+
+def _window_value(params: Params, y: Any, scores: Any, rows: int) -> tuple[float | None, tuple[float, float] | None]:
+    """The window's primary metric and its interval (closed form or bootstrap, ``core/intervals.py``;
+    None, None: too few rows or one class)."""
     from ..core.metrics import compute
 
     cfg = params.decide.triggers.decay
     metric = params.evaluate.primary_metric
-    columns = [*input_columns(params), params.project.target]
-    windows = []
+    if rows < cfg.min_rows:
+        return None, None
+    value = compute([metric], y, scores, params.evaluate.threshold)[metric]
+    if math.isnan(value):  # NaN, e.g. a single class in the window
+        return None, None
+    if cfg.confidence is None:
+        return value, None
+    from ..core.intervals import single_interval
+
+    interval, _ = single_interval(
+        y,
+        scores,
+        metric,
+        threshold=params.evaluate.threshold,
+        confidence=cfg.confidence,
+        method=cfg.interval,
+        resamples=cfg.resamples,
+        seed=params.gate.bootstrap.seed,
+    )
+    return value, interval
+
+
+def _window_ranges(params: Params, root: Path, after: dt.date) -> list[tuple[dt.date, dt.date, list[Path]]]:
+    """The newest windows after ``after``, newest first, with the partitions each holds."""
+    cfg = params.decide.triggers.decay
+    ranges = []
     end = params.data.end_date
     for _ in range(cfg.windows):
         start = max(end - dt.timedelta(days=cfg.window_days - 1), after + dt.timedelta(days=1))
         if end < start:
             break
         paths = [partition_path(root / params.data.raw_dir, d) for d in days(start, end)]
-        paths = [p for p in paths if p.exists()]
+        ranges.append((start, end, [p for p in paths if p.exists()]))
+        end = start - dt.timedelta(days=1)
+    return ranges
+
+
+def decay_windows(
+    params: Params,
+    root: Path,
+    model: Any,
+    after: dt.date,
+    cache: PartitionCache | None = None,
+    compute: Engine | None = None,
+) -> list[Window]:
+    """The champion's primary metric on each of the newest windows after ``after`` (oldest first).
+
+    ``after`` is the end of the champion's holdout: windows never overlap the rows it was
+    trained or judged on. Each scored window carries an interval from its own rows
+    (``decide.triggers.decay.confidence``; closed form or bootstrap, ``core/intervals.py``):
+    the evidence the trigger weighs.
+
+    With ``compute.engine: dask`` (or an engine given) each partition is scored where the
+    engine runs it (:func:`labelled_scores`): only its labels and scores come back, and this
+    process computes each window's metric from them, the window never loaded here at once.
+    """
+    if compute is None and params.compute.engine != "local":
+        from ..adapters.compute import engine
+
+        with engine(params.compute) as connected:
+            return decay_windows(params, root, model, after, cache, connected)
+    if compute is not None:
+        return _decay_windows_mapped(params, root, model, after, compute)
+    import pandas as pd
+
+    from ..core.features import input_columns, truth_and_scores
+
+    columns = [*input_columns(params), params.project.target]
+    windows = []
+    for start, end, paths in _window_ranges(params, root, after):
         if not paths:
             frame = None
         elif cache is not None:
@@ -90,29 +160,49 @@ def decay_windows(
         if frame is not None:
             frame = frame[frame[params.project.target].notna()]
         rows = 0 if frame is None else len(frame)
-        value = None
-        interval = None
-        if frame is not None and rows >= cfg.min_rows:
+        value = interval = None
+        if frame is not None and rows >= params.decide.triggers.decay.min_rows:
             y, scores = truth_and_scores(
                 model, frame[input_columns(params)], frame[params.project.target].to_numpy(), params.project.task
             )
-            value = compute([metric], y, scores, params.evaluate.threshold)[metric]
-            if math.isnan(value):  # NaN, e.g. a single class in the window
-                value = None
-            elif cfg.confidence is not None:
-                from ..core.gate import metric_interval
-
-                interval = metric_interval(
-                    y,
-                    scores,
-                    metric,
-                    threshold=params.evaluate.threshold,
-                    resamples=cfg.resamples,
-                    confidence=cfg.confidence,
-                    seed=params.gate.bootstrap.seed,
-                )
+            value, interval = _window_value(params, y, scores, rows)
         windows.append(Window(start, end, rows, value, interval))
-        end = start - dt.timedelta(days=1)
+    return list(reversed(windows))
+
+
+def _decay_windows_mapped(params: Params, root: Path, model: Any, after: dt.date, compute: Engine) -> list[Window]:
+    """:func:`decay_windows` with each partition scored by ``compute.map``; the windows merged here."""
+    import numpy as np
+    import pandas as pd
+
+    from ..core.features import align_proba, encode_labels, input_columns, model_classes, sort_classes
+
+    ranges = _window_ranges(params, root, after)
+    paths = list(dict.fromkeys(p for _, _, window_paths in ranges for p in window_paths))
+    task = params.project.task
+    scored = compute.map(
+        labelled_scores,
+        [str(p.resolve()) for p in paths],  # absolute: a worker's cwd is not ours
+        model=model,
+        columns=input_columns(params),
+        target=params.project.target,
+        task=task,
+    )
+    by_path = dict(zip(paths, scored, strict=True))
+    windows = []
+    for start, end, window_paths in ranges:
+        parts = [by_path[p] for p in window_paths]
+        rows = sum(len(labels) for labels, _ in parts)
+        value = interval = None
+        if parts and rows >= params.decide.triggers.decay.min_rows:
+            labels = pd.concat([labels for labels, _ in parts], ignore_index=True).to_numpy()
+            scores = np.concatenate([s for _, s in parts])
+            if task == "multiclass":  # as core.features.multiclass_scores, on the gathered scores
+                classes = sort_classes([*model_classes(model), *pd.unique(pd.Series(labels))])
+                scores = align_proba(scores, model_classes(model), classes)
+                labels = encode_labels(labels, classes)
+            value, interval = _window_value(params, labels, scores, rows)
+        windows.append(Window(start, end, rows, value, interval))
     return list(reversed(windows))
 
 

@@ -115,11 +115,11 @@ class _Fetcher:
     judged: the columns the source declares, else the first fetched batch's, plus (when there is
     history) the newest admitted partition's, so a column that appears only from today on counts."""
 
-    def __init__(self, params: Params, raw_dir: Path):
+    def __init__(self, params: Params, raw_dir: Path, root: Path | None = None):
         from ..adapters.sources import make_source
 
         self.params = params
-        self.source: Any = make_source(params)
+        self.source: Any = make_source(params, root)
         self.history = _newest_columns(raw_dir) or []
         self.checked = False
         if hasattr(self.source, "columns"):
@@ -204,7 +204,7 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
     if not todo:
         return result
-    fetcher = _Fetcher(params, raw_dir)
+    fetcher = _Fetcher(params, raw_dir, root)
     fp_params = params_fingerprint(params)
     for day in todo:
         batch, error = fetcher.fetch(day)  # the first batch with columns settles the config check

@@ -2,7 +2,7 @@
 
 What a person needs before trusting the model, from files the pipeline wrote (never
 invented; a missing input is named): data window and version, features, estimator
-and parameters, every holdout metric with a bootstrap interval, drift at training
+and parameters, every holdout metric with its interval, drift at training
 time, git SHA, DVC hashes, MLflow run, and the known limits of this kind of model.
 It is committed to the promotion branch (linked from the PR body), so main always
 carries the card of the model it pins, and logged to the MLflow run.
@@ -31,7 +31,8 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) -> list[str]:
     if evaluation is None:
         return [f"{paths.EVALUATION} is missing: run `dvc repro`."]
-    from ..core.gate import metric_interval, scores_of
+    from ..core.gate import scores_of
+    from ..core.intervals import single_interval
     from ..core.metrics import get_metric
 
     predictions = None
@@ -43,20 +44,23 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
     lines = [f"| metric | candidate | {level:.0%} interval | champion | improvement |", "|---|---|---|---|---|"]
     cand = (evaluation.get("candidate") or {}).get("metrics") or {}
     champ = ((evaluation.get("champion") or {}).get("metrics")) or {}
+    methods: dict[str, list[str]] = {}
     for name in params.evaluate.metrics:
         metric = get_metric(name)
         value = cand.get(name)
         interval = None
         if predictions is not None and value is not None:
-            interval = metric_interval(
+            interval, method = single_interval(
                 predictions["y_true"].to_numpy(),
                 scores_of(predictions, "candidate", evaluation),
                 name,
                 threshold=params.evaluate.threshold,
-                resamples=CARD_RESAMPLES,
                 confidence=level,
+                method=params.gate.interval,
+                resamples=CARD_RESAMPLES,
                 seed=params.gate.bootstrap.seed,
             )
+            methods.setdefault(method, []).append(name)
         other = champ.get(name)
         improvement = metric.improvement(other, value) if other is not None and value is not None else None
         arrow = "↑" if metric.higher_is_better else "↓"
@@ -70,8 +74,9 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
     lines += [
         "",
         f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')} (the most recent "
-        f"days of the window, never seen in training). Intervals: percentile bootstrap over the holdout rows, "
-        f"{CARD_RESAMPLES} resamples. Improvement: positive = candidate better than the champion, every metric.",
+        f"days of the window, never seen in training). Intervals over the holdout rows: "
+        f"{'; '.join(f'{m} ({chr(44).join(names)})' for m, names in methods.items()) or 'none'}. "
+        f"Improvement: positive = candidate better than the champion, every metric.",
     ]
     return lines
 

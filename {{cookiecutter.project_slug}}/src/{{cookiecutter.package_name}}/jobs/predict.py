@@ -56,7 +56,7 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
                 day, "quarantine", failures=[f"the batch of {day} is in quarantine ({held}): not scored"]
             )
         result = PredictResult(day, f"the {params.data.source} source (checked, not stored)")
-        frame = make_source(params).fetch(day)
+        frame = make_source(params, root).fetch(day)
         if frame.empty:
             raise FileNotFoundError(f"no batch for {day}: the {params.data.source} source returned no rows")
         report = run_checks(frame, params.checks, params.project, subject=f"batch {day.isoformat()}")

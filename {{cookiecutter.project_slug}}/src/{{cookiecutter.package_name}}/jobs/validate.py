@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..adapters.dataset import list_partitions, read_summary
-from ..config import ConfigError, Params
+from ..config import ChecksParams, ConfigError, Params, ProjectParams
 from ..core.checks import (
     CheckReport,
     PartitionSummary,
@@ -25,7 +25,18 @@ from ..core.checks import (
 )
 
 
+def partition_summary(path: str, *, checks: ChecksParams, project: ProjectParams, signature: str) -> PartitionSummary:
+    """One partition's summary: the sidecar ingest wrote beside it, else read and summarized (runs on a Dask worker)."""
+    import pandas as pd
+
+    cached = read_summary(Path(path), signature)
+    return (
+        PartitionSummary.from_dict(cached) if cached is not None else summarize(pd.read_parquet(path), checks, project)
+    )
+
+
 def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
+    """Each partition's summary, in day order; with ``compute.engine: dask`` each is made on a worker."""
     import pandas as pd
 
     paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
@@ -35,6 +46,17 @@ def partition_summaries(params: Params, root: Path) -> list[PartitionSummary]:
             f"{params.data.end_date}; run ingest first"
         )
     signature = summary_signature(params.checks, params.project)
+    if params.compute.engine != "local":
+        from ..adapters.compute import engine
+
+        with engine(params.compute) as compute:
+            return compute.map(
+                partition_summary,
+                [str(p.resolve()) for p in paths],  # absolute: a worker's cwd is not ours
+                checks=params.checks,
+                project=params.project,
+                signature=signature,
+            )
     summaries = []
     for path in paths:  # the summary ingest wrote beside the partition, else read it (validate writes nothing)
         cached = read_summary(path, signature)

@@ -15,6 +15,8 @@ from .errors import BatchError, SourceError
 __all__ = ["BatchError", "Source", "SourceError", "make_source"]
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from ...config import Params
@@ -32,7 +34,8 @@ class Source(Protocol):
         ...
 
 
-def make_source(params: Params) -> Source:
+def make_source(params: Params, root: Path | None = None) -> Source:
+    """The configured source; ``root`` is the project root a relative ``data.file.path`` is under."""
     if params.data.source == "demo":
         from .demo import DemoSource
 
@@ -46,7 +49,7 @@ def make_source(params: Params) -> Source:
     if params.data.source == "file":
         from .file import FileSource
 
-        return FileSource(params.data.file, date_column=params.project.date_column)
+        return FileSource(params.data.file, date_column=params.project.date_column, root=root)
     if params.data.source == "sql":
         from .sql import SqlSource
 

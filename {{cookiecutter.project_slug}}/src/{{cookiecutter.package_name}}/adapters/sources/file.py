@@ -1,8 +1,12 @@
 """CSV or Parquet files by path or glob, local or remote through fsspec.
 
-``s3://`` and ``gs://`` work once the matching extra is installed
-(``pip install -e '.[s3]'``). The files are read once per ingest run and split by
-the date column, so each day's partition holds exactly that day's rows.
+A relative path is relative to the project root (``--root``), not to the current
+directory. ``s3://bucket/prefix/*.parquet`` (or ``*.csv``) works once the ``s3`` extra
+is installed (``pip install -e '.[s3]'``; s3fs); the endpoint and the keys come from
+the standard AWS variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY``) or ``data.file.storage_options``. ``gs://`` works the same
+way with the ``gs`` extra. The files are read once per ingest run and split by the
+date column, so each day's partition holds exactly that day's rows.
 
 Read options (``data.file``): ``dtypes`` states column types (``category`` turns
 integer codes into labels), ``date_format`` parses the date column, ``csv`` holds
@@ -19,8 +23,10 @@ is quarantined, the other days go on. A file named after a day that holds no row
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +35,19 @@ from ...config import FileSourceParams
 from .errors import BatchError, SourceError
 
 _DAY_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+
+
+def _credentials(protocol: str) -> str:
+    if protocol in ("s3", "s3a"):
+        return "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and AWS_ENDPOINT_URL (README, Team setup)"
+    return "check the store's credentials (data.file.storage_options)"
+
+
+def _missing(protocol: str, located: str, exc: BaseException) -> str:
+    if protocol:
+        bucket = located.split("://", 1)[1].split("/", 1)[0]
+        return f"bucket {bucket!r} does not exist or is not reachable ({_short(exc)})"
+    return f"does not exist ({_short(exc)})"
 
 
 class _NoDateColumn(ValueError):
@@ -45,6 +64,17 @@ def day_in_name(path: str) -> dt.date | None:
     return None
 
 
+# fsspec protocol -> the project extra that installs its filesystem
+_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gs", "gcs": "gs", "az": "azure", "abfs": "azure", "abfss": "azure"}
+
+
+def resolve_path(path: str, root: Path | None) -> str:
+    """``path`` with a relative local path made relative to the project root (URLs and absolute paths as given)."""
+    if root is None or "://" in path or os.path.isabs(path):
+        return path
+    return str(Path(root) / path)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
@@ -53,9 +83,10 @@ def _short(exc: BaseException) -> str:
 class FileSource:
     name = "file"
 
-    def __init__(self, params: FileSourceParams, *, date_column: str):
+    def __init__(self, params: FileSourceParams, *, date_column: str, root: Path | None = None):
         self.params = params
         self.date_column = date_column
+        self.root = root
 
     def _format(self, path: str) -> str:
         if self.params.format != "auto":
@@ -68,20 +99,43 @@ class FileSource:
         raise SourceError(f"data.file.path: cannot tell the format of {path!r}; set data.file.format to csv or parquet")
 
     def _files(self) -> list[Any]:
+        """The files ``data.file.path`` names, sorted; a store that cannot be listed is one clear line."""
+        path = self.params.path
+        located = resolve_path(path, self.root)
+        protocol = located.split("://", 1)[0] if "://" in located else ""
+        try:
+            return self._list(located, protocol)
+        except ImportError:
+            extra = _EXTRAS.get(protocol)
+            how = f"install the project's `{extra}` extra (uv pip install -e '.[{extra}]')" if extra else "see fsspec"
+            raise SourceError(f"data.file.path {path!r}: reading {protocol}:// needs a library: {how}") from None
+        except PermissionError as exc:
+            raise SourceError(
+                f"data.file.path {path!r}: access denied ({_short(exc)}); {_credentials(protocol)}"
+            ) from None
+        except FileNotFoundError as exc:
+            raise SourceError(f"data.file.path {path!r}: {_missing(protocol, located, exc)}") from None
+        except ValueError as exc:
+            raise SourceError(f"data.file.path {path!r}: {_short(exc)}") from None
+        except OSError as exc:  # the store did not answer (wrong endpoint, network)
+            raise SourceError(f"data.file.path {path!r}: {_short(exc)}; {_credentials(protocol)}") from None
+
+    def _list(self, located: str, protocol: str) -> list[Any]:
         import fsspec
 
         path = self.params.path
-        try:
-            fs, _, paths = fsspec.get_fs_token_paths(path, storage_options=self.params.storage_options)
-        except (ImportError, ValueError) as exc:
-            raise SourceError(f"data.file.path {path!r}: {_short(exc)}") from None
+        fs, _, paths = fsspec.get_fs_token_paths(located, storage_options=self.params.storage_options)
         has_glob = any(ch in path for ch in "*?[")
         if not has_glob and paths and fs.isdir(paths[0]):
             raise SourceError(
                 f"data.file.path {path!r} is a folder; name its files with a glob, e.g. {path.rstrip('/')}/*.csv"
             )
-        files = [p for p in paths if not fs.isdir(p)]
+        files = [p for p in paths if not fs.isdir(p) and (has_glob or fs.exists(p))]
         if not files:
+            if protocol:
+                bucket = located.split("://", 1)[1].split("/", 1)[0]
+                if not fs.exists(bucket):
+                    raise SourceError(f"data.file.path {path!r}: bucket {bucket!r} does not exist")
             what = "matches no file" if has_glob else "does not exist"
             raise SourceError(f"data.file.path {path!r} {what}")
         return [(fs, p) for p in sorted(files)]
