@@ -163,7 +163,7 @@ def test_multiclass_project_end_to_end(cookies_session: Any, baked_env: BakedEnv
     run(["git", "commit", "-q", "-m", "First model"], cwd=project, env=e)
 
     # Past the demo's drift onset: decide scores the champion on multiclass windows, a retrain is gated
-    # against it with the paired bootstrap of the macro one-vs-rest AUC.
+    # against it with the paired interval of the macro one-vs-rest AUC (DeLong per class).
     package = project.name.replace("-", "_")
     run([package, "advance", "--to", "2026-04-20"], cwd=project, env=e)
     run([package, "ingest"], cwd=project, env=e)

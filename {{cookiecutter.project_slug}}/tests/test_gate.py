@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +321,14 @@ def test_gate_command_exit_codes_and_outputs(project: Path, capsys: pytest.Captu
     assert "| metric | champion | candidate | improvement | interval of improvement | rule | result |" in md
     assert run_gate(p, project)["promote"] is True
     assert "gate: PROMOTE" in capsys.readouterr().out
+    # The gate's process stays light: its metrics are NumPy, no scikit-learn (or MLflow) import.
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main;"
+        f"rc = main(['--root', {str(project)!r}, 'gate']);"
+        "print(rc, sorted(m for m in ('sklearn', 'scipy', 'mlflow', 'skops') if m in sys.modules))"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ran.strip().splitlines()[-1] == "0 []"
 
 
 def _paired(n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -329,9 +339,18 @@ def _paired(n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.nda
     cand = np.clip(base + rng.normal(0, 0.05, n), 0.01, 0.99)
     champ = np.clip(base + rng.normal(0, 0.08, n), 0.01, 0.99)
     yr = rng.normal(50, 10, n)
+    ym = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
+    logits = 1.5 * np.eye(3)[ym] + rng.normal(0, 1, (n, 3))
+
+    def probabilities(noise: float) -> np.ndarray:
+        noisy = logits + rng.normal(0, noise, (n, 3))
+        weights = np.exp(noisy - noisy.max(axis=1, keepdims=True))
+        return weights / weights.sum(axis=1, keepdims=True)
+
     return {
         "classification": (y, cand, champ),
         "regression": (yr, yr + rng.normal(0, 5, n), yr + rng.normal(0.5, 5.3, n)),
+        "multiclass": (ym.astype(float), probabilities(0.3), probabilities(0.5)),
     }
 
 
@@ -345,6 +364,9 @@ def _paired(n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.nda
         ("rmse", "regression"),
         ("mae", "regression"),
         ("r2", "regression"),
+        ("roc_auc_ovr", "multiclass"),
+        ("log_loss", "multiclass"),
+        ("accuracy", "multiclass"),
     ],
 )
 def test_analytic_interval_agrees_with_the_bootstrap(metric: str, task: str) -> None:
@@ -358,6 +380,51 @@ def test_analytic_interval_agrees_with_the_bootstrap(metric: str, task: str) -> 
     width = high - low
     assert abs(analytic[0] - low) < 0.1 * width, (analytic, (low, high))
     assert abs(analytic[1] - high) < 0.1 * width, (analytic, (low, high))
+
+
+def test_analytic_interval_fails_when_it_disagrees_with_the_bootstrap() -> None:
+    """The agreement check above can fail: a DeLong interval with the pairing ignored (variances
+    added as if the two models were scored on different rows) lands far from the paired bootstrap."""
+    from {{ cookiecutter.package_name }}.core.gate import auc_influence
+
+    y, cand, champ = _paired(5000, 2)["classification"]
+    a_c, psi_c = auc_influence(y, cand)
+    a_p, psi_p = auc_influence(y, champ)
+    half = 1.959964 * float(np.sqrt(np.sum(psi_c**2) + np.sum(psi_p**2)))
+    low, high, _ = paired_bootstrap(y, cand, champ, "roc_auc", threshold=0.5, resamples=2000, confidence=0.95, seed=0)
+    assert abs((a_c - a_p - half) - low) > 0.1 * (high - low)
+
+
+def test_numpy_metrics_match_scikit_learn() -> None:
+    """The gate's metrics are NumPy (no scikit-learn import in its process); scikit-learn is the reference."""
+    from sklearn import metrics as sk
+
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 300))
+        y = (rng.random(n) < rng.random()).astype(int)
+        s = np.round(rng.random(n), int(rng.integers(1, 4)))  # ties at every rounding
+        label = (s >= 0.5).astype(int)
+        expected = {
+            "log_loss": sk.log_loss(y, np.clip(s, 1e-15, 1 - 1e-15), labels=[0, 1]),
+            "f1": sk.f1_score(y, label, zero_division=0),
+            "precision": sk.precision_score(y, label, zero_division=0),
+            "recall": sk.recall_score(y, label, zero_division=0),
+        }
+        if y.any():
+            expected["average_precision"] = sk.average_precision_score(y, s)
+        for name, value in expected.items():
+            assert get_metric(name)(y, s) == pytest.approx(value, abs=1e-12), name
+        k = int(rng.integers(2, 5))
+        ym = rng.integers(0, k, n)
+        sm = rng.dirichlet(np.ones(k), n).round(2)
+        macro = sk.f1_score(ym, sm.argmax(axis=1), average="macro", zero_division=0)
+        assert get_metric("f1_macro")(ym, sm) == pytest.approx(macro, abs=1e-12)
+        per_class = [sk.roc_auc_score(ym == c, sm[:, c]) for c in range(k) if 0 < np.sum(ym == c) < n]
+        if per_class:
+            assert get_metric("roc_auc_ovr")(ym, sm) == pytest.approx(np.mean(per_class), abs=1e-12)
 
 
 def test_midranks_and_auc_handle_ties_like_scipy_and_sklearn() -> None:

@@ -21,6 +21,7 @@ Two faults this module closes:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sqlite3
 import sys
@@ -163,8 +164,12 @@ def store_problem(db: Path) -> str | None:
     return None
 
 
+@functools.cache
 def _head_revision() -> str | None:
-    """The schema revision this MLflow creates and expects (None when MLflow no longer tells)."""
+    """The schema revision this MLflow creates and expects (None when MLflow no longer tells).
+
+    Cached: alembic reads every migration script to find it (~0.35 s), and train prepares the
+    store twice in one process."""
     from mlflow.store.db import utils
 
     head = getattr(utils, "_get_latest_schema_revision", None)

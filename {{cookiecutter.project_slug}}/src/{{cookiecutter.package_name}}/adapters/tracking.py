@@ -28,6 +28,8 @@ PREVIOUS = "previous"
 # Libraries the saved Pipeline needs at load time. Listing them explicitly skips
 # MLflow's requirement inference, which costs several seconds per log_model call.
 MODEL_REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "scipy", "skops", "pyarrow")
+# Their import names: an estimator from one of these needs no lookup of its distribution.
+LISTED_MODULES = ("sklearn", "pandas", "numpy", "scipy", "skops", "pyarrow")
 
 
 def tracking_uri(params: Params, root: Path) -> str:
@@ -70,7 +72,8 @@ def pip_requirements(params: Params | None = None) -> list[str]:
         from ..config import estimator_path
 
         top = estimator_path(params.project.task, params.model.estimator).split(":")[0].split(".")[0]
-        names += [d for d in metadata.packages_distributions().get(top, []) if d not in names]
+        if top not in LISTED_MODULES:  # scanning every installed distribution costs about a second
+            names += [d for d in metadata.packages_distributions().get(top, []) if d not in names]
     reqs = []
     for name in names:
         try:
@@ -195,14 +198,22 @@ def log_sklearn_model(params: Params, model: Any, signature: Any = None, input_e
 
 
 def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, float]) -> None:
-    import mlflow
+    """The holdout metrics onto the training run: one batch through the client (the run, its
+    experiment and the store exist since train; no experiment lookup, no run reopened)."""
+    import time
+
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
 
     from .mlflow_store import TrackingUnavailable
 
-    uri = configure(params, root)
+    uri = prepare(params, root)
+    stamp = int(time.time() * 1000)
     try:
-        with mlflow.start_run(run_id=run_id):
-            mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if not math.isnan(v)})
+        MlflowClient(tracking_uri=uri).log_batch(
+            run_id,
+            metrics=[Metric(f"holdout_{k}", v, stamp, 0) for k, v in metrics.items() if not math.isnan(v)],
+        )
     except Exception as exc:  # MLflow, SQLAlchemy, requests: one line instead of a traceback
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise TrackingUnavailable(f"logging the holdout metrics to MLflow ({uri}) failed: {first}") from exc

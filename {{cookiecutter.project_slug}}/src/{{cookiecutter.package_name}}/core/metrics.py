@@ -32,14 +32,19 @@ class Metric:
 
 def midranks(x: np.ndarray) -> np.ndarray:
     """1-based ranks, ties sharing their average rank (scipy.stats.rankdata's 'average'); O(n log n)."""
-    order = np.argsort(x, kind="mergesort")
-    sorted_x = x[order]
-    n = len(x)
+    x = np.ascontiguousarray(x)
+    order = np.argsort(x)  # ties need no stable order: each tie group shares its midrank
+    out = np.empty(len(x), dtype=float)
+    out[order] = sorted_midranks(x[order])
+    return out
+
+
+def sorted_midranks(sorted_x: np.ndarray) -> np.ndarray:
+    """``midranks`` of an array already in ascending order (no sort)."""
+    n = len(sorted_x)
     starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
     ends = np.r_[starts[1:], n]
-    out = np.empty(n, dtype=float)
-    out[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
-    return out
+    return np.repeat((starts + ends + 1) / 2.0, ends - starts)
 
 
 def _roc_auc(y: np.ndarray, s: np.ndarray, _: float) -> float:
@@ -53,40 +58,58 @@ def _roc_auc(y: np.ndarray, s: np.ndarray, _: float) -> float:
 
 
 def _average_precision(y: np.ndarray, s: np.ndarray, _: float) -> float:
-    from sklearn.metrics import average_precision_score
+    """Step-wise area under the precision-recall curve (sklearn's average_precision_score), in one sort."""
+    positive = np.asarray(y) == 1
+    n = len(positive)
+    if n == 0 or not positive.any():  # no positives: keep scikit-learn's convention and warning
+        from sklearn.metrics import average_precision_score
 
-    return average_precision_score(y, s)
+        return float(average_precision_score(y, s))
+    order = np.argsort(-s, kind="mergesort")
+    sorted_s = s[order]
+    ends = np.r_[np.flatnonzero(sorted_s[1:] != sorted_s[:-1]), n - 1]  # last row of each tied score
+    tps = np.cumsum(positive[order])[ends]
+    precision = tps / (ends + 1)
+    recall = tps / tps[-1]
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
 def _log_loss(y: np.ndarray, s: np.ndarray, _: float) -> float:
+    if len(y) == 0:
+        return float("nan")
     if s.ndim == 2:  # multiclass: mean negative log-probability of the true class
         p = np.clip(s[np.arange(len(y)), y.astype(int)], 1e-15, 1.0)
-        return float(-np.mean(np.log(p))) if len(y) else float("nan")
-    from sklearn.metrics import log_loss
-
-    return log_loss(y, np.clip(s, 1e-15, 1 - 1e-15), labels=[0, 1])
+        return float(-np.mean(np.log(p)))
+    p = np.clip(s, 1e-15, 1 - 1e-15)
+    yy = np.asarray(y, dtype=float)
+    return float(-np.mean(yy * np.log(p) + (1 - yy) * np.log(1 - p)))
 
 
 def _brier(y: np.ndarray, s: np.ndarray, _: float) -> float:
     return float(np.mean((s - y) ** 2))
 
 
-def _f1(y: np.ndarray, s: np.ndarray, t: float) -> float:
-    from sklearn.metrics import f1_score
+def _confusion(y: np.ndarray, s: np.ndarray, t: float) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of the labels ``s >= t`` against ``y``."""
+    actual, predicted = np.asarray(y) == 1, s >= t
+    tp = int(np.sum(actual & predicted))
+    return tp, int(np.sum(predicted)) - tp, int(np.sum(actual)) - tp
 
-    return f1_score(y, (s >= t).astype(int), zero_division=0)
+
+# f1 / precision / recall as scikit-learn's, zero_division=0 (no scikit-learn import: the gate stays light)
+def _f1(y: np.ndarray, s: np.ndarray, t: float) -> float:
+    tp, fp, fn = _confusion(y, s, t)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _precision(y: np.ndarray, s: np.ndarray, t: float) -> float:
-    from sklearn.metrics import precision_score
-
-    return precision_score(y, (s >= t).astype(int), zero_division=0)
+    tp, fp, _ = _confusion(y, s, t)
+    return tp / (tp + fp) if tp else 0.0
 
 
 def _recall(y: np.ndarray, s: np.ndarray, t: float) -> float:
-    from sklearn.metrics import recall_score
-
-    return recall_score(y, (s >= t).astype(int), zero_division=0)
+    tp, _, fn = _confusion(y, s, t)
+    return tp / (tp + fn) if tp else 0.0
 
 
 def _accuracy(y: np.ndarray, s: np.ndarray, t: float) -> float:
@@ -97,18 +120,24 @@ def _accuracy(y: np.ndarray, s: np.ndarray, t: float) -> float:
 
 def _roc_auc_ovr(y: np.ndarray, s: np.ndarray, _: float) -> float:
     """Macro one-vs-rest ROC AUC over the classes present in ``y`` (each with positives and negatives)."""
-    from sklearn.metrics import roc_auc_score
-
     y = y.astype(int)
-    values = [roc_auc_score(y == k, s[:, k]) for k in range(s.shape[1]) if 0 < np.sum(y == k) < len(y)]
+    values = [_roc_auc(y == k, s[:, k], 0.5) for k in range(s.shape[1]) if 0 < np.sum(y == k) < len(y)]
     return float(np.mean(values)) if values else float("nan")
 
 
 def _f1_macro(y: np.ndarray, s: np.ndarray, _: float) -> float:
     """Unweighted mean of the per-class F1 over the classes in ``y`` or predicted (scikit-learn's macro F1)."""
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(y.astype(int), np.argmax(s, axis=1), average="macro", zero_division=0))
+    y = y.astype(int)
+    predicted = np.argmax(s, axis=1)
+    labels = np.union1d(y, predicted)
+    if len(labels) == 0:
+        return 0.0
+    scores = []
+    for c in labels:
+        tp = int(np.sum((y == c) & (predicted == c)))
+        wrong = int(np.sum(y == c)) + int(np.sum(predicted == c)) - 2 * tp  # fp + fn
+        scores.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
+    return float(np.mean(scores))
 
 
 def _rmse(y: np.ndarray, s: np.ndarray, _: float) -> float:
