@@ -266,13 +266,17 @@ class Harness:
         self.set_params(params_overrides)
         assert (self.workdir / "requirements.lock").is_file(), "the baked project must carry its lockfile"
         (self.workdir / ".dvc" / "config.local").write_text(self.dvc_config_local)
-        self.sh(str(real_uv()), "pip", "install", "-q", "-p", str(self.venv / "bin" / "python"), "--no-deps", "-e", ".")
+        self.install_project()
         self.git("add", "-A")
         self.git("commit", "-q", "-m", "Small demo data for the workflow tests")
         run(["git", "init", "-q", "--bare", "-b", "main", str(self.origin)], self.base)
         self.git("remote", "add", "origin", str(self.origin))
         self.git("push", "-q", "origin", "main")
         self.write_standins()
+
+    def install_project(self) -> None:
+        """The repository's package, editable, in the harness venv (what host-side `python -m` runs)."""
+        self.sh(str(real_uv()), "pip", "install", "-q", "-p", str(self.venv / "bin" / "python"), "--no-deps", "-e", ".")
 
     def write_standins(self) -> None:
         tools = self.actions_dir / "_tools"
@@ -285,9 +289,7 @@ class Harness:
         for name, template in STANDINS.items():
             folder = self.actions_dir / name.replace("/", "__")
             folder.mkdir(parents=True, exist_ok=True)
-            text = textwrap.dedent(template).format(
-                venv=self.venv, uv_dir=uv_dir, tools=tools, store=self.artifacts
-            )
+            text = textwrap.dedent(template).format(venv=self.venv, uv_dir=uv_dir, tools=tools, store=self.artifacts)
             (folder / "action.yml").write_text(text)
 
     def local_repository_flags(self) -> list[str]:
@@ -398,6 +400,10 @@ class Harness:
             assert targets, "the setup action's install ran but uv named no target environment: the check is blind"
         strays = sorted({m for m in targets if Path(m).resolve() != self.venv.resolve()})
         assert not strays, f"the setup action installed into {strays}, not the harness venv {self.venv}"
+        if targets and (self.workdir / "pyproject.toml").exists():
+            # That install pointed the venv's editable project at act's workspace, gone with the job:
+            # point it back at the repository the host-side steps (train_champion, advance, ...) use.
+            self.install_project()
         return ActResult(result.returncode, output)
 
     def artifact(self, name: str) -> Path:

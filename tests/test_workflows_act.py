@@ -424,13 +424,18 @@ def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubS
     v2_md5 = locked_model_md5(h.origin_git("show", "model-v2:dvc.lock"))
     assert v1_md5 != v2_md5
     assert h.origin_git("rev-parse", "model-v2^{commit}") == h.origin_git("rev-parse", "main")
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=h.tracking_uri)
-    champion = client.get_model_version_by_alias(SLUG, "champion")
-    previous = client.get_model_version_by_alias(SLUG, "previous")
-    assert champion.tags["model.md5"] == v2_md5
-    assert previous.tags["model.md5"] == v1_md5
+    # MLflow lives in the harness venv (the baked project's), not in the template's tooling venv.
+    aliases = json.loads(
+        h.sh(
+            "python",
+            "-c",
+            "import json; from mlflow import MlflowClient; client = MlflowClient(); "
+            f"print(json.dumps({{a: client.get_model_version_by_alias({SLUG!r}, a).tags['model.md5'] "
+            "for a in ('champion', 'previous')}))",
+        ).stdout
+    )
+    assert aliases["champion"] == v2_md5
+    assert aliases["previous"] == v1_md5
     assert "model-v2" in runs[1].output and "HEAD is already tagged model-v2" in runs[2].output
 
 
@@ -473,12 +478,19 @@ def test_batch_inference_scores_a_day_with_the_champion(promoted: tuple[Harness,
         payload={"inputs": {"day": "2026-03-12"}, "ref": "refs/heads/main"},
     )
     assert result.returncode == 0, result.output[-8000:]
-    import pandas as pd
-
-    scored = pd.read_parquet(h.artifact("predictions") / "2026-03-12.parquet")
-    assert len(scored) == SMALL["data.demo.rows_per_day"]
-    assert set(scored["model_md5"]) == {locked_model_md5(h.origin_git("show", "main:dvc.lock"))}
-    assert scored["score"].notna().all()
+    # pandas lives in the harness venv (the baked project's), not in the template's tooling venv.
+    scored = json.loads(
+        h.sh(
+            "python",
+            "-c",
+            "import json, sys, pandas as pd; f = pd.read_parquet(sys.argv[1]); print(json.dumps({'rows': len(f), "
+            "'md5s': sorted(set(f['model_md5'])), 'scored': bool(f['score'].notna().all())}))",
+            str(h.artifact("predictions") / "2026-03-12.parquet"),
+        ).stdout
+    )
+    assert scored["rows"] == SMALL["data.demo.rows_per_day"]
+    assert scored["md5s"] == [locked_model_md5(h.origin_git("show", "main:dvc.lock"))]
+    assert scored["scored"]
     # batch inference is a reader: nothing pushed to the DVC remote, no DVC pointer, main untouched
     assert not (h.artifact("predictions") / "predictions.dvc").exists()
     assert remote_files(h) == remote_before, "predict must not push to the DVC remote"

@@ -427,6 +427,19 @@ def test_numpy_metrics_match_scikit_learn() -> None:
             assert get_metric("roc_auc_ovr")(ym, sm) == pytest.approx(np.mean(per_class), abs=1e-12)
 
 
+def test_ranking_metrics_are_undefined_without_both_classes() -> None:
+    """A window or holdout of one class has no AUC and no average precision (NaN), never a 0.0 that reads as a collapse."""
+    import math
+
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric
+
+    scores = np.linspace(0.05, 0.95, 40)
+    for name in ("roc_auc", "average_precision"):
+        assert math.isnan(get_metric(name)(np.zeros(40, dtype=int), scores)), name
+    assert math.isnan(get_metric("roc_auc")(np.ones(40, dtype=int), scores))
+    assert get_metric("average_precision")(np.ones(40, dtype=int), scores) == pytest.approx(1.0)
+
+
 def test_midranks_and_auc_handle_ties_like_scipy_and_sklearn() -> None:
     from scipy.stats import rankdata
     from sklearn.metrics import roc_auc_score

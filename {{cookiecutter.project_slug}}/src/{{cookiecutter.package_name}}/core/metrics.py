@@ -61,10 +61,11 @@ def _average_precision(y: np.ndarray, s: np.ndarray, _: float) -> float:
     """Step-wise area under the precision-recall curve (sklearn's average_precision_score), in one sort."""
     positive = np.asarray(y) == 1
     n = len(positive)
-    if n == 0 or not positive.any():  # no positives: keep scikit-learn's convention and warning
-        from sklearn.metrics import average_precision_score
-
-        return float(average_precision_score(y, s))
+    if n == 0 or not positive.any():
+        # No positives: recall has no denominator, so the metric is undefined (scikit-learn warns and
+        # says 0.0, which would make a decay window of negatives look like a collapse). NaN, like
+        # roc_auc on one class: the window is not scored, the gate refuses to judge.
+        return float("nan")
     order = np.argsort(-s, kind="mergesort")
     sorted_s = s[order]
     ends = np.r_[np.flatnonzero(sorted_s[1:] != sorted_s[:-1]), n - 1]  # last row of each tied score
