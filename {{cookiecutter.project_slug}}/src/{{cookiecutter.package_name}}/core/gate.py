@@ -29,6 +29,7 @@ With no champion yet only the floors apply.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -138,6 +139,19 @@ def _weighted_multiclass(name: str, y: np.ndarray, s: np.ndarray, w: np.ndarray,
     return None
 
 
+def _resamples(rng: np.random.Generator, n: int, resamples: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Seeded bootstrap draws of ``n`` rows in batches: (row indices, per-row counts), each ``batch x n``.
+
+    Batches keep the counts matrix near 4M cells whatever the row count."""
+    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
+    done = 0
+    while done < resamples:
+        size = min(batch, resamples - done)
+        idx = rng.integers(0, n, (size, n))
+        yield idx, np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+        done += size
+
+
 def paired_bootstrap(
     y: np.ndarray,
     candidate: np.ndarray,
@@ -158,13 +172,8 @@ def paired_bootstrap(
     rng = np.random.default_rng(seed)
     y = np.asarray(y, dtype=float)
     n = len(y)
-    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
     diffs: list[np.ndarray] = []
-    done = 0
-    while done < resamples:
-        size = min(batch, resamples - done)
-        idx = rng.integers(0, n, (size, n))
-        counts = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+    for idx, counts in _resamples(rng, n, resamples):
         cand = _weighted_metric(metric_name, y, candidate, counts, threshold)
         champ = _weighted_metric(metric_name, y, champion, counts, threshold)
         if cand is None or champ is None:  # metrics without a vectorised form: one resample at a time
@@ -172,7 +181,6 @@ def paired_bootstrap(
             champ = np.array([metric(y[row], champion[row], threshold) for row in idx])
         diff = cand - champ if metric.higher_is_better else champ - cand
         diffs.append(diff[~np.isnan(diff)])
-        done += size
     usable = np.concatenate(diffs)
     if len(usable) < resamples // 2:
         raise ValueError(f"bootstrap: {metric_name} is undefined on most resamples ({len(usable)}/{resamples} usable)")
@@ -234,7 +242,7 @@ def delong_interval(
     s01 = np.cov(np.vstack([v01a, v01b]))
     var = (s10[0, 0] + s10[1, 1] - 2 * s10[0, 1]) / m + (s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]) / n
     d = a1 - a2
-    half = _z(confidence) * math.sqrt(max(float(var), 0.0))
+    half = normal_quantile(confidence) * math.sqrt(max(float(var), 0.0))
     return d - half, d + half
 
 
@@ -276,7 +284,7 @@ def ovr_auc_interval(
         influence += psi_c - psi_p
     d /= len(present)
     influence /= len(present)
-    half = _z(confidence) * math.sqrt(float(np.sum(influence**2)))
+    half = normal_quantile(confidence) * math.sqrt(float(np.sum(influence**2)))
     return d - half, d + half
 
 
@@ -290,14 +298,15 @@ def _multiclass_losses(name: str, y: np.ndarray, s: np.ndarray) -> np.ndarray | 
     return None
 
 
-def _z(confidence: float) -> float:
+def normal_quantile(confidence: float) -> float:
+    """z of a two-sided normal interval at ``confidence``."""
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def _mean_interval(d: np.ndarray, confidence: float) -> tuple[float, float]:
     """Normal interval of the mean of paired per-row differences (CLT)."""
     mean = float(d.mean())
-    half = _z(confidence) * float(d.std(ddof=1)) / math.sqrt(len(d))
+    half = normal_quantile(confidence) * float(d.std(ddof=1)) / math.sqrt(len(d))
     return mean - half, mean + half
 
 
@@ -342,7 +351,7 @@ def analytic_interval(
         cov = np.cov(np.vstack([ec, ep])) / len(y)
         se = math.sqrt(max(float(g @ cov @ g), 0.0))
         d = math.sqrt(b) - math.sqrt(a)
-        h = _z(confidence) * se
+        h = normal_quantile(confidence) * se
         return d - h, d + h
     if name == "r2":
         # r2_c - r2_p = mean(e_p^2 - e_c^2) / mean((y - ybar)^2); delta method on the ratio
@@ -356,7 +365,7 @@ def analytic_interval(
         g = np.array([1.0 / t, -u / t**2])
         cov = np.cov(np.vstack([num, sq])) / len(y)
         se = math.sqrt(max(float(g @ cov @ g), 0.0))
-        h = _z(confidence) * se
+        h = normal_quantile(confidence) * se
         return u / t - h, u / t + h
     return None
 
@@ -423,18 +432,12 @@ def metric_interval(
     if n == 0:
         return None
     rng = np.random.default_rng(seed)
-    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
     values: list[np.ndarray] = []
-    done = 0
-    while done < resamples:
-        size = min(batch, resamples - done)
-        idx = rng.integers(0, n, (size, n))
-        counts = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+    for idx, counts in _resamples(rng, n, resamples):
         got = _weighted_metric(metric_name, y, scores, counts, threshold)
         if got is None:
             got = np.array([metric(y[row], scores[row], threshold) for row in idx])
         values.append(got[~np.isnan(got)])
-        done += size
     usable = np.concatenate(values)
     if len(usable) < resamples // 2:
         return None

@@ -18,11 +18,10 @@ bootstrap. ``test_intervals.py`` checks each form against the bootstrap on the s
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 
-from .gate import delong_components, metric_interval
+from .gate import delong_components, metric_interval, normal_quantile
 
 ANALYTIC_SINGLE = {
     "roc_auc": "DeLong",
@@ -35,12 +34,8 @@ ANALYTIC_SINGLE = {
 }
 
 
-def _z(confidence: float) -> float:
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
 def _normal(value: float, se: float, confidence: float) -> tuple[float, float]:
-    half = _z(confidence) * se
+    half = normal_quantile(confidence) * se
     return value - half, value + half
 
 
