@@ -125,11 +125,17 @@ def test_alerts_one_message_per_event_and_none_on_quiet_days(project: Path, stub
     assert "roc_auc: not better" in hook.texts[1]
     assert cli(project, "notify", "--event", "retrain-proposed", "--pr", "7", env=env)[0] == 0
     assert len(hook.messages) == 3 and "https://github.example/acme/churn-retrain/pull/7" in hook.texts[2]
+    assert "below the floor" not in hook.texts[2]
+    # issue 18: a promotion of the less bad of two models below a floor says so in the alert
+    below = [{"metric": "log_loss", "floor": 0.69, "candidate": 0.8, "champion": 3.05}]
+    (project / "reports" / "gate.json").write_text(json.dumps({"promote": True, "reasons": [], "below_floor": below}))
+    assert cli(project, "notify", "--event", "retrain-proposed", "--pr", "8", env=env)[0] == 0
+    assert len(hook.messages) == 4 and "below the floor on log_loss" in hook.texts[3]
     assert hook.rejected == []
     # no webhook configured: nothing is sent and nothing fails
     quiet_env = {k: v for k, v in env.items() if k != "ALERT_WEBHOOK_URL"}
     code, out, _, _ = cli(project, "notify", "--event", "check-failed", env=quiet_env)
-    assert code == 0 and "not set" in out and len(hook.messages) == 3
+    assert code == 0 and "not set" in out and len(hook.messages) == 4
     # an unreachable webhook is a warning, not a failed step
     code, out, _, _ = cli(project, "notify", "--event", "check-failed",
                           env={**quiet_env, "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/x"})

@@ -20,7 +20,11 @@ from {{ cookiecutter.package_name }}.adapters.compute import (
     LocalEngine,
     engine,
 )
-from {{ cookiecutter.package_name }}.adapters.dataset import list_partitions, partition_path, write_summary
+from {{ cookiecutter.package_name }}.adapters.dataset import (
+    list_partitions,
+    partition_path,
+    write_summary,
+)
 from {{ cookiecutter.package_name }}.adapters.sources import make_source
 from {{ cookiecutter.package_name }}.config import ComputeParams, Params, parse_params
 from {{ cookiecutter.package_name }}.core.checks import summarize, summary_signature

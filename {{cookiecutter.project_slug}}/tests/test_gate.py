@@ -19,8 +19,9 @@ from {{ cookiecutter.package_name }}.core.gate import (
     judge,
     paired_bootstrap,
     scores_of,
+    to_markdown,
 )
-from {{ cookiecutter.package_name }}.core.metrics import compute
+from {{ cookiecutter.package_name }}.core.metrics import compute, get_metric
 from {{ cookiecutter.package_name }}.jobs.gate import run_gate
 
 from .conftest import small_params
@@ -240,6 +241,73 @@ def test_first_model_is_judged_on_floors_only() -> None:
     result = judge(evaluation(p, useless), useless, p, none).to_dict()
     assert result["promote"] is False
     assert any("floor" in r for r in result["reasons"])
+
+
+def _floors_beyond(p: Params, result: dict[str, Any], margin: float = 0.01) -> dict[str, Any]:
+    """gate.metrics with every metric's floor set just past both models' values: both fail every floor."""
+    rules = {name: dict(rule) for name, rule in small_params()["gate"]["metrics"].items()}
+    for m in result["metrics"]:
+        if get_metric(m["metric"]).higher_is_better:
+            floor = max(m["champion"], m["candidate"]) + margin
+        else:
+            floor = min(m["champion"], m["candidate"]) - margin
+        rules.setdefault(m["metric"], {})["floor"] = round(floor, 6)
+    return rules
+
+
+def test_a_floor_never_keeps_a_champion_that_fails_it_worse() -> None:
+    """Issue 18: after a switch the candidate (AUC 0.79, log-loss 0.80) was rejected for log-loss above the
+    floor 0.69 while the champion (AUC 0.46, log-loss 3.05) failed the same floor four times worse."""
+    p = params()
+    preds = frame(p, candidate_quality=1.6, champion_quality=0.2)
+    rules = _floors_beyond(p, gate(p, preds))
+    q = params(**{"gate.metrics": rules})
+    result = gate(q, preds)
+    assert result["promote"] is True, result["reasons"]
+    below = result["below_floor"]
+    assert sorted(b["metric"] for b in below) == sorted(rules)
+    for b in below:
+        assert b["candidate"] != b["champion"]
+        assert b["floor"] == rules[b["metric"]]["floor"]
+    # said plainly where a reviewer and an alert read it
+    text = to_markdown(result)
+    assert "below its floor" in text
+    assert "Both models are below a floor" in result["note"]
+
+    # both below the floors, the candidate better on paper only (the marginal pair below): rejected for that
+    seed, n = 2, 800
+    y = truth(p.project.task, n, np.random.default_rng(seed))
+    same = pack(
+        y,
+        scores(p.project.task, y, 1.03, np.random.default_rng(seed + 200)),
+        scores(p.project.task, y, 1.0, np.random.default_rng(seed + 100)),
+    )
+    same_rules = _floors_beyond(p, gate(p, same))
+    result = gate(params(**{"gate.metrics": same_rules}), same)
+    assert result["promote"] is False
+    assert any("not significant" in r for r in result["reasons"]), result["reasons"]
+
+    # a first model below a floor is still rejected: there is no worse champion to replace
+    none = {"ref": "main", "commit": None, "model_md5": None, "reason": "no champion yet"}
+    first = frame(p, candidate_quality=1.6, champion_quality=None)
+    result = judge(evaluation(q, first), first, q, none).to_dict()
+    assert result["promote"] is False
+    assert any("floor" in r for r in result["reasons"])
+
+
+def test_a_floor_still_rejects_a_candidate_worse_than_a_champion_below_it() -> None:
+    """Both below a floor on a guardrail metric, the candidate the worse of the two there: the floor holds."""
+    p = params()
+    guard = next(name for name in p.evaluate.metrics if name != p.evaluate.primary_metric)
+    # The champion is the better model on every metric; every other rule lets anything through
+    # (required improvement and the guardrail's tolerance -1e9), so only the floors can reject.
+    swapped = frame(p, candidate_quality=0.2, champion_quality=1.6)
+    rules = _floors_beyond(p, gate(p, swapped))
+    rules[guard]["tolerance"] = -1e9
+    result = gate(params(**{"gate.metrics": rules, "gate.required_improvement": -1e9}), swapped)
+    assert result["promote"] is False
+    assert any(guard in r and "floor" in r for r in result["reasons"]), result["reasons"]
+    assert not result.get("below_floor")
 
 
 def test_missing_inputs_are_rejected_with_the_reason() -> None:

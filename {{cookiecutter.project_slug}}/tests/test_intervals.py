@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.core.gate import metric_interval
-from {{ cookiecutter.package_name }}.core.intervals import ANALYTIC_SINGLE, analytic_single_interval, single_interval
+from {{ cookiecutter.package_name }}.core.intervals import (
+    ANALYTIC_SINGLE,
+    analytic_single_interval,
+    single_interval,
+)
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
 CLASSIFICATION = ("roc_auc", "log_loss", "brier", "accuracy")

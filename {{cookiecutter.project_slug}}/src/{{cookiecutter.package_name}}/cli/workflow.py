@@ -395,6 +395,11 @@ def cmd_notify(args: argparse.Namespace) -> int:
         decision = args.root / "reports" / "decision.json"
         why = json.loads(decision.read_text()).get("reason", "") if decision.exists() else ""
         detail = detail or f"Pull request #{args.pr} is ready for review" + (f" (why: {why})" if why else "") + "."
+        gate = args.root / "reports" / "gate.json"
+        below = json.loads(gate.read_text()).get("below_floor") or [] if gate.exists() else []
+        if below:
+            names = ", ".join(b["metric"] for b in below)
+            detail += f" Both models are below the floor on {names}: the candidate is the less bad one."
     elif args.event == "gate-rejected" and not detail:
         gate = args.root / "reports" / "gate.json"
         reasons = json.loads(gate.read_text()).get("reasons", []) if gate.exists() else []

@@ -23,7 +23,9 @@ only if the lower end of the ``confidence`` interval of the improvement is at le
 ``gate.required_improvement`` (0 means "not worse"). A candidate that is better by
 less than the noise of the holdout is therefore not promoted.
 
-With no champion yet only the floors apply.
+With no champion yet only the floors apply. A floor never keeps in place a champion that fails it
+too and is no better there than the candidate: the candidate is then judged on the other rules, and
+the result (``below_floor``, the note) says plainly that both models are below the floor.
 """
 
 from __future__ import annotations
@@ -596,6 +598,7 @@ def judge(
     info["first_model"] = not has_champion
     y = predictions["y_true"].to_numpy()
     checks: list[MetricCheck] = []
+    below_floor: list[dict[str, Any]] = []
     for name in params.evaluate.metrics:
         metric = get_metric(name)
         rule = gate.metrics.get(name)
@@ -617,8 +620,19 @@ def judge(
         if rule is not None and rule.floor is not None:
             sign = ">=" if metric.higher_is_better else "<="
             rules.append(f"{sign} {rule.floor}")
-            if (cand < rule.floor) if metric.higher_is_better else (cand > rule.floor):
-                failures.append(f"{name} {cand:.4f} is worse than its floor {rule.floor}")
+            if _below(metric.higher_is_better, cand, rule.floor):
+                # A floor never keeps in place a champion that fails it too, and worse (issue 18): the
+                # candidate is then judged on the other rules alone, and the result says both are below.
+                if (
+                    champ is not None
+                    and improvement is not None
+                    and improvement >= 0
+                    and _below(metric.higher_is_better, champ, rule.floor)
+                ):
+                    below_floor.append({"metric": name, "floor": rule.floor, "candidate": cand, "champion": champ})
+                    rules[-1] += " (both below: candidate no worse)"
+                else:
+                    failures.append(f"{name} {cand:.4f} is worse than its floor {rule.floor}")
         if has_champion and improvement is not None:
             if name == params.evaluate.primary_metric:
                 low, high, method, used = improvement_interval(
@@ -659,7 +673,30 @@ def judge(
     reasons = [c.why for c in checks if not c.passed]
     if not has_champion:
         info["note"] = "no champion yet: only absolute floors apply"
+    if below_floor:
+        info["below_floor"] = below_floor
+        info["note"] = below_floor_note(below_floor, promote=not reasons)
     return GateResult(not reasons, reasons, checks, info)
+
+
+def _below(higher_is_better: bool, value: float, floor: float) -> bool:
+    return value < floor if higher_is_better else value > floor
+
+
+def below_floor_note(below: list[dict[str, Any]], *, promote: bool) -> str:
+    """One plain paragraph for the gate table, the PR body and the alert: both models fail a floor."""
+    each = "; ".join(
+        f"{b['metric']} is below its floor {b['floor']} for both models "
+        f"(candidate {b['candidate']:.4f}, champion {b['champion']:.4f})"
+        for b in below
+    )
+    if promote:
+        return (
+            f"**Both models are below a floor.** {each}. The candidate is promoted because it passes every other "
+            "rule and is no worse on these metrics: keeping the champion would serve the worse model. Neither "
+            "meets the floor: look at the data and the model before trusting this one."
+        )
+    return f"**Both models are below a floor.** {each}. The candidate is not promoted for the reasons below."
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:

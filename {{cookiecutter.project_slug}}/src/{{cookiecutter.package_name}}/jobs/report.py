@@ -57,9 +57,15 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
         if primary and primary.get("interval"):
             lo, hi = primary["interval"]
             level = f"{gate.get('bootstrap', {}).get('confidence', 0.95):.0%}"
+            below = ", ".join(b["metric"] for b in gate.get("below_floor") or [])
             return (
                 f"**Promote**: the candidate beats the champion on {primary['metric']} by "
-                f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule."
+                f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule"
+                + (
+                    f", but **both models are below the floor on {below}**: the champion fails it worse (see Metrics)."
+                    if below
+                    else "."
+                )
             )
         return "**Promote**: first model, every absolute floor passes."
     return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
