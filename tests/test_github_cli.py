@@ -5,6 +5,7 @@ Real git (a bare origin), real DVC config, the GitHub API stand-in; no act, so f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -223,6 +224,34 @@ def test_remote_push_fails_when_the_remote_is_missing_and_a_rerun_recovers(proje
     code, out, _, _ = cli(project, "remote-push")
     assert code == 0, out
     assert remote_objects(remote)
+
+
+def test_the_record_of_retrain_attempts_survives_a_fresh_checkout(project: Path, tmp_path: Path) -> None:
+    """Issue 31: the retrain job's remote-push stores data/attempts.json in the DVC remote; the next
+    morning's fresh checkout gets it back with remote-pull, merged with what is there, never lost."""
+    remote = project.parent / "churn-retrain-dvc-remote"
+    tracked_file(project)
+    attempt = {"at": "2026-02-01T06:30:00+00:00", "data_end": "2026-01-31", "train_end": "2026-01-24",
+               "verdict": "reject", "reason": "roc_auc: not better", "champion_md5": "a" * 32,
+               "candidate_md5": "b" * 32}
+    (project / "data" / "attempts.json").write_text(json.dumps({"version": 1, "attempts": [attempt]}))
+    code, out, _, _ = cli(project, "remote-push")
+    assert code == 0, out
+    assert "1 retrain attempt(s) stored" in out
+    stored = json.loads((remote / "loop" / "attempts.json").read_text())["attempts"]
+    assert stored == [attempt]
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(project), str(fresh))
+    shutil.copy(project / ".dvc" / "config", fresh / ".dvc" / "config")  # same remote, as in the workflows
+    assert not (fresh / "data" / "attempts.json").exists()
+    code, out, _, _ = cli(fresh, "remote-pull")
+    assert code == 0, out
+    assert json.loads((fresh / "data" / "attempts.json").read_text())["attempts"] == [attempt]
+    # a corrupt record in the remote fails the job with the path: never a silent empty memory
+    (remote / "loop" / "attempts.json").write_text("{not json")
+    code, out, _, _ = cli(fresh, "remote-pull")
+    assert code == 1, out
+    assert "loop/attempts.json" in out and "not a valid attempt record" in out
 
 
 def test_remote_push_fails_when_the_remote_path_is_below_a_file(project: Path) -> None:

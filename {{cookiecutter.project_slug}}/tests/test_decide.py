@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -102,7 +103,7 @@ def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monke
         assert t[name]["evaluated"], t[name]
         assert not t[name]["fired"], t[name]
     assert t["age"]["value"] == pytest.approx(8.0)
-    assert t["volume"]["value"] == 12 * 120  # Jan 16..27: everything after the training data
+    assert t["volume"]["value"] == 7 * 120  # Jan 21..27: after the champion's training AND holdout data
     assert decision["champion"]["train_range"] == ["2026-01-01", "2026-01-15"]
     # Decay windows start after the champion's holdout (Jan 16..20): never its own training or holdout rows.
     assert decision["champion"]["decay_after"] == "2026-01-20"
@@ -171,7 +172,7 @@ def test_volume_fires_on_enough_new_rows(champion_repo: Path, tmp_path: Path) ->
         champion_repo,
         tmp_path,
         "2026-01-27",
-        **{"decide.triggers.volume.min_new_rows": 1000, "decide.triggers.age.enabled": False},
+        **{"decide.triggers.volume.min_new_rows": 800, "decide.triggers.age.enabled": False},
     )
     decision = decide(root, "--now", "2026-01-28")
     assert triggers(decision)["volume"]["fired"]
@@ -232,3 +233,51 @@ def test_as_of_day_measures_cooldown_and_age_on_the_data_timeline(champion_repo:
     assert live["clock"] == "commit"
     assert live["cooldown"]["active"] is True
     assert live["cooldown"]["last_change"].startswith(today.date().isoformat())
+
+
+def test_a_rejected_retrain_is_not_retried_every_morning(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 31: a stationary stream, the daily check for three weeks after the cooldown. Each retrain
+    the check decides runs for real (split, train, evaluate, gate) and is rejected (the gate asks for
+    an improvement no candidate of the same data reaches). Volume must then count from the rejected
+    attempt's data, not from the champion's: a retrain every five days of rows, not every day."""
+    per_day, days_of_rows = 120, 5
+    quiet = {
+        "data.demo.drift_onset": "2027-01-01",  # nothing changes in this window
+        "decide.triggers.volume.min_new_rows": per_day * days_of_rows,
+        "decide.triggers.age.max_age_days": 60,
+        "decide.triggers.decay.enabled": False,  # a stationary stream: the subject is volume
+        "decide.triggers.drift.enabled": False,
+        "gate.required_improvement": 0.2,  # every candidate is rejected: "not better" by this much
+    }
+    root = checkout(champion_repo, tmp_path, "2026-01-27", **quiet)
+    retrain_days: list[dt.date] = []
+    verdicts: list[int] = []
+    day = dt.date(2026, 1, 27)
+    while day <= dt.date(2026, 2, 17):
+        write_params(root, small_params(**{"data.end_date": day.isoformat(), **quiet}))
+        assert main(["--root", str(root), "ingest"]) == 0
+        decision = decide(root, "--now", (day + dt.timedelta(days=1)).isoformat())
+        if decision["retrain"]:
+            retrain_days.append(day)
+            for stage in ("split", "train", "evaluate"):
+                extra = ["--no-track"] if stage in ("train", "evaluate") else []
+                assert main(["--root", str(root), stage, *extra]) == 0, stage
+            verdicts.append(main(["--root", str(root), "gate"]))
+        day += dt.timedelta(days=1)
+    assert retrain_days, "the volume trigger never fired"
+    assert set(verdicts) == {1}, "every candidate was to be rejected"
+    gaps = [(b - a).days for a, b in itertools.pairwise(retrain_days)]
+    # the first retrain when a rejection has not happened yet, then one per five days of new rows
+    assert all(gap >= days_of_rows for gap in gaps), (retrain_days, gaps)
+    assert len(retrain_days) <= 1 + (dt.date(2026, 2, 17) - retrain_days[0]).days // days_of_rows
+    record = json.loads((root / "data/attempts.json").read_text())["attempts"]
+    assert [a["verdict"] for a in record] == ["reject"] * len(retrain_days)
+    assert [a["data_end"] for a in record] == [d.isoformat() for d in retrain_days]
+
+
+def test_volume_never_counts_the_champions_own_holdout(champion_repo: Path, tmp_path: Path) -> None:
+    """The champion trained on ..01-15 and was judged on 01-16..20: only rows after 01-20 are new to it."""
+    root = checkout(champion_repo, tmp_path, "2026-01-27", **{"decide.triggers.age.enabled": False})
+    volume = triggers(decide(root, "--now", "2026-01-28"))["volume"]
+    assert volume["value"] == 7 * 120, volume  # 01-21..27, not the holdout's 01-16..20
+    assert "ends 2026-01-20" in volume["detail"]

@@ -84,6 +84,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
     params = _params(args)
     result = run_gate(params, args.root)
+    attempt = _record_attempt(args.root, result)
     print(f"gate: {'PROMOTE' if result['promote'] else 'REJECT'}")
     for m in result["metrics"]:
         interval = f" CI [{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]" if m["interval"] else ""
@@ -94,8 +95,23 @@ def cmd_gate(args: argparse.Namespace) -> int:
         )
     for reason in result["reasons"]:
         print(f"  reason: {reason}")
-    print("  written: reports/gate.json, reports/gate.md")
+    print("  written: reports/gate.json, reports/gate.md" + (", data/attempts.json" if attempt else ""))
     return 0 if result["promote"] else 1
+
+
+def _record_attempt(root: Path, result: dict[str, Any]) -> Any:
+    """Remember a judged candidate (adapters/attempts.py): decide's volume and age count from it."""
+    import json
+
+    from .. import paths
+    from ..adapters import attempts
+
+    split_file = root / paths.SPLIT_INFO
+    try:
+        split = json.loads(split_file.read_text()) if split_file.exists() else None
+    except ValueError:
+        split = None  # the gate has already refused what it could not read; nothing was tried
+    return attempts.record(root, result, split)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

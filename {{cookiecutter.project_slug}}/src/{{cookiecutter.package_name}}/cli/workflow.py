@@ -76,6 +76,8 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         gitops.annotate("error", f"remote-pull: {problem.message}")
         gitops.summary(f"### `dvc pull` impossible\n\n{problem.message}\n\n{problem.advice}\n")
         return EXIT_BAD_INPUT
+    if (code := _pull_attempts(gitops, args.root, remote)) != EXIT_OK:
+        return code
     if not (args.root / "dvc.lock").exists():
         print("remote-pull: no dvc.lock yet, nothing is pinned: nothing to pull")
         gitops.set_output("remote-available", "true")
@@ -99,6 +101,23 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     gitops.set_output("remote-available", "true")
     print(f"remote-pull: pulled from {remote.name} ({remote.url})")
+    return EXIT_OK
+
+
+def _pull_attempts(gitops: Any, root: Path, remote: Any) -> int:
+    """The loop's record of retrain attempts (adapters/attempts.py): without it a fresh checkout would
+    retry every rejected retrain the next morning, so a remote that holds one but cannot give it fails."""
+    from ..adapters import attempts
+
+    try:
+        known = attempts.pull(root, remote.name)
+    except Exception as exc:  # network, credentials or a corrupt record: say which, fail the job
+        line = f"reading the retrain attempts ({'/'.join(attempts.REMOTE_PATH)}) from DVC remote '{remote.name}' failed: {exc}"
+        print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
+        gitops.annotate("error", f"remote-pull: {line}")
+        return EXIT_REFUSED
+    if known:
+        print(f"remote-pull: {known} retrain attempt(s) known ({attempts.LEDGER})")
     return EXIT_OK
 
 
@@ -130,6 +149,19 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
         )
         return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     print(f"remote-push: pushed to {remote.name} ({remote.url})")
+    from ..adapters import attempts
+
+    try:
+        stored = attempts.push(args.root, remote.name)
+    except Exception as exc:  # the record of this attempt must survive the runner: fail loudly
+        line = f"storing the retrain attempts in DVC remote '{remote.name}' ({remote.url}) failed: {exc}"
+        advice = (
+            "Without it tomorrow's check would retry this retrain. Check the remote's credentials, then re-run the "
+            "failed jobs."
+        )
+        return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
+    if stored:
+        print(f"remote-push: {stored} retrain attempt(s) stored ({'/'.join(attempts.REMOTE_PATH)})")
     return EXIT_OK
 
 

@@ -39,11 +39,28 @@ def days_between(earlier: dt.datetime, later: dt.datetime) -> float:
     return (later - earlier).total_seconds() / 86400.0
 
 
-def age_trigger(promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger) -> TriggerResult:
-    if promoted is None:
+def age_trigger(
+    promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger, last_attempt: dt.datetime | None = None
+) -> TriggerResult:
+    """Fires when the champion is older than ``max_age_days``, counted from its promotion or, after a
+    retrain attempt against it (rejected, or its promotion not merged yet), from that attempt."""
+    if promoted is None and last_attempt is None:
         return TriggerResult(
             "age", None, cfg.max_age_days, True, "promotion date unknown (no dvc.lock history): treated as too old"
         )
+    if last_attempt is not None and (promoted is None or last_attempt > promoted):
+        age = days_between(last_attempt, now)
+        fired = age > cfg.max_age_days
+        verdict = "older than" if fired else "within"
+        return TriggerResult(
+            "age",
+            round(age, 2),
+            cfg.max_age_days,
+            fired,
+            f"last retrain attempt {last_attempt.date()}, {age:.1f} days ago (the champion is older): "
+            f"{verdict} the {cfg.max_age_days}-day maximum",
+        )
+    assert promoted is not None
     age = days_between(promoted, now)
     fired = age > cfg.max_age_days
     verdict = "older than" if fired else "within"
@@ -56,14 +73,16 @@ def age_trigger(promoted: dt.datetime | None, now: dt.datetime, cfg: AgeTrigger)
     )
 
 
-def volume_trigger(new_rows: int, since: dt.date, cfg: VolumeTrigger) -> TriggerResult:
+def volume_trigger(
+    new_rows: int, since: dt.date, cfg: VolumeTrigger, counted_after: str = "the champion's training data"
+) -> TriggerResult:
     fired = new_rows >= cfg.min_new_rows
     return TriggerResult(
         "volume",
         new_rows,
         cfg.min_new_rows,
         fired,
-        f"{new_rows} rows ingested after the champion's training data (ends {since}); retrain at {cfg.min_new_rows}",
+        f"{new_rows} rows ingested after {counted_after} (ends {since}); retrain at {cfg.min_new_rows}",
     )
 
 

@@ -8,7 +8,8 @@ Order of the rules (each documented in the README):
    champion ref, do not retrain (``--all-triggers`` still evaluates every trigger for the
    record). With ``--now`` the clock is the data's: the last change dates from the last
    day of the data it was made from, not from its commit.
-4. The triggers, cheapest first: age, new data volume, performance decay (loads the
+4. The triggers, cheapest first: age and new data volume (both counted from the newest retrain
+   attempt against this champion when there is one, adapters/attempts.py), performance decay (loads the
    champion and scores the newest labelled windows), data drift (imports Evidently).
    They combine with ``decide.combine`` (any / all). With ``decide.short_circuit``
    the remaining triggers are skipped (and marked "not evaluated") once the outcome
@@ -26,8 +27,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..adapters import attempts, history
 from ..adapters import champion as champion_mod
-from ..adapters import history
 from ..adapters.compute import Engine
 from ..adapters.dataset import PartitionCache, days, list_partitions, partition_path
 from ..config import Params
@@ -287,17 +288,42 @@ def decide(
         primary = params.evaluate.primary_metric
         baseline = baseline_metrics.get(primary)
         champion_info["baseline"] = {primary: baseline}
+        # The loop's memory (adapters/attempts.py, issue 31): volume and age count from the newest
+        # retrain already tried against this champion, not from the champion, so a rejected retrain is
+        # not retried every morning. Decay and drift judge the champion itself and fire on their own.
+        tried = attempts.since_champion(attempts.load(root), champ.md5)
+        last = tried[-1] if tried else None
+        if tried:
+            champion_info["attempts"] = {
+                "count": len(tried),
+                "rejected_in_a_row": attempts.rejection_streak(tried),
+                "last": {"at": last.at, "data_end": last.data_end, "verdict": last.verdict, "reason": last.reason}
+                if last
+                else None,
+            }
+        # The champion saw its training rows and was judged on its holdout: neither is new data.
+        seen_until = history.holdout_end(root, champ.commit or ref_name) or span[1]
         for name in enabled:
             settled = None if (all_triggers or not cfg.short_circuit) else _settled(results, cfg.combine)
             if settled:
                 results.append(skipped(name, f"outcome settled, {settled}"))
                 continue
             if name == "age":
-                results.append(age_trigger(promoted, now, cfg.triggers.age))
+                attempt_time = None
+                if last is not None:
+                    attempt_time = (
+                        dt.datetime.combine(last.data_end_date, dt.time(0, 0), tzinfo=dt.UTC)
+                        if clock == "data"
+                        else last.at_time
+                    )
+                results.append(age_trigger(promoted, now, cfg.triggers.age, last_attempt=attempt_time))
             elif name == "volume":
-                since = span[1] + dt.timedelta(days=1)
-                rows = count_rows(root, params, since, params.data.end_date)
-                results.append(volume_trigger(rows, span[1], cfg.triggers.volume))
+                after, what = seen_until, "the champion's training and holdout data"
+                if last is not None and last.data_end_date > after:
+                    outcome = "rejected" if last.verdict == "reject" else "promoted, not on main yet"
+                    after, what = last.data_end_date, f"the data of the last retrain attempt ({outcome})"
+                rows = count_rows(root, params, after + dt.timedelta(days=1), params.data.end_date)
+                results.append(volume_trigger(rows, after, cfg.triggers.volume, counted_after=what))
             elif name == "decay":
                 model = champion_mod.load(root, champ, params)
                 after = history.holdout_end(root, champ.commit or ref_name) or span[1]
