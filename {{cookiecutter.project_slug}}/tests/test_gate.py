@@ -555,7 +555,9 @@ def _first_model_files(p: Params, root: Path, champion: str | None) -> dict[str,
     self_compared = champion is not None
     preds = frame(p, candidate_quality=1.2, champion_quality=None)
     if self_compared:
-        preds = pack(preds["y_true"].to_numpy(), scores_of(preds, "candidate", {}), scores_of(preds, "candidate", {}))
+        shape = {"classes": CLASSES} if p.project.task == "multiclass" else {}
+        cand = scores_of(preds, "candidate", shape)
+        preds = pack(preds["y_true"].to_numpy(), cand, cand)
     ev = evaluation(p, preds, champion_md5=champion)
     ev["candidate"]["model_md5"] = md5
     ev["inputs"] = fingerprint(p, root)
