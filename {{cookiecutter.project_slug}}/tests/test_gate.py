@@ -584,6 +584,7 @@ def test_the_model_main_already_pins_is_not_stale_and_not_promoted(project: Path
     assert out["promote"] is False
     assert out["verdict"] == "already-champion"
     assert out["already_champion"] is True
+    assert out["inputs"] == fingerprint(p, project)  # `report` can tell it is current
     assert out["reasons"] == [f"already promoted: main pins this candidate's model {md5}; nothing to gate"]
     text = " ".join(out["reasons"]) + already_champion_markdown(out)
     assert "stale" not in text

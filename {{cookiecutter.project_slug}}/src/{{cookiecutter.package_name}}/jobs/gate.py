@@ -38,7 +38,9 @@ def already_champion(
         "metrics": [],
         "already_champion": True,
         "champion_ref": current,
+        "primary_metric": evaluation.get("primary_metric"),
         "holdout": evaluation.get("holdout"),
+        "inputs": evaluation.get("inputs"),  # report checks that gate.json describes the project as it is
         "candidate": {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"},
         "note": (
             f"This model is the champion: {current.get('ref')}'s dvc.lock pins it. There is nothing to gate "
