@@ -585,6 +585,9 @@ def test_the_model_main_already_pins_is_not_stale_and_not_promoted(project: Path
     assert out["verdict"] == "already-champion"
     assert out["already_champion"] is True
     assert out["inputs"] == fingerprint(p, project)  # `report` can tell it is current
+    from {{ cookiecutter.package_name }}.jobs.report import _verdict
+
+    assert _verdict(out, None).startswith("**Nothing to promote**: the candidate is already the champion")
     assert out["reasons"] == [f"already promoted: main pins this candidate's model {md5}; nothing to gate"]
     text = " ".join(out["reasons"]) + already_champion_markdown(out)
     assert "stale" not in text

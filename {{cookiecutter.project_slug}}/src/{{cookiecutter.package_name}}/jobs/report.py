@@ -62,6 +62,8 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
                 f"{primary['improvement']:+.4f} ({level} interval [{lo:+.4f}, {hi:+.4f}]) and passes every rule."
             )
         return "**Promote**: first model, every absolute floor passes."
+    if gate.get("already_champion"):
+        return f"**Nothing to promote**: the candidate is already the champion ({_cell(gate['reasons'][0], 300)})."
     return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
 
 
