@@ -183,6 +183,16 @@ def test_retrain_wiring(baked: Path) -> None:
     assert pr["concurrency"]["cancel-in-progress"] is True
 
 
+def test_the_model_main_already_pins_gets_no_promotion_pr_and_passes_the_pr_check(baked: Path) -> None:
+    """Issue 24: `gate-step` answers promote=false, already-champion=true for the model main pins."""
+    retrain = load(baked / ".github" / "workflows" / "retrain.yml")["jobs"]
+    assert "steps.gate.outputs.promote" in retrain["retrain"]["outputs"]["promote"]
+    assert "needs.retrain.outputs.promote == 'true'" in retrain["promote-pr"]["if"]
+    pipeline = load(baked / ".github" / "workflows" / "pr.yml")["jobs"]["pipeline"]["steps"]
+    fail = next(step for step in pipeline if step.get("name", "").startswith("Fail the check"))
+    assert fail["if"] == "steps.gate.outputs.promote != 'true' && steps.gate.outputs.already-champion != 'true'"
+
+
 SECRET_ENVIRONMENTS = {"pr:pipeline": "pr-checks"}  # every other job that reads a secret: model-promotion
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -605,3 +606,145 @@ def test_params_changed_without_repro_is_stale_for_gate_and_report(
     for stage in ("train", "evaluate"):  # what `dvc repro` re-runs makes the evidence current again
         assert main([*root, stage, "--no-track"]) == 0, stage
     assert main([*root, "gate"]) == 0
+
+
+# --- issue 24 item 1: the first model after the first commit, and self-comparisons -------------
+
+
+def _first_model_files(p: Params, root: Path, champion: str | None) -> dict[str, Any]:
+    """evaluation.json and predictions.parquet for a current evaluation of the model in ``root``.
+
+    ``champion``: the md5 the evaluation recorded as its champion (None: it ran before main pinned one);
+    with the candidate's own md5 it is a self-comparison (``dvc repro -f -s evaluate`` after the commit).
+    """
+    (root / "models").mkdir(exist_ok=True)
+    (root / "models/model.skops").write_bytes(b"the first model")
+    md5 = fingerprint(p, root)["files"]["models/model.skops"]
+    self_compared = champion is not None
+    preds = frame(p, candidate_quality=1.2, champion_quality=None)
+    if self_compared:
+        shape = {"classes": CLASSES} if p.project.task == "multiclass" else {}
+        cand = scores_of(preds, "candidate", shape)
+        preds = pack(preds["y_true"].to_numpy(), cand, cand)
+    ev = evaluation(p, preds, champion_md5=champion)
+    ev["candidate"]["model_md5"] = md5
+    ev["inputs"] = fingerprint(p, root)
+    return {"evaluation": ev, "predictions": preds, "md5": md5}
+
+
+@pytest.mark.parametrize("evaluated_against", ["no champion yet", "itself"])
+def test_the_model_main_already_pins_is_not_stale_and_not_promoted(project: Path, evaluated_against: str) -> None:
+    """Issue 24: dvc repro -> commit -> gate said "stale ... re-run dvc repro", which changes nothing;
+    after `dvc repro -f -s evaluate` the model then "promoted" against itself with [+0.0000, +0.0000]."""
+    from {{ cookiecutter.package_name }}.jobs.gate import (
+        already_champion,
+        already_champion_markdown,
+    )
+
+    p = params()
+    made = _first_model_files(p, project, None)
+    md5 = made["md5"]
+    if evaluated_against == "itself":
+        made = _first_model_files(p, project, md5)
+    pinned = {**CURRENT, "model_md5": md5}
+    out = already_champion(made["evaluation"], pinned, fingerprint(p, project))
+    assert out is not None
+    assert out["promote"] is False
+    assert out["verdict"] == "already-champion"
+    assert out["already_champion"] is True
+    assert out["inputs"] == fingerprint(p, project)  # `report` can tell it is current
+    from {{ cookiecutter.package_name }}.jobs.report import _verdict
+
+    assert _verdict(out, None).startswith("**Nothing to promote**: the candidate is already the champion")
+    assert out["reasons"] == [f"already promoted: main pins this candidate's model {md5}; nothing to gate"]
+    text = " ".join(out["reasons"]) + already_champion_markdown(out)
+    assert "stale" not in text
+    assert "dvc repro" not in text
+    assert "[+0.0000, +0.0000]" not in text
+
+
+def test_a_self_comparison_is_never_promoted(project: Path) -> None:
+    """Champion md5 == candidate md5 in evaluation.json but main pins neither any more: never "promoted"."""
+    from {{ cookiecutter.package_name }}.jobs.gate import already_champion
+
+    p = params()
+    made = _first_model_files(p, project, None)
+    made = _first_model_files(p, project, made["md5"])
+    moved = {**CURRENT, "model_md5": "f" * 32}
+    assert already_champion(made["evaluation"], moved, fingerprint(p, project)) is None
+    result = judge(made["evaluation"], made["predictions"], p, moved, inputs=fingerprint(p, project)).to_dict()
+    assert result["promote"] is False
+    assert any("compared the candidate with itself" in r for r in result["reasons"]), result["reasons"]
+    stale = [r for r in result["reasons"] if "stale" in r]
+    # The champion is read from git, not a DVC dependency: a plain `dvc repro` would not re-run evaluate.
+    assert stale, result["reasons"]
+    assert all("dvc repro -f -s evaluate" in r for r in stale), stale
+    # Same champion as main pins and the same model as the candidate: judge refuses it on its own too.
+    same = {**CURRENT, "model_md5": made["md5"]}
+    result = judge(made["evaluation"], made["predictions"], p, same, inputs=fingerprint(p, project)).to_dict()
+    assert result["promote"] is False
+    assert any("compared the candidate with itself" in r for r in result["reasons"]), result["reasons"]
+
+
+def test_gate_step_opens_no_pr_and_passes_the_check_for_the_model_main_pins(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """retrain.yml opens a PR only on promote=true; pr.yml fails its check unless promote or already-champion."""
+    from {{ cookiecutter.package_name }}.adapters import champion as champion_mod
+
+    p = params()
+    made = _first_model_files(p, project, None)
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports/evaluation.json").write_text(json.dumps(made["evaluation"]))
+    made["predictions"].to_parquet(project / "reports/predictions.parquet", index=False)
+    pinned = champion_mod.ChampionRef("main", "c0ffee", made["md5"], "model pinned by main's dvc.lock")
+    monkeypatch.setattr(champion_mod, "resolve", lambda *_a, **_k: pinned)
+    outputs, summary = tmp_path / "github_output", tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["--root", str(project), "gate"]) == 1  # a script's `gate && open-pr` does nothing
+    assert json.loads((project / "reports/gate.json").read_text())["verdict"] == "already-champion"
+    assert "already the champion" in (project / "reports/gate.md").read_text()
+    outputs.unlink(missing_ok=True)
+    assert main(["--root", str(project), "gate-step"]) == 0
+    assert outputs.read_text().splitlines() == ["promote=false", "already-champion=true"]
+    assert "already main's champion" in summary.read_text()
+
+
+@pytest.mark.slow
+def test_quick_start_then_first_commit_is_no_dead_end(tmp_path: Path) -> None:
+    """The baked README's path, for real: dvc repro, gate, commit, gate, dvc repro, dvc repro -f -s evaluate."""
+    from {{ cookiecutter.package_name }}.jobs.demo import Scratch, make_scratch
+
+    from .conftest import PROJECT_ROOT, write_params
+
+    root = tmp_path / "project"
+    make_scratch(PROJECT_ROOT, root)
+    write_params(root, small_params())
+    s = Scratch(root, say=lambda _: None, cli_main=main)
+    s.run("git", "init", "-q")
+    s.run("git", "symbolic-ref", "HEAD", "refs/heads/main")
+    day = dt.date(2026, 1, 20)
+    s.commit("Project from the template", day)
+    s.dvc_repro()
+    first = s.cli("gate")
+    assert first.returncode == 0, first.stdout  # no champion yet: floors only
+    s.commit("First model", day)
+
+    def pinned_answer() -> dict[str, Any]:
+        gate = s.cli("gate")
+        result = json.loads((root / "reports/gate.json").read_text())
+        assert gate.returncode == 1, gate.stdout  # not a promotion: nothing for a script to act on
+        assert result["verdict"] == "already-champion", gate.stdout
+        assert "already promoted: main pins this candidate's model" in gate.stdout, gate.stdout
+        assert "stale" not in gate.stdout, gate.stdout
+        assert "dvc repro" not in gate.stdout, gate.stdout
+        return result
+
+    pinned_answer()
+    s.dvc_repro()  # "everything is up to date": the answer does not depend on it
+    pinned_answer()
+    s.run(sys.executable, "-m", "dvc", "repro", "-q", "-f", "-s", "evaluate")  # a self-comparison
+    evaluation = json.loads((root / "reports/evaluation.json").read_text())
+    assert evaluation["champion"]["model_md5"] == evaluation["candidate"]["model_md5"]
+    assert pinned_answer()["promote"] is False

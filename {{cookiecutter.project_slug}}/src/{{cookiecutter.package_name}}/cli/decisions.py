@@ -85,7 +85,10 @@ def cmd_gate(args: argparse.Namespace) -> int:
     params = _params(args)
     result = run_gate(params, args.root)
     attempt = _record_attempt(args.root, result)
-    print(f"gate: {'PROMOTE' if result['promote'] else 'REJECT'}")
+    if result.get("already_champion"):  # exit 1 as for a rejection: nothing to promote, no PR to open
+        print("gate: ALREADY THE CHAMPION (nothing to promote)")
+    else:
+        print(f"gate: {'PROMOTE' if result['promote'] else 'REJECT'}")
     for m in result["metrics"]:
         interval = f" CI [{m['interval'][0]:+.4f}, {m['interval'][1]:+.4f}]" if m["interval"] else ""
         champ = "none" if m["champion"] is None else f"{m['champion']:.4f}"
@@ -145,7 +148,11 @@ def register(add: Add) -> None:
         help="evaluate every trigger, even when the outcome is settled or a cooldown holds (which still blocks)",
     )
     add("drift", cmd_drift, "Evidently drift report: champion's training data vs the newest window")
-    add("gate", cmd_gate, "promote or reject the candidate against the champion (exit 0 promote, 1 reject)")
+    add(
+        "gate",
+        cmd_gate,
+        "promote or reject the candidate against the champion (exit 0 promote, 1 reject or already the champion)",
+    )
     p = add(
         "report",
         cmd_report,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -168,6 +169,13 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
 # --- gate ---------------------------------------------------------------------------------
 
 
+def _already_champion(root: Path) -> bool:
+    try:
+        return json.loads((root / "reports" / "gate.json").read_text(encoding="utf-8")).get("already_champion") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def cmd_gate_step(args: argparse.Namespace) -> int:
     from ..adapters import gitops
 
@@ -177,6 +185,14 @@ def cmd_gate_step(args: argparse.Namespace) -> int:
         gitops.summary(table.read_text(encoding="utf-8"))
     if code == EXIT_OK:
         gitops.set_output("promote", "true")
+        return EXIT_OK
+    if code == EXIT_REFUSED and _already_champion(args.root):
+        # The candidate is the model main pins (e.g. a PR that changes no model): nothing to promote,
+        # no pull request, and nothing wrong with the change either (pr.yml passes its check).
+        gitops.set_output("promote", "false")
+        gitops.set_output("already-champion", "true")
+        gitops.summary("**Gate: the candidate is already main's champion.** Nothing to promote; no pull request.")
+        print("gate-step: the candidate is already the champion (promote=false)")
         return EXIT_OK
     if code == EXIT_REFUSED:
         gitops.set_output("promote", "false")

@@ -484,6 +484,31 @@ def input_differences(recorded: Any, current: dict[str, dict[str, Any]]) -> list
     return changed
 
 
+def champion_problems(evaluation: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The champion evaluate compared against: still the one production pins, and not the candidate itself.
+
+    The champion is read from git, not a DVC dependency of evaluate, so once the ref moves a plain
+    `dvc repro` leaves evaluate as it is: the advice names the command that re-runs it (issue 24).
+    """
+    problems = []
+    was = (evaluation.get("champion_ref") or {}).get("model_md5")
+    now = current.get("model_md5")
+    if was != now:
+        problems.append(
+            f"evaluation is stale: it compared against champion model {was or 'none'} but "
+            f"{current.get('ref')} now pins {now or 'none'}; re-run evaluate against it: `dvc repro -f -s evaluate` "
+            "(a plain `dvc repro` does not, the champion is not one of its dependencies)"
+        )
+    candidate = (evaluation.get("candidate") or {}).get("model_md5")
+    champion = (evaluation.get("champion") or {}).get("model_md5")
+    if candidate and candidate == champion:
+        problems.append(
+            f"self-comparison: evaluation.json compared the candidate with itself (model {candidate}); "
+            "a model is never promoted over itself"
+        )
+    return problems
+
+
 def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params, current: dict[str, Any]) -> list[str]:
     problems = []
     names = params.evaluate.metrics
@@ -501,14 +526,8 @@ def _input_problems(evaluation: dict[str, Any], predictions: Any, params: Params
         champ_missing = [m for m in names if _num((recorded.get("metrics") or {}).get(m)) is None]
         if champ_missing:
             problems.append(f"champion metric(s) missing or undefined in evaluation.json: {', '.join(champ_missing)}")
-    # Stale: the champion it was compared against is no longer the one production pins.
-    was = (evaluation.get("champion_ref") or {}).get("model_md5")
+    problems += champion_problems(evaluation, current)
     now = current.get("model_md5")
-    if was != now:
-        problems.append(
-            f"evaluation is stale: it compared against champion model {was or 'none'} but "
-            f"{current.get('ref')} now pins {now or 'none'}; re-run `dvc repro`"
-        )
     required = list(REQUIRED_COLUMNS)
     if params.project.task == "multiclass":
         classes = evaluation.get("classes") or []

@@ -6,14 +6,65 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..config import Params
-from ..core.gate import judge, to_markdown
+from ..core.gate import input_differences, judge, to_markdown
+
+ALREADY_CHAMPION = "already-champion"
+
+
+def already_champion(
+    evaluation: dict[str, Any] | None, current: dict[str, Any], inputs: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """gate.json's content when the candidate is the very model ``evaluate.champion_ref`` already pins, else None.
+
+    That is the first model right after its commit (evaluated before main pinned anything), or any
+    evaluation re-run after it (a self-comparison). Neither is stale (no command changes it) nor a
+    promotion (nothing to promote): the verdict is ``already-champion``, ``promote`` false, so no
+    workflow opens a pull request for it. Only a current evaluation qualifies: when params, code or
+    files changed since evaluate ran, ``dvc repro`` does change the answer and the gate says so.
+    """
+    if evaluation is None or input_differences(evaluation.get("inputs"), inputs):
+        return None
+    model = (inputs.get("files") or {}).get(paths.MODEL) or (evaluation.get("candidate") or {}).get("model_md5")
+    pinned = current.get("model_md5")
+    if not model or model != pinned:
+        return None
+    reason = f"already promoted: {current.get('ref')} pins this candidate's model {model}; nothing to gate"
+    return {
+        "promote": False,
+        "verdict": ALREADY_CHAMPION,
+        "reasons": [reason],
+        "metrics": [],
+        "already_champion": True,
+        "champion_ref": current,
+        "primary_metric": evaluation.get("primary_metric"),
+        "holdout": evaluation.get("holdout"),
+        "inputs": evaluation.get("inputs"),  # report checks that gate.json describes the project as it is
+        "candidate": {k: v for k, v in (evaluation.get("candidate") or {}).items() if k != "metrics"},
+        "note": (
+            f"This model is the champion: {current.get('ref')}'s dvc.lock pins it. There is nothing to gate "
+            "until new data or a change of params.yaml or code trains a new candidate."
+        ),
+    }
+
+
+def already_champion_markdown(result: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            "### Promotion gate: **already the champion**",
+            "",
+            result["note"],
+            "",
+            *[f"- {r}" for r in result["reasons"]],
+            "",
+        ]
+    )
 
 
 def run_gate(params: Params, root: Path) -> dict[str, Any]:
     import pandas as pd
 
-    from .. import paths
     from ..adapters import champion as champion_mod
     from ..adapters.inputs import fingerprint
 
@@ -24,11 +75,15 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
             evaluation = json.loads(eval_path.read_text())
         except ValueError as exc:
             raise ValueError(f"{paths.EVALUATION} is not valid JSON: {exc}") from exc
-    predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
     current = champion_mod.resolve(root, params.evaluate.champion_ref).to_dict()
-    result = judge(evaluation, predictions, params, current, inputs=fingerprint(params, root)).to_dict()
+    inputs = fingerprint(params, root)
+    result = already_champion(evaluation, current, inputs)
+    if result is None:
+        predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
+        result = judge(evaluation, predictions, params, current, inputs=inputs).to_dict()
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (out / "gate.md").write_text(to_markdown(result))
+    markdown = already_champion_markdown(result) if result.get("already_champion") else to_markdown(result)
+    (out / "gate.md").write_text(markdown)
     return result

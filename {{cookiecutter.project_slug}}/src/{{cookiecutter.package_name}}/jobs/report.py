@@ -68,6 +68,8 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
                 )
             )
         return "**Promote**: first model, every absolute floor passes."
+    if gate.get("already_champion"):
+        return f"**Nothing to promote**: the candidate is already the champion ({_cell(gate['reasons'][0], 300)})."
     return f"**Do not merge**: the gate rejected the candidate ({_cell(gate['reasons'][0], 300)})."
 
 
