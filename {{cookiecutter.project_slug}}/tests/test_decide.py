@@ -273,6 +273,11 @@ def test_a_rejected_retrain_is_not_retried_every_morning(champion_repo: Path, tm
     record = json.loads((root / "data/attempts.json").read_text())["attempts"]
     assert [a["verdict"] for a in record] == ["reject"] * len(retrain_days)
     assert [a["data_end"] for a in record] == [d.isoformat() for d in retrain_days]
+    # the decision (and so the model-health issue, which shows it) counts the streak
+    last = json.loads((root / "reports/decision.json").read_text())["champion"]["attempts"]
+    assert last["count"] == len(retrain_days)
+    assert last["rejected_in_a_row"] == len(retrain_days)
+    assert f"the last {len(retrain_days)} rejected in a row" in (root / "reports/decision.md").read_text()
 
 
 def test_volume_never_counts_the_champions_own_holdout(champion_repo: Path, tmp_path: Path) -> None:

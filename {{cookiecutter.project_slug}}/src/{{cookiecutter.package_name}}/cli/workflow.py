@@ -131,6 +131,24 @@ def _pinned(root: Path, targets: list[str]) -> list[str]:
     return [t for t in targets if t.rstrip("/") in outs]
 
 
+def _push_targets(root: Path) -> list[str]:
+    """What ``dvc push`` stores: everything (no targets), or after a rejection only the new raw data.
+
+    The raw history must reach the remote whatever the gate said (it is append-only truth); a rejected
+    candidate's model and its split copies need not, or a quiet stream would store a model a day.
+    """
+    import json
+
+    gate_file = root / "reports" / "gate.json"
+    if not gate_file.exists() or not (root / "dvc.lock").exists():
+        return []
+    try:
+        promoted = bool(json.loads(gate_file.read_text()).get("promote"))
+    except ValueError:
+        return []  # unreadable: store everything rather than guess
+    return [] if promoted else _pinned(root, ["data/raw"])
+
+
 def cmd_remote_push(args: argparse.Namespace) -> int:
     """dvc push, or fail the job: a model stored nowhere must never reach a promotion pull request."""
     from ..adapters import gitops
@@ -140,7 +158,8 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
     if problem:
         return _remote_failure(gitops, "remote-push", problem.message, problem.advice, EXIT_BAD_INPUT)
     assert remote is not None
-    result = gitops.run_dvc(args.root, "push")
+    targets = _push_targets(args.root)
+    result = gitops.run_dvc(args.root, "push", *targets)
     if result.returncode != 0:
         line = f"dvc push to DVC remote '{remote.name}' ({remote.url}) failed: {gitops.dvc_error(result)}"
         advice = (
@@ -149,7 +168,8 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
             "uploads what is missing."
         )
         return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
-    print(f"remote-push: pushed to {remote.name} ({remote.url})")
+    what = f" (the gate did not promote: only {' '.join(targets)}; the rejected model stays in its tracking run)"
+    print(f"remote-push: pushed to {remote.name} ({remote.url})" + (what if targets else ""))
     from ..adapters import attempts
 
     try:
@@ -448,12 +468,40 @@ def cmd_notify(args: argparse.Namespace) -> int:
         if below:
             names = ", ".join(b["metric"] for b in below)
             detail += f" Both models are below the floor on {names}: the candidate is the less bad one."
-    elif args.event == "gate-rejected" and not detail:
-        gate = args.root / "reports" / "gate.json"
-        reasons = json.loads(gate.read_text()).get("reasons", []) if gate.exists() else []
-        detail = f"No pull request opened: {reasons[0]}" if reasons else "No pull request opened."
+    elif args.event == "gate-rejected":
+        gate_file = args.root / "reports" / "gate.json"
+        gate = json.loads(gate_file.read_text()) if gate_file.exists() else {}
+        quiet = _rejection_already_alerted(args.root, gate)
+        if quiet:
+            print(f"notify: no gate-rejected message: {quiet}")
+            return EXIT_OK
+        if not detail:
+            reasons = gate.get("reasons", [])
+            detail = f"No pull request opened: {reasons[0]}" if reasons else "No pull request opened."
     _alert(args.event, model, detail, link)
     return EXIT_OK
+
+
+def _rejection_already_alerted(root: Path, gate: dict[str, Any]) -> str | None:
+    """Why a gate-rejected alert would repeat what people were already told, else None.
+
+    One alert per streak of rejections (issue 31): the first rejection against a champion is news,
+    the next ones in a row are counted in the model-health issue and the decision, not sent again.
+    """
+    from ..adapters import attempts
+
+    if gate.get("already_champion"):
+        return "the candidate is the model main already pins: nothing was rejected"
+    champion = (gate.get("champion_ref") or {}).get("model_md5")
+    tried = attempts.since_champion(attempts.load(root), champion)
+    streak = attempts.rejection_streak(tried)
+    if streak > 1:
+        first = tried[-streak]
+        return (
+            f"rejection {streak} in a row against this champion; the first of the streak "
+            f"(data up to {first.data_end}) was alerted, the model-health issue counts the rest"
+        )
+    return None
 
 
 # --- template updates -------------------------------------------------------------------------

@@ -393,6 +393,18 @@ def to_markdown(decision: dict[str, Any]) -> str:
             f"| {t['name']} | {_escape(_cell(t['value']))} | {_escape(_cell(t['threshold']))} | {fired} | "
             f"{_escape(t['detail'])} |"
         )
+    tried = (decision.get("champion") or {}).get("attempts")
+    if tried and tried.get("last"):
+        last = tried["last"]
+        streak = tried.get("rejected_in_a_row", 0)
+        lines += [
+            "",
+            f"Retrain attempts against this champion: {tried['count']}"
+            + (f", the last {streak} rejected in a row" if streak else "")
+            + f". Last: {last['at'][:10]}, data up to {last['data_end']}, "
+            + ("rejected: " + _escape(last["reason"]) if last["verdict"] == "reject" else "promoted, not on main yet")
+            + ". Volume and age count from it.",
+        ]
     cd = decision["cooldown"]
     lines += [
         "",
