@@ -748,3 +748,48 @@ def test_quick_start_then_first_commit_is_no_dead_end(tmp_path: Path) -> None:
     evaluation = json.loads((root / "reports/evaluation.json").read_text())
     assert evaluation["champion"]["model_md5"] == evaluation["candidate"]["model_md5"]
     assert pinned_answer()["promote"] is False
+
+
+def test_gate_states_the_smallest_improvement_its_holdout_can_detect() -> None:
+    """Issue 18 item 5: a reviewer weighs a rejection against what the holdout could have shown."""
+    from {{ cookiecutter.package_name }}.core.gate import normal_quantile
+
+    p = params()
+    small = gate(p, frame(p, candidate_quality=1.03, champion_quality=1.0, n=2000))
+    large = gate(p, frame(p, candidate_quality=1.03, champion_quality=1.0, n=8000))
+    for result in (small, large):
+        effect = result["detectable_effect"]
+        low, high = next(m for m in result["metrics"] if m["metric"] == p.evaluate.primary_metric)["interval"]
+        z = normal_quantile(effect["confidence"])
+        assert effect["standard_error"] == pytest.approx((high - low) / (2 * z), abs=1e-6)
+        expected = p.gate.required_improvement + (z + 0.8416) * effect["standard_error"]
+        assert effect["minimum"] == pytest.approx(expected, abs=1e-4)
+        assert effect["power"] == 0.8
+    # four times the rows, about half the detectable improvement
+    ratio = large["detectable_effect"]["minimum"] / small["detectable_effect"]["minimum"]
+    assert 0.35 < ratio < 0.65, ratio
+    text = to_markdown(small)
+    assert "Smallest improvement of" in text
+    assert "no correction for several comparisons is needed" in text
+    if not small["promote"]:  # a rejection says how much this holdout could have detected
+        assert any("this holdout detects" in r for r in small["reasons"])
+
+
+def test_a_holdout_judged_again_is_flagged(project: Path) -> None:
+    """Each gate run on the same holdout against the same champion is another look at the same rows."""
+    from {{ cookiecutter.package_name }}.adapters import attempts
+    from {{ cookiecutter.package_name }}.jobs.gate import holdout_looks
+
+    p = params()
+    result = gate(p, frame(p, candidate_quality=1.6, champion_quality=1.0))
+    split = {"train": {"end": "2026-01-15"}, "holdout": {"end": result["holdout"]["end"]}}
+    assert holdout_looks(project, result) == 1
+    attempts.record(project, result, split)
+    attempts.record(project, {**result, "candidate": {"model_md5": "d" * 32}}, split)
+    attempts.record(project, result, {**split, "holdout": {"end": "2026-01-13"}})  # other days: not a look
+    looks = holdout_looks(project, result)
+    assert looks == 3
+    text = to_markdown({**result, "holdout_looks": looks})
+    assert "This holdout has been judged 3 times" in text
+    assert "up to 7.5%" in text
+    assert "judged" not in to_markdown({**result, "holdout_looks": 1})

@@ -664,6 +664,9 @@ def judge(
                 )
                 check.interval = [round(low, 6), round(high, 6)]
                 info["interval_method"] = method
+                info["detectable_effect"] = detectable_effect(
+                    low, high, gate.bootstrap.confidence, gate.required_improvement
+                )
                 if used is not None:
                     info["bootstrap_usable_resamples"] = used
                 level = f"{gate.bootstrap.confidence:.0%}"
@@ -674,9 +677,11 @@ def judge(
                         if improvement > gate.required_improvement
                         else "not better"
                     )
+                    mde = info["detectable_effect"]["minimum"]
                     failures.append(
                         f"{name}: {verdict} (improvement {improvement:+.4f}); the {level} interval "
                         f"[{low:+.4f}, {high:+.4f}] has its lower bound below the required {gate.required_improvement}"
+                        f" (this holdout detects {mde:+.4f} at 80% power)"
                     )
             elif rule is not None and rule.tolerance is not None:
                 rules.append(f"improvement >= {rule.tolerance:+}")
@@ -696,6 +701,29 @@ def judge(
         info["below_floor"] = below_floor
         info["note"] = below_floor_note(below_floor, promote=not reasons)
     return GateResult(not reasons, reasons, checks, info)
+
+
+POWER = 0.8  # the usual design power: the effect this holdout finds four times in five
+
+
+def detectable_effect(low: float, high: float, confidence: float, required: float) -> dict[str, float]:
+    """The smallest true improvement this holdout would promote with probability ``POWER``.
+
+    The gate promotes when the lower end of the two-sided ``confidence`` interval is at least
+    ``required``: a one-sided test at (1 - confidence) / 2. With the standard error read off the
+    interval's width, a true improvement d passes with probability ``POWER`` when
+    d = required + (z_confidence + z_power) * se. A reviewer compares the observed improvement with it:
+    a rejection of a candidate better by less than this says "too few rows", not "no better".
+    """
+    z = normal_quantile(confidence)
+    se = max(high - low, 0.0) / (2 * z)
+    z_power = NormalDist().inv_cdf(POWER)
+    return {
+        "minimum": round(required + (z + z_power) * se, 6),
+        "standard_error": round(se, 6),
+        "confidence": confidence,
+        "power": POWER,
+    }
 
 
 def _below(higher_is_better: bool, value: float, floor: float) -> bool:
@@ -750,6 +778,26 @@ def to_markdown(result: dict[str, Any]) -> str:
             "",
             "Improvement: positive = candidate better, for every metric (↑ higher is better, "
             "↓ lower is better); champion and candidate are the raw values.",
+            "",
+        ]
+    effect = result.get("detectable_effect")
+    if effect:
+        lines += [
+            f"Smallest improvement of {result.get('primary_metric')} this holdout can detect: "
+            f"**{effect['minimum']:+.4f}** ({effect['confidence']:.0%} confidence, {effect['power']:.0%} power; "
+            f"standard error {effect['standard_error']:.4f}). Only the primary metric is tested; the other rows "
+            "are fixed floors and tolerances that must all pass as well, which can only make a promotion rarer: "
+            "no correction for several comparisons is needed.",
+            "",
+        ]
+    looks = result.get("holdout_looks") or 0
+    if looks > 1:
+        lines += [
+            f"**This holdout has been judged {looks} times** against this champion (`data/attempts.json`). "
+            f"The {result['bootstrap']['confidence']:.0%} interval holds for one look: after {looks} looks a "
+            f"candidate that is no better passes by chance up to {looks} times as often "
+            f"(up to {looks * (1 - result['bootstrap']['confidence']) / 2:.1%} here). Judge it on new days if it "
+            "was tuned on this one.",
             "",
         ]
     holdout = result.get("holdout") or {}

@@ -62,6 +62,25 @@ def already_champion_markdown(result: dict[str, Any]) -> str:
     )
 
 
+def holdout_looks(root: Path, result: dict[str, Any]) -> int:
+    """How many times this holdout has now been judged against this champion, this time included.
+
+    A data scientist iterating on a PR re-runs the gate on the same days: each run is another look at
+    the same rows, and the gate's confidence holds for one (adapters/attempts.py keeps the earlier ones).
+    """
+    from ..adapters import attempts
+
+    end = (result.get("holdout") or {}).get("end")
+    champion = (result.get("champion_ref") or {}).get("model_md5")
+    if not end or not result.get("metrics"):
+        return 0
+    try:
+        earlier = attempts.since_champion(attempts.load(root), champion)
+    except ValueError:
+        earlier = []  # a corrupt record is decide's error to report; the gate still judges
+    return 1 + sum(1 for a in earlier if a.data_end == str(end))
+
+
 def run_gate(params: Params, root: Path) -> dict[str, Any]:
     import pandas as pd
 
@@ -81,6 +100,7 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
     if result is None:
         predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
         result = judge(evaluation, predictions, params, current, inputs=inputs).to_dict()
+        result["holdout_looks"] = holdout_looks(root, result)
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
