@@ -203,9 +203,19 @@ class ChecksParams(Strict):
     columns: dict[str, ColumnRule] = Field(default_factory=dict)
 
 
+class AfterChange(Strict):
+    enabled: bool = Field(True, description="train and judge on the days after the champion's loss stepped up")
+    lookback_days: int = Field(28, ge=3, description="the newest days searched for the change")
+    min_t: float = Field(5.0, gt=0, description="Welch's t of the champion's loss after vs before to call a change")
+    min_days_after: int = Field(
+        2, ge=2, description="days after the change needed: at least one to train, one to judge"
+    )
+
+
 class SplitParams(Strict):
     holdout_days: int = Field(7, ge=1)
     max_train_days: int = Field(0, ge=0, description="0 means all history before the holdout")
+    after_change: AfterChange = AfterChange()
 
 
 class FeatureParams(Strict):

@@ -64,6 +64,13 @@ def cmd_split(args: argparse.Namespace) -> int:
         f"split: train {info['train']['start']}..{info['train']['end']} ({info['train']['rows']} rows), "
         f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)"
     )
+    change = info.get("after_change")
+    if change:
+        print(
+            f"  after a change on {change['day']}: the champion's loss rose from {change['loss_before']:.4f} to "
+            f"{change['loss_after']:.4f} (t = {change['t']:.1f}); trained and judged on the {change['days_after']} "
+            "day(s) since (split.after_change)"
+        )
     for warning in info.get("warnings", []):
         print(f"  warning: {warning}", file=sys.stderr)
     return EXIT_OK

@@ -31,21 +31,24 @@ def load_window(params: Params, root: Path) -> pd.DataFrame:
     return load_partitions(paths)
 
 
-def time_split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+def time_split(
+    frame: pd.DataFrame, params: Params, holdout_days: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     date_col = params.project.date_column
     id_col = params.project.id_column
+    holdout_days = holdout_days or params.split.holdout_days
     frame = frame.sort_values([date_col, id_col] if id_col and id_col in frame else [date_col])
     frame = frame.reset_index(drop=True)
     dates = frame[date_col].dt.normalize()
     last = dates.max()
-    cutoff = last - pd.Timedelta(days=params.split.holdout_days - 1)
+    cutoff = last - pd.Timedelta(days=holdout_days - 1)
     holdout = frame[dates >= cutoff]
     train = frame[dates < cutoff]
     if params.split.max_train_days:
         train = train[dates[dates < cutoff] >= cutoff - pd.Timedelta(days=params.split.max_train_days)]
     if train.empty:
         raise SplitError(
-            f"no training rows before the {params.split.holdout_days}-day holdout starting {cutoff.date()}; "
+            f"no training rows before the {holdout_days}-day holdout starting {cutoff.date()}; "
             "widen data.start_date..data.end_date or shorten split.holdout_days"
         )
     return train.reset_index(drop=True), holdout.reset_index(drop=True)
@@ -59,7 +62,7 @@ def date_range(frame: pd.DataFrame, column: str) -> dict[str, Any]:
     }
 
 
-def holdout_warnings(holdout: pd.DataFrame, params: Params) -> list[str]:
+def holdout_warnings(holdout: pd.DataFrame, params: Params, holdout_days: int | None = None) -> list[str]:
     """Say when the window runs past the data, or the holdout has days without rows (never silently)."""
     days = holdout[params.project.date_column].dt.normalize()
     last = days.max().date()
@@ -68,7 +71,8 @@ def holdout_warnings(holdout: pd.DataFrame, params: Params) -> list[str]:
     if last < end:
         warnings.append(
             f"no rows after {last} although data.end_date is {end} ({(end - last).days} day(s)): the holdout is the "
-            f"last {params.split.holdout_days} days with data, {days.min().date()}..{last}; move data.end_date back"
+            f"last {holdout_days or params.split.holdout_days} days with data, {days.min().date()}..{last}; "
+            "move data.end_date back"
         )
     seen = set(days.dt.date)
     first = days.min().date()
@@ -76,13 +80,63 @@ def holdout_warnings(holdout: pd.DataFrame, params: Params) -> list[str]:
     missing = [d for d in missing if d not in seen]
     if missing:
         shown = ", ".join(d.isoformat() for d in missing[:7]) + (" ..." if len(missing) > 7 else "")
-        warnings.append(f"the holdout has no rows on {len(missing)} of its {params.split.holdout_days} days: {shown}")
+        warnings.append(
+            f"the holdout has no rows on {len(missing)} of its {holdout_days or params.split.holdout_days} days: {shown}"
+        )
     return warnings
+
+
+def champion_change(params: Params, root: Path, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The day the champion's loss stepped up among the newest days it never trained on (core/change.py).
+
+    None when the search is off, there is no champion, or no step passes ``min_t``. The champion is the
+    model ``evaluate.champion_ref`` pins (read from git, as evaluate reads it); only days after its
+    training data are searched, since its loss on rows it learnt from is optimistic and would look like
+    a step at their end.
+    """
+    cfg = params.split.after_change
+    if not cfg.enabled:
+        return None
+    from ..adapters import champion as champion_mod
+    from ..adapters import history
+    from ..core.change import find_change, row_losses
+    from ..core.features import input_columns, truth_and_scores
+
+    ref = champion_mod.resolve(root, params.evaluate.champion_ref)
+    if ref.md5 is None:
+        return None
+    span = history.train_range(root, ref.commit or params.evaluate.champion_ref)
+    date_col, target = params.project.date_column, params.project.target
+    days = frame[date_col].dt.normalize()
+    start = days.max() - pd.Timedelta(days=cfg.lookback_days - 1)
+    if span is not None:
+        start = max(start, pd.Timestamp(span[1]) + pd.Timedelta(days=1))
+    recent = frame[(days >= start) & frame[target].notna()]
+    if recent.empty:
+        return None
+    model = champion_mod.load(root, ref, params)
+    y, scores = truth_and_scores(model, recent[input_columns(params)], recent[target].to_numpy(), params.project.task)
+    losses = row_losses(y, scores, params.project.task)
+    recent_days = recent[date_col].dt.normalize().to_numpy()
+    ordered = sorted(set(recent_days))
+    by_day = [losses[recent_days == d] for d in ordered]
+    change = find_change(
+        [pd.Timestamp(d).date() for d in ordered], by_day, min_t=cfg.min_t, min_days_after=cfg.min_days_after
+    )
+    return None if change is None else {**change.to_dict(), "champion_md5": ref.md5}
 
 
 def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
     frame = load_window(params, root)
-    train, holdout = time_split(frame, params)
+    change = champion_change(params, root, frame)
+    holdout_days = None
+    if change is not None:
+        # After an abrupt change the old days teach the old concept: train on the days after it and
+        # judge on the newest of them (at most holdout_days, at least one day left to train on).
+        frame = frame[frame[params.project.date_column].dt.normalize() >= pd.Timestamp(change["day"])]
+        holdout_days = max(1, min(params.split.holdout_days, change["days_after"] // 2))
+        change["holdout_days"] = holdout_days
+    train, holdout = time_split(frame, params, holdout_days)
     out_dir.mkdir(parents=True, exist_ok=True)
     train.to_parquet(out_dir / "train.parquet", index=False)
     holdout.to_parquet(out_dir / "holdout.parquet", index=False)
@@ -92,7 +146,9 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
         "created": dt.date.today().isoformat(),
     }
     info.pop("created")  # keep the output deterministic so `dvc repro` stays a no-op
-    warnings = holdout_warnings(holdout, params)
+    if change is not None:
+        info["after_change"] = change
+    warnings = holdout_warnings(holdout, params, holdout_days or params.split.holdout_days)
     if warnings:
         info["warnings"] = warnings
     # The drift reference travels with the model trained on this split: the fixed-size sample the

@@ -1,0 +1,106 @@
+"""Recovery after an abrupt change (issue 18): find the day the champion's loss stepped up, then
+train and judge on the days after it instead of all history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.core.change import find_change, row_losses
+
+from .test_decide import champion_repo, checkout  # noqa: F401  (a module fixture: one champion for these tests)
+
+DAYS = [dt.date(2026, 3, 1) + dt.timedelta(days=i) for i in range(28)]
+
+
+def daily(rng: np.random.Generator, means: list[float], rows: int = 300) -> list[np.ndarray]:
+    """Per-row log losses of a champion, day by day (a skewed, loss-like distribution)."""
+    return [rng.exponential(mean, rows) for mean in means]
+
+
+def test_a_stationary_stream_has_no_change() -> None:
+    """The control: 200 stationary 28-day streams, no step called at the default threshold."""
+    called = [
+        find_change(DAYS, daily(np.random.default_rng(seed), [0.45] * 28), min_t=5.0, min_days_after=2)
+        for seed in range(200)
+    ]
+    assert [c for c in called if c is not None] == []
+
+
+@pytest.mark.parametrize("switch", [5, 20, 26])
+def test_a_step_up_is_found_on_its_day(switch: int) -> None:
+    means = [0.45] * switch + [0.9] * (28 - switch)
+    change = find_change(DAYS, daily(np.random.default_rng(switch), means), min_t=5.0, min_days_after=2)
+    assert change is not None
+    assert change.day == DAYS[switch]
+    assert change.loss_after > change.loss_before
+    assert change.days_after == 28 - switch
+
+
+def test_only_a_step_up_with_enough_days_after_counts() -> None:
+    rng = np.random.default_rng(1)
+    better = daily(rng, [0.9] * 14 + [0.45] * 14)
+    assert find_change(DAYS, better, min_t=5.0, min_days_after=2) is None  # the champion improved
+    last_day = daily(rng, [0.45] * 27 + [2.0])
+    assert find_change(DAYS, last_day, min_t=5.0, min_days_after=2) is None  # one day: nothing left to train on
+
+
+def test_row_losses_per_task() -> None:
+    assert row_losses(np.array([1, 0]), np.array([0.8, 0.2]), "classification") == pytest.approx(
+        [-np.log(0.8), -np.log(0.8)]
+    )
+    assert row_losses(np.array([1.0, 3.0]), np.array([2.0, 3.0]), "regression") == pytest.approx([1.0, 0.0])
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    assert row_losses(np.array([0, 2]), probs, "multiclass") == pytest.approx([-np.log(0.7), -np.log(0.8)])
+
+
+def split_of(root: Path) -> dict:
+    assert main(["--root", str(root), "split"]) == 0
+    return json.loads((root / "data/processed/split.json").read_text())
+
+
+def test_split_trains_and_judges_after_an_abrupt_change(champion_repo: Path, tmp_path: Path) -> None:
+    """The champion learnt 01-01..15; the label rule changes on 02-01; data up to 02-05. The split
+    finds the step and uses 02-01..03 to train and 02-04..05 to judge, not the weeks of the old rule."""
+    switch = {"data.demo.drift_onset": "2026-02-01", "data.demo.drift_strength": 3.0}
+    root = checkout(champion_repo, tmp_path, "2026-02-05", **switch)
+    info = split_of(root)
+    change = info["after_change"]
+    assert change["day"] == "2026-02-01", change
+    assert change["loss_after"] > change["loss_before"]
+    assert info["train"]["start"] == "2026-02-01"
+    assert info["train"]["end"] == "2026-02-03"
+    assert (info["holdout"]["start"], info["holdout"]["end"]) == ("2026-02-04", "2026-02-05")
+    # The candidate of the new rule beats the champion of the old one on the new days, five days after
+    # the switch, where a candidate on all history would still be judged on a holdout of old days.
+    verdict = retrain_and_gate(root)
+    assert verdict["promote"] is True, verdict["reasons"]
+    assert verdict["holdout"]["start"] == "2026-02-04"
+
+
+def retrain_and_gate(root: Path) -> dict:
+    for stage in ("split", "train", "evaluate"):
+        extra = ["--no-track"] if stage in ("train", "evaluate") else []
+        assert main(["--root", str(root), stage, *extra]) == 0, stage
+    main(["--root", str(root), "gate"])
+    return json.loads((root / "reports/gate.json").read_text())
+
+
+def test_split_without_a_change_uses_all_history(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-02-05", **{"data.demo.drift_onset": "2027-01-01"})
+    info = split_of(root)
+    assert "after_change" not in info
+    assert info["train"]["start"] == "2026-01-01"
+    assert (info["holdout"]["start"], info["holdout"]["end"]) == ("2026-02-01", "2026-02-05")  # holdout_days 5
+    off = checkout(
+        champion_repo,
+        tmp_path / "off",
+        "2026-02-05",
+        **{"data.demo.drift_onset": "2026-02-01", "data.demo.drift_strength": 3.0, "split.after_change.enabled": False},
+    )
+    assert "after_change" not in split_of(off)
