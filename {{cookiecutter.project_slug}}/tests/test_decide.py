@@ -286,3 +286,44 @@ def test_volume_never_counts_the_champions_own_holdout(champion_repo: Path, tmp_
     volume = triggers(decide(root, "--now", "2026-01-28"))["volume"]
     assert volume["value"] == 7 * 120, volume  # 01-21..27, not the holdout's 01-16..20
     assert "ends 2026-01-20" in volume["detail"]
+
+
+def test_drift_after_a_rejected_attempt_needs_new_drift(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 18: drift away from the champion's data proposed a retrain every day of a season. After an
+    attempt whose candidate was judged on the drifted days, drift fires again only when the newest
+    days drifted from those days too."""
+    from {{ cookiecutter.package_name }}.adapters import attempts
+
+    only_drift = {
+        "data.demo.drift_onset": "2026-01-21",
+        "decide.triggers.age.enabled": False,
+        "decide.triggers.volume.enabled": False,
+        "decide.triggers.decay.enabled": False,
+    }
+    root = checkout(champion_repo, tmp_path, "2026-02-07", **only_drift)
+    assert triggers(decide(root, "--now", "2026-02-08"))["drift"]["fired"]  # drifted from the champion's data
+    champion = json.loads((root / "reports/decision.json").read_text())["champion"]["model_md5"]
+    rejected = {
+        "promote": False,
+        "reasons": ["roc_auc: not better"],
+        "metrics": [{"metric": "roc_auc"}],
+        "champion_ref": {"model_md5": champion},
+        "candidate": {"model_md5": "b" * 32},
+    }
+    # judged on days of the new regime: the newest days look like them, nothing new to learn
+    attempts.record(
+        root, rejected, {"train": {"end": "2026-01-31"}, "holdout": {"start": "2026-02-01", "end": "2026-02-07"}}
+    )
+    decision = decide(root, "--now", "2026-02-08")
+    drift = triggers(decision)["drift"]
+    assert not drift["fired"], drift
+    assert "nothing new" in drift["detail"]
+    assert decision["retrain"] is False
+    # judged on days before the onset: the newest days drifted from them as well, drift is new evidence
+    (root / "data/attempts.json").unlink()
+    attempts.record(
+        root, rejected, {"train": {"end": "2026-01-14"}, "holdout": {"start": "2026-01-14", "end": "2026-01-20"}}
+    )
+    drift = triggers(decide(root, "--now", "2026-02-08"))["drift"]
+    assert drift["fired"], drift
+    assert "new drift since that attempt" in drift["detail"]

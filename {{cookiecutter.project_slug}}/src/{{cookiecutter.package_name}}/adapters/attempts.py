@@ -38,6 +38,7 @@ class Attempt:
     reason: str  # the gate's first reason ("" when promoted)
     champion_md5: str | None  # the champion it was judged against
     candidate_md5: str | None
+    holdout_start: str | None = None  # first day of its holdout: with data_end, the newest days it saw
 
     @property
     def data_end_date(self) -> dt.date:
@@ -96,6 +97,7 @@ def record(
         reason=str((gate.get("reasons") or [""])[0])[:300],
         champion_md5=champion.get("model_md5"),
         candidate_md5=candidate.get("model_md5"),
+        holdout_start=holdout.get("start"),
     )
     attempts = [a for a in load(root) if a != attempt]
     save(root, [*attempts, attempt])

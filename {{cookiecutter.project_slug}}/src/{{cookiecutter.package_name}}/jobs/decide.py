@@ -207,6 +207,39 @@ def _decay_windows_mapped(params: Params, root: Path, model: Any, after: dt.date
     return list(reversed(windows))
 
 
+def _drift_since_attempt(
+    params: Params, root: Path, result: TriggerResult, last: attempts.Attempt, cache: PartitionCache | None
+) -> TriggerResult:
+    """Drift away from the champion's data is evidence only if it is new since the last retrain attempt.
+
+    That attempt's candidate trained on the drifted data and the gate judged it: when the newest days
+    look like the days it was judged on, retraining again would only repeat it (a season drifting away
+    from the champion's months proposed a retrain every day, issue 18). Drift fires again when the newest
+    days have drifted from the attempt's own holdout days, or when volume or age say so.
+    """
+    from .drift import run_drift
+
+    assert last.holdout_start is not None
+    since = (dt.date.fromisoformat(last.holdout_start), last.data_end_date)
+    summary = run_drift(
+        params, root, root / "reports" / "drift" / "since_last_attempt", reference_range=since, html=False, cache=cache
+    )
+    again = drift_trigger(summary)
+    outcome = "rejected" if last.verdict == "reject" else "promoted, not on main yet"
+    detail = (
+        f"{result.detail}; against the days the last retrain attempt was judged on ({since[0]}..{since[1]}, "
+        f"{outcome}): {again.detail}" + (" - new drift since that attempt" if again.fired else " - nothing new")
+    )
+    return TriggerResult(
+        "drift",
+        result.value,
+        result.threshold,
+        again.fired,
+        detail,
+        extra={"since_last_attempt": {"drifted_share": again.value, "fired": again.fired}},
+    )
+
+
 def _settled(results: list[TriggerResult], mode: str) -> str | None:
     evaluated = [r for r in results if r.evaluated]
     if mode == "any":
@@ -336,7 +369,10 @@ def decide(
                 summary = run_drift(
                     params, root, root / "reports" / "drift", reference_range=span, html=False, cache=cache
                 )
-                results.append(drift_trigger(summary))
+                result = drift_trigger(summary)
+                if result.fired and last is not None and last.holdout_start:
+                    result = _drift_since_attempt(params, root, result, last, cache)
+                results.append(result)
         retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]
         if blocked:  # --all-triggers under a cooldown: every number for the record, still no retrain
