@@ -10,6 +10,7 @@ the baked project's dependencies (otherwise one is built once per session with u
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import json
 import os
@@ -229,6 +230,24 @@ def test_b2_gate_rejects_the_retrain_one_alert_no_pr(tmp_path: Path, baked_venv:
     assert stub.pulls == [] and h.origin_git("for-each-ref", "refs/heads/promote/") == ""
     assert len(hook.messages) == 1, hook.texts
     assert "rejected by the promotion gate" in hook.texts[0] and "lower bound below the required 0.5" in hook.texts[0]
+    # Issue 31: the record of the attempt survives the runner, in the DVC remote...
+    stored = json.loads((h.remote / "loop" / "attempts.json").read_text())["attempts"]
+    assert [a["verdict"] for a in stored] == ["reject"], stored
+    assert stored[0]["data_end"] == AFTER_ONSET
+    # ...and a later run's fresh checkout reads it: the champion is old, but age now counts from the
+    # attempt, so it fires only a full max_age_days (30) after it; that retrain is rejected again, and
+    # the second rejection in a row sends no second alert.
+    next_day = (dt.date.fromisoformat(AFTER_ONSET) + dt.timedelta(days=31)).isoformat()
+    again = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": next_day},
+                  secrets={"ALERT_WEBHOOK_URL": hook.url})
+    assert again.returncode == 0, again.output[-8000:]
+    assert "gate-step: candidate rejected" in again.output, again.output[-8000:]
+    assert "rejection 2 in a row against this champion" in again.output
+    assert len(hook.messages) == 1, hook.texts
+    stored = json.loads((h.remote / "loop" / "attempts.json").read_text())["attempts"]
+    assert [a["data_end"] for a in stored] == [AFTER_ONSET, next_day]
+    decision = json.loads((h.artifact("check-reports") / "reports" / "decision.json").read_text())
+    assert decision["champion"]["attempts"]["rejected_in_a_row"] == 1, "the check saw the earlier rejection"
 
 
 # --- issue 8: every write succeeds or the job fails; the GitHub API fails and recovers ---------------
