@@ -49,6 +49,15 @@ def test_makefile_has_the_everyday_verbs(cookies: Any) -> None:
     assert 'pytest -q -m ""' in run(["make", "-n", "test-all"], cwd=project).stdout
 
 
+def test_local_outputs_are_ignored_by_git(cookies: Any) -> None:
+    # The README's next step after `dvc plots show` is `git add -A`: its HTML must not be committed.
+    project = bake_ok(cookies)
+    (project / "dvc_plots").mkdir()
+    (project / "dvc_plots" / "index.html").write_text("<html></html>")
+    assert run(["git", "check-ignore", "-q", "dvc_plots/index.html"], cwd=project, check=False).returncode == 0
+    assert "dvc_plots" not in run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=project).stdout
+
+
 def test_devcontainer_builds_from_the_lockfile(cookies: Any) -> None:
     project = bake_ok(cookies, project_name='Odd "Quoted" Name', project_slug="odd-name", python_version="3.12")
     config = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
