@@ -16,6 +16,7 @@ from . import check, data, decisions, pipeline, quarantine, workflow
 from .args import CommandError, Handler
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 __all__ = ["CommandError", "build_parser", "main"]
@@ -67,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Domain errors (bad data, missing inputs, unfetchable champion) carry
             # messages written for people; show them without a traceback.
             return fail(exc)
+        except KeyboardInterrupt:
+            # Ctrl-C is a person's decision, not a bug: one line, no traceback.
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
