@@ -127,3 +127,13 @@ def test_ctrl_c_is_one_line_and_exit_130(
     captured = capsys.readouterr()
     assert captured.err.strip() == "interrupted"
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_help_names_the_program_people_type(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["train", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+        usage = capsys.readouterr().out
+        assert usage.startswith("usage: {{ cookiecutter.package_name }} "), usage
+        assert "{{ cookiecutter.package_name }}.cli" not in usage

@@ -23,7 +23,9 @@ __all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
+    # prog: what people type (the console script, `python -m <package>`), not this module's path.
+    prog = __name__.rpartition(".")[0]
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
     parser.add_argument("--params", default="params.yaml", help="parameters file, relative to --root")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
