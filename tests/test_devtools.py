@@ -42,6 +42,20 @@ def test_makefile_has_the_everyday_verbs(cookies: Any) -> None:
         assert dry.strip(), verb
     assert "-m my_model demo" in run(["make", "-n", "demo"], cwd=project).stdout
     assert "requirements.lock" in run(["make", "-n", "setup"], cwd=project).stdout
+    # help prints the environment it means, never a literal make variable.
+    assert "$(" not in listed and "create .venv from" in listed
+    assert "create /elsewhere/env from" in run(["make", "help", "VENV=/elsewhere/env"], cwd=project).stdout
+    # test-all clears pyproject's `-m 'not slow'` addopts, so the slow tier really runs.
+    assert 'pytest -q -m ""' in run(["make", "-n", "test-all"], cwd=project).stdout
+
+
+def test_local_outputs_are_ignored_by_git(cookies: Any) -> None:
+    # The README's next step after `dvc plots show` is `git add -A`: its HTML must not be committed.
+    project = bake_ok(cookies)
+    (project / "dvc_plots").mkdir()
+    (project / "dvc_plots" / "index.html").write_text("<html></html>")
+    assert run(["git", "check-ignore", "-q", "dvc_plots/index.html"], cwd=project, check=False).returncode == 0
+    assert "dvc_plots" not in run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=project).stdout
 
 
 def test_devcontainer_builds_from_the_lockfile(cookies: Any) -> None:

@@ -112,3 +112,28 @@ def test_command_guard_lets_only_annotations_through(
     assert "\\::stop-commands::x" in captured.out
     assert gitops.log_safe("a\r\n::set-output name=x::1\x1b[31m") == "a\\r\\n::set-output name=x::1\\x1b[31m"
     assert gitops.log_safe(" ::error::x") == "\\ ::error::x"
+
+
+def test_ctrl_c_is_one_line_and_exit_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from {{ cookiecutter.package_name }}.cli import pipeline
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "cmd_train", interrupted)
+    assert main(["--root", str(tmp_path), "train"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "interrupted"
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_help_names_the_program_people_type(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["train", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+        usage = capsys.readouterr().out
+        assert usage.startswith("usage: {{ cookiecutter.package_name }} "), usage
+        assert "{{ cookiecutter.package_name }}.cli" not in usage

@@ -8,9 +8,11 @@ an error that names the key, not a silently ignored setting.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import types
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -48,6 +50,24 @@ DEFAULT_PARAMS_FILE = "params.yaml"
 
 # libyaml's C parser when PyYAML has it (about 10x faster), else the pure-Python one: same results.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ParamsLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """SAFE_LOADER, but an impossible unquoted date (``2026-02-30``) stays text.
+
+    PyYAML raises a bare "day is out of range for month" while parsing, before any key is
+    known; as text, validation reports it under its key (``data.end_date``).
+    """
+
+
+def _timestamp_or_text(loader: Any, node: Any) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_ParamsLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 class ConfigError(ValueError):
@@ -476,6 +496,31 @@ def estimator_spec_problem(task: str, estimator: str) -> str | None:
     return None
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field's annotation can hold (through ``X | None``, dicts and tuples)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, tuple, list):
+        return [model for arg in get_args(annotation) for model in _models_in(arg)]
+    if origin is dict:
+        return _models_in(get_args(annotation)[-1])
+    return []
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """For an unknown key at ``loc``, the closest key its section allows, as a hint."""
+    models: list[type[BaseModel]] = [Params]
+    for part in loc[:-1]:
+        fields = [model.model_fields[part] for model in models if isinstance(part, str) and part in model.model_fields]
+        if fields:
+            models = [model for field in fields for model in _models_in(field.annotation)]
+        # else: a dict key or a list index inside a field already walked into its models
+    known = sorted({name for model in models for name in model.model_fields})
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _format_error(exc: ValidationError, source: str) -> str:
     lines = []
     for err in exc.errors():
@@ -483,7 +528,7 @@ def _format_error(exc: ValidationError, source: str) -> str:
         if err["type"] == "value_error" and str(err.get("msg", "")).startswith("Value error, model."):
             lines.append(f"{source}: {str(err['msg']).removeprefix('Value error, ')}")
         elif err["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown key {key!r}")
+            lines.append(f"{source}: unknown key {key!r}{_did_you_mean(tuple(err['loc']))}")
         elif err["type"] == "missing":
             lines.append(f"{source}: missing key {key!r}")
         else:
@@ -503,7 +548,7 @@ def parse_params(raw: Any, source: str = DEFAULT_PARAMS_FILE) -> Params:
 def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found (run from the project root or pass --params)") from None
     except yaml.YAMLError as exc:

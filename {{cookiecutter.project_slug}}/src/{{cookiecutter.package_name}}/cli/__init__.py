@@ -16,13 +16,16 @@ from . import check, data, decisions, pipeline, quarantine, workflow
 from .args import CommandError, Handler
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 __all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0] if __doc__ else None)
+    # prog: what people type (the console script, `python -m <package>`), not this module's path.
+    prog = __name__.rpartition(".")[0]
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current directory)")
     parser.add_argument("--params", default="params.yaml", help="parameters file, relative to --root")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -67,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Domain errors (bad data, missing inputs, unfetchable champion) carry
             # messages written for people; show them without a traceback.
             return fail(exc)
+        except KeyboardInterrupt:
+            # Ctrl-C is a person's decision, not a bug: one line, no traceback.
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
