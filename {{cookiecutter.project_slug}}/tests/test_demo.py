@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -43,7 +44,22 @@ def test_demo_shows_the_three_verdicts_and_leaves_the_project_alone(tmp_path: Pa
     assert body.splitlines()[2].startswith("**Promote**")
     assert "## Drift" in body
     assert (scratch / "reports/drift/drift_report.html").stat().st_size > 10_000
-    assert _state(PROJECT_ROOT) == before  # nothing written into the user's project
+    # issue 24: what the demo points at is kept inside the project (git-ignored), not in a deleted scratch copy
+    kept = PROJECT_ROOT / "reports/demo"
+    try:
+        assert f"{kept / 'promotion.md'}" in out
+        assert (kept / "promotion.md").read_text() == body
+        assert (kept / "figures").is_dir()
+        assert any((kept / "figures").iterdir())
+        assert (kept / "model_card.md").exists()
+        # git sees nothing new: the folder is ignored
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        )
+        assert "reports/demo" not in status.stdout
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
+    assert _state(PROJECT_ROOT) == before  # nothing else written into the user's project
 
 
 def test_demo_refuses_a_non_empty_workdir(tmp_path: Path) -> None:

@@ -177,11 +177,39 @@ def run_demo(
         ok &= got == want
         label = {"before onset": "retrain", "after onset": "promote", "bad change": "promote"}[step]
         say(f"  {step:<13} {label}={str(got).lower():<5} (expected {str(want).lower()})")
+    kept = keep_review(scratch_root, root)
+    if kept is not None:
+        say(
+            f"The promotion pull request a reviewer would read: {kept / 'promotion.md'} (figures and model card beside it)"
+        )
     if keep or workdir:
         say(f"scratch project kept at {scratch_root}")
     else:
         shutil.rmtree(base, ignore_errors=True)
     return 0 if ok else 1
+
+
+REVIEW = ("promotion.md", "model_card.md", "figures")
+KEPT_REVIEW = "reports/demo"  # git-ignored in the project: what the demo leaves for a person to read
+
+
+def keep_review(scratch_root: Path, root: Path) -> Path | None:
+    """Copy the walk's promotion PR body, model card and figures into the project (``reports/demo/``),
+    so what the demo points at outlives its scratch copy. None when the walk produced no body."""
+    reports = scratch_root / "reports"
+    if not (reports / "promotion.md").exists():
+        return None
+    target = root / KEPT_REVIEW
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in REVIEW:
+        source = reports / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    return target
 
 
 def _walk(s: Scratch, rows_per_day: int) -> dict[str, bool]:
@@ -242,7 +270,7 @@ def _walk(s: Scratch, rows_per_day: int) -> dict[str, bool]:
         report = s.cli("report")
         say(_indent(report.stdout or report.stderr))
         verdicts["after onset"] = gate.returncode == 0
-        say(f"    PR body: {s.root / 'reports/promotion.md'}")
+        say(f"    PR body written (kept in {KEPT_REVIEW}/ of this project at the end)")
         if gate.returncode == 0:
             s.commit("Retrain after drift", after_end)
             s.run("git", "checkout", "-q", "main")
