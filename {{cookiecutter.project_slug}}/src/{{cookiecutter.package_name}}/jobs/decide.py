@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import math
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +209,12 @@ def _decay_windows_mapped(params: Params, root: Path, model: Any, after: dt.date
 
 
 def _drift_since_attempt(
-    params: Params, root: Path, result: TriggerResult, last: attempts.Attempt, cache: PartitionCache | None
+    params: Params,
+    root: Path,
+    result: TriggerResult,
+    last: attempts.Attempt,
+    cache: PartitionCache | None,
+    drift_dir: Path,
 ) -> TriggerResult:
     """Drift away from the champion's data is evidence only if it is new since the last retrain attempt.
 
@@ -221,9 +227,7 @@ def _drift_since_attempt(
 
     assert last.holdout_start is not None
     since = (dt.date.fromisoformat(last.holdout_start), last.data_end_date)
-    summary = run_drift(
-        params, root, root / "reports" / "drift" / "since_last_attempt", reference_range=since, html=False, cache=cache
-    )
+    summary = run_drift(params, root, drift_dir / "since_last_attempt", reference_range=since, html=False, cache=cache)
     again = drift_trigger(summary)
     outcome = "rejected" if last.verdict == "reject" else "promoted, not on main yet"
     detail = (
@@ -249,6 +253,57 @@ def _settled(results: list[TriggerResult], mode: str) -> str | None:
     return f"{quiet[0]} did not fire (combine: all)" if quiet else None
 
 
+class Production:
+    """What ``decide`` knows of the model in production, read from git (``evaluate.champion_ref``).
+
+    Each fact is read when a rule first needs it (a cooldown day reads none of the history). The
+    replay in ``jobs/backtest.py`` gives ``decide_on`` the same facts from its own timeline instead.
+    """
+
+    def __init__(self, root: Path, params: Params, clock: str) -> None:
+        self.root, self.params, self.clock = root, params, clock
+        self.ref_name = params.evaluate.champion_ref
+        self.champion = champion_mod.resolve(root, self.ref_name)
+
+    @property
+    def where(self) -> str:
+        return self.champion.commit or self.ref_name
+
+    @cached_property
+    def last_change(self) -> dt.datetime | None:
+        return history.last_lock_change(self.root, self.ref_name, self.clock)
+
+    @cached_property
+    def train_range(self) -> tuple[dt.date, dt.date]:
+        span = history.train_range(self.root, self.where)
+        if span is None:
+            raise ValueError(
+                f"{self.ref_name} pins a model but has no data/processed/split.json: "
+                "cannot tell which data the champion learnt from"
+            )
+        return span
+
+    @cached_property
+    def holdout_end(self) -> dt.date:
+        return history.holdout_end(self.root, self.where) or self.train_range[1]
+
+    @cached_property
+    def promoted_at(self) -> dt.datetime | None:
+        assert self.champion.md5 is not None
+        return history.promoted_at(self.root, self.ref_name, self.champion.md5, clock=self.clock)
+
+    @cached_property
+    def baseline(self) -> dict[str, float]:
+        return history.committed_metrics(self.root, self.where) or {}
+
+    @cached_property
+    def attempts(self) -> list[attempts.Attempt]:
+        return attempts.since_champion(attempts.load(self.root), self.champion.md5)
+
+    def model(self) -> Any:
+        return champion_mod.load(self.root, self.champion, self.params)
+
+
 def decide(
     params: Params,
     root: Path,
@@ -265,11 +320,33 @@ def decide(
     backdated commits). ``all_triggers``: every trigger is evaluated, under a cooldown too.
     ``cache``: partitions already read in this process, shared with the caller (the daily
     ``check`` renders the drift report from the same frames)."""
+    production = Production(root, params, clock)
+    return decide_on(
+        params, root, now, production, force=force, reason=reason, all_triggers=all_triggers, clock=clock, cache=cache
+    )
+
+
+def decide_on(
+    params: Params,
+    root: Path,
+    now: dt.datetime,
+    production: Any,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    all_triggers: bool = False,
+    clock: str = "commit",
+    cache: PartitionCache | None = None,
+    drift_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The rules of ``decide`` on the facts ``production`` gives (a :class:`Production`, or the replay's
+    stand-in with the same attributes); the data itself is read from ``root`` up to ``data.end_date``."""
     cfg = params.decide
     ref_name = params.evaluate.champion_ref
+    drift_dir = drift_dir or root / "reports" / "drift"
     manual = manual_trigger(force, reason)
-    champ = champion_mod.resolve(root, ref_name)
-    cooldown = Cooldown(cfg.cooldown_days, history.last_lock_change(root, ref_name, clock), now)
+    champ = production.champion
+    cooldown = Cooldown(cfg.cooldown_days, production.last_change, now)
     blocked = cooldown.active and not force
     if clock == "data":
         blocked_why = (
@@ -308,23 +385,17 @@ def decide(
         retrain, why = False, blocked_why
         skip_all("cooldown active")
     else:
-        span = history.train_range(root, champ.commit or ref_name)
-        if span is None:
-            raise ValueError(
-                f"{ref_name} pins a model but has no data/processed/split.json: "
-                "cannot tell which data the champion learnt from"
-            )
+        span = production.train_range
         champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
-        promoted = history.promoted_at(root, ref_name, champ.md5, clock=clock)
+        promoted = production.promoted_at
         champion_info["promoted_at"] = promoted.isoformat() if promoted else None
-        baseline_metrics = history.committed_metrics(root, champ.commit or ref_name) or {}
         primary = params.evaluate.primary_metric
-        baseline = baseline_metrics.get(primary)
+        baseline = production.baseline.get(primary)
         champion_info["baseline"] = {primary: baseline}
         # The loop's memory (adapters/attempts.py, issue 31): volume and age count from the newest
         # retrain already tried against this champion, not from the champion, so a rejected retrain is
-        # not retried every morning. Decay and drift judge the champion itself and fire on their own.
-        tried = attempts.since_champion(attempts.load(root), champ.md5)
+        # not retried every morning. Decay judges the champion itself; drift counts when it is new.
+        tried = production.attempts
         last = tried[-1] if tried else None
         if tried:
             champion_info["attempts"] = {
@@ -335,7 +406,7 @@ def decide(
                 else None,
             }
         # The champion saw its training rows and was judged on its holdout: neither is new data.
-        seen_until = history.holdout_end(root, champ.commit or ref_name) or span[1]
+        seen_until = production.holdout_end
         for name in enabled:
             settled = None if (all_triggers or not cfg.short_circuit) else _settled(results, cfg.combine)
             if settled:
@@ -358,20 +429,18 @@ def decide(
                 rows = count_rows(root, params, after + dt.timedelta(days=1), params.data.end_date)
                 results.append(volume_trigger(rows, after, cfg.triggers.volume, counted_after=what))
             elif name == "decay":
-                model = champion_mod.load(root, champ, params)
-                after = history.holdout_end(root, champ.commit or ref_name) or span[1]
+                model = production.model()
+                after = seen_until
                 champion_info["decay_after"] = after.isoformat()
                 windows = decay_windows(params, root, model, after, cache)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
             elif name == "drift":
                 from .drift import run_drift
 
-                summary = run_drift(
-                    params, root, root / "reports" / "drift", reference_range=span, html=False, cache=cache
-                )
+                summary = run_drift(params, root, drift_dir, reference_range=span, html=False, cache=cache)
                 result = drift_trigger(summary)
                 if result.fired and last is not None and last.holdout_start:
-                    result = _drift_since_attempt(params, root, result, last, cache)
+                    result = _drift_since_attempt(params, root, result, last, cache, drift_dir)
                 results.append(result)
         retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]
