@@ -69,46 +69,37 @@ def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any]
     frame.to_csv(plots_dir / "confusion.csv", index=False)
 
 
-def run_evaluate(
-    params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path], track: bool = True
-) -> dict[str, Any]:
-    from ..adapters import model_store
-    from ..adapters.inputs import fingerprint
+def score_both(
+    params: Params, candidate_model: Any, champion_model: Any | None, holdout: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[Any] | None]:
+    """Labels and each model's scores on the same holdout rows (multiclass: positions in one class list
+    for both models, and aligned probability matrices); the champion's None without a champion."""
     from ..core.features import multiclass_scores
     from .train import labels
 
-    inputs = fingerprint(params, root)  # what this evaluation is computed from; gate and report check it
-    holdout = pd.read_parquet(holdout_path)
     y = labels(holdout, params)
     features = holdout[input_columns(params)]
     task = params.project.task
-    ev = params.evaluate
-
-    candidate_model = model_store.load(model_path, params)
-    ref = champion_mod.resolve(root, ev.champion_ref)
-    champion_model = champion_mod.load(root, ref, params)
-    classes: list[Any] | None = None
-    champion_scores: np.ndarray | None
     if task == "multiclass":
         # One class list for both models (each may have seen different classes), labels as positions in it.
         models = [candidate_model] + ([champion_model] if champion_model is not None else [])
-        classes, y, scored = multiclass_scores(models, features, y)
-        candidate_scores = scored[0]
-        champion_scores = scored[1] if champion_model is not None else None
-    else:
-        candidate_scores = predict_scores(candidate_model, features, task)
-        champion_scores = predict_scores(champion_model, features, task) if champion_model is not None else None
-    candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
-    champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
+        classes, encoded, scored = multiclass_scores(models, features, y)
+        return encoded, scored[0], (scored[1] if champion_model is not None else None), classes
+    candidate = predict_scores(candidate_model, features, task)
+    champion = predict_scores(champion_model, features, task) if champion_model is not None else None
+    return y, candidate, champion, None
 
-    from .importance import permutation_table
 
-    importance = permutation_table(
-        params, {"candidate": candidate_model, "champion": champion_model}, holdout, y, seed=params.model.seed
-    )
-    (root / paths.IMPORTANCE).parent.mkdir(parents=True, exist_ok=True)
-    (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
-
+def predictions_frame(
+    params: Params,
+    holdout: pd.DataFrame,
+    y: np.ndarray,
+    candidate_scores: np.ndarray,
+    champion_scores: np.ndarray | None,
+    classes: list[Any] | None,
+) -> pd.DataFrame:
+    """predictions.parquet's rows: what the gate compares pairwise (multiclass: the predicted position
+    and each class's probability per model)."""
     id_col, date_col = params.project.id_column, params.project.date_column
     columns: dict[str, Any] = {
         "row_id": holdout[id_col].astype(str) if id_col in holdout else holdout.index.astype(str),
@@ -126,7 +117,36 @@ def run_evaluate(
     else:
         columns["candidate"] = candidate_scores
         columns["champion"] = champion_scores if champion_scores is not None else np.nan
-    predictions = pd.DataFrame(columns)
+    return pd.DataFrame(columns)
+
+
+def run_evaluate(
+    params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path], track: bool = True
+) -> dict[str, Any]:
+    from ..adapters import model_store
+    from ..adapters.inputs import fingerprint
+
+    inputs = fingerprint(params, root)  # what this evaluation is computed from; gate and report check it
+    holdout = pd.read_parquet(holdout_path)
+    candidate_model = model_store.load(model_path, params)
+    ref = champion_mod.resolve(root, params.evaluate.champion_ref)
+    champion_model = champion_mod.load(root, ref, params)
+    y, candidate_scores, champion_scores, classes = score_both(params, candidate_model, champion_model, holdout)
+    task = params.project.task
+    ev = params.evaluate
+    candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
+    champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
+
+    from .importance import permutation_table
+
+    importance = permutation_table(
+        params, {"candidate": candidate_model, "champion": champion_model}, holdout, y, seed=params.model.seed
+    )
+    (root / paths.IMPORTANCE).parent.mkdir(parents=True, exist_ok=True)
+    (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
+
+    predictions = predictions_frame(params, holdout, y, candidate_scores, champion_scores, classes)
+    date_col = params.project.date_column
     out["predictions"].parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out["predictions"], index=False)
 

@@ -99,22 +99,33 @@ def champion_change(params: Params, root: Path, frame: pd.DataFrame) -> dict[str
         return None
     from ..adapters import champion as champion_mod
     from ..adapters import history
-    from ..core.change import find_change, row_losses
-    from ..core.features import input_columns, truth_and_scores
 
     ref = champion_mod.resolve(root, params.evaluate.champion_ref)
     if ref.md5 is None:
         return None
     span = history.train_range(root, ref.commit or params.evaluate.champion_ref)
+    change = change_after(params, frame, lambda: champion_mod.load(root, ref, params), span[1] if span else None)
+    return None if change is None else {**change, "champion_md5": ref.md5}
+
+
+def change_after(
+    params: Params, frame: pd.DataFrame, load_model: Any, trained_until: dt.date | None
+) -> dict[str, Any] | None:
+    """The step in ``load_model()``'s per-row loss among the newest ``lookback_days`` after ``trained_until``
+    (core/change.py), as split.json records it; None when there is none. The replay calls it too."""
+    from ..core.change import find_change, row_losses
+    from ..core.features import input_columns, truth_and_scores
+
+    cfg = params.split.after_change
     date_col, target = params.project.date_column, params.project.target
     days = frame[date_col].dt.normalize()
     start = days.max() - pd.Timedelta(days=cfg.lookback_days - 1)
-    if span is not None:
-        start = max(start, pd.Timestamp(span[1]) + pd.Timedelta(days=1))
+    if trained_until is not None:
+        start = max(start, pd.Timestamp(trained_until) + pd.Timedelta(days=1))
     recent = frame[(days >= start) & frame[target].notna()]
-    if recent.empty:
-        return None
-    model = champion_mod.load(root, ref, params)
+    if recent[date_col].dt.normalize().nunique() < cfg.min_days_after + 1:
+        return None  # not enough days to hold a change and the days after it
+    model = load_model()
     y, scores = truth_and_scores(model, recent[input_columns(params)], recent[target].to_numpy(), params.project.task)
     losses = row_losses(y, scores, params.project.task)
     recent_days = recent[date_col].dt.normalize().to_numpy()
@@ -123,12 +134,13 @@ def champion_change(params: Params, root: Path, frame: pd.DataFrame) -> dict[str
     change = find_change(
         [pd.Timestamp(d).date() for d in ordered], by_day, min_t=cfg.min_t, min_days_after=cfg.min_days_after
     )
-    return None if change is None else {**change.to_dict(), "champion_md5": ref.md5}
+    return None if change is None else change.to_dict()
 
 
-def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
-    frame = load_window(params, root)
-    change = champion_change(params, root, frame)
+def split_after_change(
+    params: Params, frame: pd.DataFrame, change: dict[str, Any] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
+    """time_split, on the days since ``change`` when there is one (holdout: the newest half of them)."""
     holdout_days = None
     if change is not None:
         # After an abrupt change the old days teach the old concept: train on the days after it and
@@ -137,6 +149,13 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
         holdout_days = max(1, min(params.split.holdout_days, change["days_after"] // 2))
         change["holdout_days"] = holdout_days
     train, holdout = time_split(frame, params, holdout_days)
+    return train, holdout, holdout_days
+
+
+def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
+    frame = load_window(params, root)
+    change = champion_change(params, root, frame)
+    train, holdout, holdout_days = split_after_change(params, frame, change)
     out_dir.mkdir(parents=True, exist_ok=True)
     train.to_parquet(out_dir / "train.parquet", index=False)
     holdout.to_parquet(out_dir / "holdout.parquet", index=False)
