@@ -126,6 +126,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from ..jobs import backtest
+
+    params = _params(args)
+    try:
+        policies = [backtest.parse_policy(p) for p in (args.policy or ["configured", "never", "every:7", "every:1"])]
+        result = backtest.replay(
+            params,
+            args.root,
+            args.start,
+            args.end or params.data.end_date,
+            policies,
+            review_lag=args.review_lag,
+            progress=None if args.quiet else backtest.progress_bar,
+        )
+    except backtest.BacktestError as exc:
+        print(f"backtest: {exc}", file=sys.stderr)
+        return 2
+    json_path, _ = backtest.write_outputs(result, args.root)
+    metric = result["primary_metric"]
+    print(f"backtest {result['from']}..{result['to']} (review lag {result['review_lag']} day(s)), online {metric}:")
+    print(f"  {'policy':<12} {'retrains':>8} {'promoted':>8} {'rejected':>8} {'mean':>8} {'worst':>8}")
+    for name, s in result["policies"].items():
+        mean = "-" if s["mean_online"] is None else f"{s['mean_online']:.4f}"
+        worst = "-" if s["worst_online"] is None else f"{s['worst_online']:.4f}"
+        print(f"  {name:<12} {s['retrains']:>8} {s['promotions']:>8} {s['rejections']:>8} {mean:>8} {worst:>8}")
+    print(f"  written: {json_path.relative_to(args.root)} and backtest.md")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..jobs.demo import run_demo
 
@@ -161,6 +191,21 @@ def register(add: Add) -> None:
     )
     p.add_argument("--no-pictures", action="store_true", help="text only: no figures, no model card")
     p.add_argument("--no-track", action="store_true", help="do not attach the report to the MLflow run")
+    p = add(
+        "backtest",
+        cmd_backtest,
+        "replay past days through the loop's own code under several retrain policies (no git, DVC or MLflow)",
+    )
+    p.add_argument("--from", dest="start", type=_date, required=True, help="first day to replay (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", type=_date, help="last day to replay (default: data.end_date)")
+    p.add_argument(
+        "--policy",
+        action="append",
+        help="configured (params.yaml's decide), never, every:N; repeat for several "
+        "(default: configured, never, every:7, every:1)",
+    )
+    p.add_argument("--review-lag", type=int, default=1, help="days between a promotion and its merge (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = add("demo", cmd_demo, "walk through no-drift / drift / bad-change on a scratch copy of this project")
     p.add_argument("--workdir", help="scratch directory (default: a new temporary directory)")
     p.add_argument("--rows-per-day", type=int, default=150, help="demo rows per day (small keeps it quick)")

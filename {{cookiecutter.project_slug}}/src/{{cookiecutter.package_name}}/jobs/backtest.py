@@ -1,0 +1,363 @@
+"""Replay a stretch of the project's own history, day by day, through the loop's own code (issue 18).
+
+"With these params, what would the last months have looked like?" For each day ``d`` of the stretch:
+
+1. the model serving on ``d`` (chosen with data up to the day before) is scored on ``d``'s labelled
+   rows: the **online metric**, what production would have measured;
+2. a promotion whose review lag has passed starts serving (a person merges the PR the next day);
+3. each policy decides with data up to ``d``: ``configured`` runs ``decide``'s own rules
+   (``decide_on``: cooldown, age, volume, decay, drift, the attempt memory) on the replay's facts;
+   the baselines ``never`` and ``every:N`` retrain on a fixed rhythm;
+4. a retrain runs the pipeline's own steps (``split`` with ``split.after_change``, ``train``'s fit,
+   ``evaluate``'s scoring) and the gate's ``judge``; a promotion serves from ``d + 1 + review_lag``.
+
+One process, no git commits, no DVC, no MLflow: models live in memory and the data is read from the
+project's raw partitions. The starting champion is the one ``evaluate.champion_ref`` pins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..adapters import attempts as attempts_mod
+from ..adapters import champion as champion_mod
+from ..adapters import history
+from ..adapters.dataset import PartitionCache, list_partitions, partition_path
+from ..config import Params
+from ..core.gate import judge
+from ..core.metrics import compute
+
+POLICIES = ("configured", "never", "every:N")
+
+
+class BacktestError(ValueError):
+    pass
+
+
+@dataclass
+class Serving:
+    """A model in production in the replay, with the facts ``decide`` reads about a champion."""
+
+    name: str  # "champion" or "retrain <day>"
+    model: Any
+    train_range: tuple[dt.date, dt.date]
+    holdout_end: dt.date
+    baseline: dict[str, float]
+
+    @property
+    def md5(self) -> str:
+        return hashlib.md5(self.name.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class ReplayProduction:
+    """``decide``'s facts about production (jobs/decide.py ``Production``), from the replay's timeline."""
+
+    serving: Serving
+    promoted_day: dt.date  # the data day it dates from: its holdout's end (decide's data clock)
+    attempts: list[attempts_mod.Attempt]
+
+    @property
+    def champion(self) -> champion_mod.ChampionRef:
+        return champion_mod.ChampionRef("replay", None, self.serving.md5, f"serving in the replay: {self.serving.name}")
+
+    @property
+    def last_change(self) -> dt.datetime:
+        return _midnight(self.promoted_day)
+
+    @property
+    def promoted_at(self) -> dt.datetime:
+        return _midnight(self.promoted_day)
+
+    @property
+    def train_range(self) -> tuple[dt.date, dt.date]:
+        return self.serving.train_range
+
+    @property
+    def holdout_end(self) -> dt.date:
+        return self.serving.holdout_end
+
+    @property
+    def baseline(self) -> dict[str, float]:
+        return self.serving.baseline
+
+    def model(self) -> Any:
+        return self.serving.model
+
+
+@dataclass
+class PolicyRun:
+    name: str
+    production: ReplayProduction
+    pending: tuple[dt.date, Serving] | None = None
+    days: list[dict[str, Any]] = field(default_factory=list)
+    retrains: int = 0
+    promotions: int = 0
+    rejections: int = 0
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def parse_policy(text: str) -> str:
+    if text in ("configured", "never") or (text.startswith("every:") and text[6:].isdigit() and int(text[6:]) > 0):
+        return text
+    raise BacktestError(f"unknown policy {text!r}: use configured, never or every:N (N days, e.g. every:7)")
+
+
+def starting_champion(params: Params, root: Path) -> Serving:
+    ref = champion_mod.resolve(root, params.evaluate.champion_ref)
+    if ref.md5 is None:
+        raise BacktestError(f"no champion to start from: {ref.reason}; promote a first model, then backtest after it")
+    where = ref.commit or params.evaluate.champion_ref
+    span = history.train_range(root, where)
+    if span is None:
+        raise BacktestError(f"{params.evaluate.champion_ref} has no data/processed/split.json: cannot replay from it")
+    holdout_end = history.holdout_end(root, where) or span[1]
+    model = champion_mod.load(root, ref, params)
+    return Serving("champion", model, span, holdout_end, history.committed_metrics(root, where) or {})
+
+
+def online_metric(params: Params, root: Path, model: Any, day: dt.date, cache: PartitionCache) -> float | None:
+    """The serving model's primary metric on one day's labelled rows (None: no rows, or undefined)."""
+    from ..core.features import input_columns, truth_and_scores
+
+    path = partition_path(root / params.data.raw_dir, day)
+    if not path.exists():
+        return None
+    frame = cache.read(path)
+    frame = frame[frame[params.project.target].notna()]
+    if frame.empty:
+        return None
+    y, scores = truth_and_scores(
+        model, frame[input_columns(params)], frame[params.project.target].to_numpy(), params.project.task
+    )
+    metric = params.evaluate.primary_metric
+    value = compute([metric], y, scores, params.evaluate.threshold)[metric]
+    return None if math.isnan(value) else float(value)
+
+
+def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache) -> tuple[Serving, dict[str, Any]]:
+    """The retrain path of the loop on data up to ``params.data.end_date``: split, fit, score, judge."""
+    import pandas as pd
+
+    from .evaluate import predictions_frame, score_both
+    from .split import change_after, split_after_change
+    from .train import fit
+
+    paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
+    frame = pd.concat([cache.read(p) for p in paths], ignore_index=True)
+    change = None
+    if params.split.after_change.enabled:
+        change = change_after(params, frame, lambda: serving.model, serving.train_range[1])
+    train, holdout, _ = split_after_change(params, frame, change)
+    model = fit(params, train)
+    y, cand, champ, classes = score_both(params, model, serving.model, holdout)
+    assert champ is not None  # the replay always has a serving model
+    ev = params.evaluate
+    date_col = params.project.date_column
+    ref = {"ref": "replay", "commit": None, "model_md5": serving.md5, "reason": serving.name}
+    candidate_metrics = compute(ev.metrics, y, cand, ev.threshold)
+    evaluation = {
+        "task": params.project.task,
+        "primary_metric": ev.primary_metric,
+        "threshold": ev.threshold,
+        **({"classes": [c if isinstance(c, (int, float, bool)) else str(c) for c in classes]} if classes else {}),
+        "holdout": {
+            "rows": len(holdout),
+            "start": holdout[date_col].min().date().isoformat(),
+            "end": holdout[date_col].max().date().isoformat(),
+        },
+        "candidate": {"metrics": candidate_metrics, "model_md5": None},
+        "champion": {"metrics": compute(ev.metrics, y, champ, ev.threshold), **ref},
+        "champion_ref": ref,
+    }
+    predictions = predictions_frame(params, holdout, y, cand, champ, classes)
+    verdict = judge(evaluation, predictions, params, ref).to_dict()
+    day = params.data.end_date
+    candidate = Serving(
+        f"retrain {day}",
+        model,
+        (train[date_col].min().date(), train[date_col].max().date()),
+        holdout[date_col].max().date(),
+        {k: float(v) for k, v in candidate_metrics.items() if not math.isnan(v)},  # its metrics.json at promotion
+    )
+    verdict["after_change"] = change
+    return candidate, verdict
+
+
+def _due(policy: str, day: dt.date, start: dt.date) -> tuple[bool, str]:
+    if policy == "never":
+        return False, "never retrains"
+    every = int(policy.split(":", 1)[1])
+    due = (day - start).days % every == every - 1
+    return due, f"every {every} day(s)" + (": due" if due else "")
+
+
+def replay(
+    params: Params,
+    root: Path,
+    start: dt.date,
+    end: dt.date,
+    policies: list[str],
+    *,
+    review_lag: int = 1,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Replay ``start..end`` under each policy; the per-day table and the per-policy summary."""
+    from .decide import decide_on
+
+    if end < start:
+        raise BacktestError(f"--to {end} is before --from {start}")
+    if end > params.data.end_date:
+        raise BacktestError(
+            f"--to {end} is after data.end_date {params.data.end_date}: ingest those days first (`advance --to {end}`)"
+        )
+    champion = starting_champion(params, root)
+    if start <= champion.holdout_end:
+        raise BacktestError(
+            f"--from {start} is not after the starting champion's data (it was judged up to {champion.holdout_end}): "
+            f"replay from {champion.holdout_end + dt.timedelta(days=1)}"
+        )
+    if review_lag < 0:
+        raise BacktestError("--review-lag must be 0 or more days")
+    cache = PartitionCache()
+    runs = [PolicyRun(p, ReplayProduction(champion, champion.holdout_end, [])) for p in policies]
+    total = (end - start).days + 1
+    with tempfile.TemporaryDirectory(prefix="backtest-drift-") as drift_dir:
+        for i in range(total):
+            day = start + dt.timedelta(days=i)
+            day_params = params.model_copy(update={"data": params.data.model_copy(update={"end_date": day})})
+            for run in runs:
+                if run.pending and run.pending[0] <= day:  # the PR was merged: the candidate serves
+                    run.production = ReplayProduction(run.pending[1], run.pending[1].holdout_end, [])
+                    run.pending = None
+                serving = run.production.serving
+                row: dict[str, Any] = {
+                    "day": day.isoformat(),
+                    "serving": serving.name,
+                    "online": online_metric(params, root, serving.model, day, cache),
+                }
+                if run.name == "configured":
+                    decision = decide_on(
+                        day_params,
+                        root,
+                        _midnight(day + dt.timedelta(days=1)),
+                        run.production,
+                        clock="data",
+                        cache=cache,
+                        drift_dir=Path(drift_dir),
+                    )
+                    due = bool(decision["retrain"])
+                    row["fired"] = [t["name"] for t in decision["triggers"] if t["fired"]]
+                    row["why"] = decision["reason"]
+                else:
+                    due, row["why"] = _due(run.name, day, start)
+                    row["fired"] = []
+                if due:
+                    candidate, verdict = retrain(day_params, root, serving, cache)
+                    run.retrains += 1
+                    row["verdict"] = "promote" if verdict["promote"] else "reject"
+                    row["reason"] = (verdict["reasons"] or [""])[0]
+                    if verdict["promote"]:
+                        run.promotions += 1
+                        run.pending = (day + dt.timedelta(days=1 + review_lag), candidate)
+                    else:
+                        run.rejections += 1
+                    holdout = verdict.get("holdout") or {}
+                    run.production.attempts.append(
+                        attempts_mod.Attempt(
+                            at=_midnight(day).isoformat(),
+                            data_end=str(holdout.get("end", day.isoformat())),
+                            train_end=candidate.train_range[1].isoformat(),
+                            verdict=row["verdict"],
+                            reason=row["reason"],
+                            champion_md5=serving.md5,
+                            candidate_md5=candidate.md5,
+                            holdout_start=holdout.get("start"),
+                        )
+                    )
+                run.days.append(row)
+            if progress is not None:
+                progress(i + 1, total, day)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "review_lag": review_lag,
+        "primary_metric": params.evaluate.primary_metric,
+        "starting_champion": {
+            "train_range": [champion.train_range[0].isoformat(), champion.train_range[1].isoformat()],
+            "holdout_end": champion.holdout_end.isoformat(),
+        },
+        "policies": {run.name: _summary(run, params) for run in runs},
+        "days": {run.name: run.days for run in runs},
+    }
+
+
+def _summary(run: PolicyRun, params: Params) -> dict[str, Any]:
+    from ..core.metrics import get_metric
+
+    values = [d["online"] for d in run.days if d["online"] is not None]
+    higher = get_metric(params.evaluate.primary_metric).higher_is_better
+    return {
+        "retrains": run.retrains,
+        "promotions": run.promotions,
+        "rejections": run.rejections,
+        "mean_online": round(sum(values) / len(values), 6) if values else None,
+        "worst_online": round((min(values) if higher else max(values)), 6) if values else None,
+        "days_scored": len(values),
+    }
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    metric = result["primary_metric"]
+    lines = [
+        f"## Backtest {result['from']}..{result['to']}",
+        "",
+        f"Each day's online {metric}: the serving model on that day's labelled rows. A promotion serves from "
+        f"{result['review_lag']} day(s) after the retrain's next morning (review lag). Same code as the loop: "
+        "decide's rules, split, train, evaluate's scoring, the gate's judge.",
+        "",
+        f"| policy | retrains | promotions | rejections | mean online {metric} | worst day |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in result["policies"].items():
+        mean = "–" if s["mean_online"] is None else f"{s['mean_online']:.4f}"
+        worst = "–" if s["worst_online"] is None else f"{s['worst_online']:.4f}"
+        lines.append(f"| {name} | {s['retrains']} | {s['promotions']} | {s['rejections']} | {mean} | {worst} |")
+    lines += ["", "### Retrains", "", "| policy | day | fired | verdict | reason |", "|---|---|---|---|---|"]
+    for name, days in result["days"].items():
+        for d in days:
+            if "verdict" in d:
+                reason = str(d.get("reason", "")).replace("|", "\\|")[:160]
+                lines.append(f"| {name} | {d['day']} | {', '.join(d['fired']) or '–'} | {d['verdict']} | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(result: dict[str, Any], root: Path) -> tuple[Path, Path]:
+    from ..adapters.files import write_text_atomic
+
+    out = root / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "backtest.json", out / "backtest.md"
+    write_text_atomic(json_path, json.dumps(result, indent=2, default=str) + "\n")
+    write_text_atomic(md_path, to_markdown(result))
+    return json_path, md_path
+
+
+def progress_bar(done: int, total: int, day: dt.date) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} days, {day}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
