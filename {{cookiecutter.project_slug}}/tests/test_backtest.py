@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.adapters.dataset import partition_path
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_params
 from {{ cookiecutter.package_name }}.core.features import input_columns, predict_scores
+from {{ cookiecutter.package_name }}.core.metrics import get_metric
 from {{ cookiecutter.package_name }}.jobs.backtest import replay
 
 from .test_decide import champion_repo, checkout  # noqa: F401  (one champion for the module)
@@ -75,6 +76,24 @@ def test_a_replay_matches_the_hand_computed_one(champion_repo: Path, tmp_path: P
 
 
 {%- endif %}
+
+
+def test_after_a_switch_a_promotion_serves_after_the_review_lag(champion_repo: Path, tmp_path: Path) -> None:
+    """The label rule changes on 01-23: a retrain on 01-26 trains on the days since the change, is
+    promoted, and serves from 01-28 (the retrain job runs the morning after, the merge a day later)."""
+    switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0}
+    root = checkout(champion_repo, tmp_path, "2026-01-30", **switch)
+    params = load_params(root / "params.yaml")
+    result = replay(params, root, FIRST, dt.date(2026, 1, 30), ["never", "every:6"], review_lag=1)
+    never, every = result["days"]["never"], result["days"]["every:6"]
+    retrain = next(d for d in every if "verdict" in d)
+    assert retrain["day"] == "2026-01-26"
+    assert retrain["verdict"] == "promote", retrain["reason"]
+    serving = [d["serving"] for d in every]
+    assert serving == ["champion"] * 7 + ["retrain 2026-01-26"] * 3  # 01-21..27, then 01-28..30
+    metric = get_metric(params.evaluate.primary_metric)
+    after = [(b["online"], a["online"]) for a, b in zip(never, every, strict=True) if b["serving"] != "champion"]
+    assert all(metric.improvement(old, new) > 0 for new, old in after), after  # better on each day it serves
 
 
 def test_backtest_command_writes_its_reports_and_refuses_bad_input(
