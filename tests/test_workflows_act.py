@@ -199,14 +199,25 @@ def test_b_c_after_onset_one_pr_then_updated_not_duplicated(tmp_path: Path, bake
     assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
     assert len(hook.messages) == 1, hook.texts
     assert "proposed for review" in hook.texts[0] and f"/pull/{pr['number']}" in hook.texts[0]
-    # c: the same run again updates the same PR: no second PR, no second branch
-    second = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
-                   secrets=secrets)
-    assert second.returncode == 0, second.output[-8000:]
+    # issue 31: the next scheduled check does not retrain on top of the PR under review: its attempt
+    # (data/attempts.json, kept in the DVC remote) is what age and volume count from now
+    quiet = h.act("schedule", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                  secrets=secrets)
+    assert quiet.returncode == 0, quiet.output[-8000:]
+    decision = json.loads((h.artifact("check-reports") / "reports" / "decision.json").read_text())
+    assert decision["retrain"] is False, decision["reason"]
+    assert decision["champion"]["attempts"]["last"]["verdict"] == "promote"
+    assert len(stub.calls("PATCH", r".*/pulls/\d+")) == 0 and len(hook.messages) == 1, hook.texts
     # the health issue is edited in place, and links the open promotion PR
     assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
     assert len(stub.calls("PATCH", r".*/issues/\d+")) == 1
     assert f"**Open promotion pull request:** [#{pr['number']}]" in stub.issues[0]["body"]
+    # c: the same run again, forced by a person, updates the same PR: no second PR, no second branch
+    second = h.act("workflow_dispatch", "retrain.yml", h.fresh_clone(), variables={"RETRAIN_AS_OF": AFTER_ONSET},
+                   payload={"inputs": {"force": "true", "reason": "re-run"}, "ref": "refs/heads/main"},
+                   secrets=secrets)
+    assert second.returncode == 0, second.output[-8000:]
+    assert len(stub.issues) == 1 and len(stub.calls("POST", r".*/issues")) == 1
     assert len(hook.messages) == 2 and "proposed for review" in hook.texts[1], hook.texts
     assert len(stub.pulls) == 1
     assert len(stub.calls("POST", r".*/pulls")) == 1
