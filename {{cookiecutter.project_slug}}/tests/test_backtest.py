@@ -24,17 +24,26 @@ FIRST, LAST = dt.date(2026, 1, 21), dt.date(2026, 1, 26)
 
 
 def by_hand(root: Path, day: dt.date) -> float:
-    """The champion's roc_auc on one day's rows, without the backtest's code."""
-    from sklearn.metrics import mean_squared_error, roc_auc_score
+    """The champion's primary metric on one day's rows, computed with scikit-learn, not the backtest's code."""
+    from sklearn import metrics
 
     params = load_params(root / "params.yaml")
     model = champion_mod.load(root, champion_mod.resolve(root, "main"), params)
     frame = pd.read_parquet(partition_path(root / params.data.raw_dir, day))
     y = frame[params.project.target].to_numpy()
-    scores = predict_scores(model, frame[input_columns(params)], params.project.task)
-    if params.project.task == "regression":
-        return float(mean_squared_error(y, scores) ** 0.5)
-    return float(roc_auc_score(y, scores))
+    s = predict_scores(model, frame[input_columns(params)], params.project.task)
+    cut = s >= params.evaluate.threshold
+    by_name = {
+        "roc_auc": lambda: metrics.roc_auc_score(y, s),
+        "average_precision": lambda: metrics.average_precision_score(y, s),
+        "log_loss": lambda: metrics.log_loss(y, s),
+        "f1": lambda: metrics.f1_score(y, cut),
+        "accuracy": lambda: metrics.accuracy_score(y, cut),
+        "rmse": lambda: metrics.mean_squared_error(y, s) ** 0.5,
+        "mae": lambda: metrics.mean_absolute_error(y, s),
+        "r2": lambda: metrics.r2_score(y, s),
+    }
+    return float(by_name[params.evaluate.primary_metric]())
 
 
 {%- if cookiecutter.model_task != "multiclass" %}
