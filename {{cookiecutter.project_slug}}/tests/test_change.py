@@ -4,7 +4,10 @@ train and judge on the days after it instead of all history."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.change import find_change, row_losses
 
+from .conftest import small_params, write_params
 from .test_decide import champion_repo, checkout  # noqa: F401  (a module fixture: one champion for these tests)
 
 DAYS = [dt.date(2026, 3, 1) + dt.timedelta(days=i) for i in range(28)]
@@ -104,3 +108,41 @@ def test_split_without_a_change_uses_all_history(champion_repo: Path, tmp_path: 
         **{"data.demo.drift_onset": "2026-02-01", "data.demo.drift_strength": 3.0, "split.after_change.enabled": False},
     )
     assert "after_change" not in split_of(off)
+
+
+def promote(root: Path) -> None:
+    """Commit the workspace model as main's champion, as merging the promotion PR would."""
+    outs = []
+    for path in ("models/model.skops", "data/processed/drift_reference.parquet"):
+        md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
+        cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / path, cache)
+        outs.append({"path": path, "md5": md5})
+    (root / "dvc.lock").write_text(json.dumps({"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}))
+    subprocess.run(["git", "add", "dvc.lock", "metrics.json", "data/processed/split.json"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "promote"], cwd=root, check=True)
+
+
+def test_the_window_after_a_change_outlives_the_promotion(champion_repo: Path, tmp_path: Path) -> None:
+    """Found in the 365-day backtest: the candidate trained after the switch is promoted, it fits the new
+    rule, so the next search against it finds no step, and the next retrain went back to all history --
+    mostly the old rule -- and was significantly worse than the champion every time. The window keeps
+    starting at the change the champion was trained after, until a newer change is found."""
+    switch = {"data.demo.drift_onset": "2026-02-01", "data.demo.drift_strength": 3.0}
+    root = checkout(champion_repo, tmp_path, "2026-02-05", **switch)
+    assert retrain_and_gate(root)["promote"] is True
+    promote(root)
+    write_params(root, small_params(**{"data.end_date": "2026-02-20", **switch}))
+    assert main(["--root", str(root), "ingest"]) == 0
+    info = split_of(root)
+    change = info["after_change"]
+    assert change["day"] == "2026-02-01", change
+    assert change["inherited"] is True  # the champion's window, no new step against it
+    assert info["train"]["start"] == "2026-02-01"
+    assert (info["holdout"]["start"], info["holdout"]["end"]) == ("2026-02-16", "2026-02-20")  # holdout_days 5
+    # Off: the old behaviour, all history.
+    write_params(root, small_params(**{"data.end_date": "2026-02-20", "split.after_change.enabled": False, **switch}))
+    info = split_of(root)
+    assert "after_change" not in info
+    assert info["train"]["start"] == "2026-01-01"

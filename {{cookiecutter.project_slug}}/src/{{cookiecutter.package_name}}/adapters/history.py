@@ -123,6 +123,19 @@ def holdout_end(root: Path, ref: str) -> dt.date | None:
         raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc
 
 
+def window_change(root: Path, ref: str) -> dt.date | None:
+    """The change day the champion's training window started at (split.json ``after_change.day`` on
+    ``ref``), or None: it was trained on all history, or nothing is committed there."""
+    text = git_show(root, ref, "data/processed/split.json")
+    if text is None:
+        return None
+    try:
+        day = (json.loads(text).get("after_change") or {}).get("day")
+        return dt.date.fromisoformat(day) if day else None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc
+
+
 def committed_metrics(root: Path, ref: str) -> dict[str, float] | None:
     """metrics.json as committed on ``ref``: the champion's holdout metrics at promotion."""
     text = git_show(root, ref, "metrics.json")

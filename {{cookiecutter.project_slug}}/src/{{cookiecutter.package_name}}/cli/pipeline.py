@@ -65,7 +65,12 @@ def cmd_split(args: argparse.Namespace) -> int:
         f"holdout {info['holdout']['start']}..{info['holdout']['end']} ({info['holdout']['rows']} rows)"
     )
     change = info.get("after_change")
-    if change:
+    if change and change.get("inherited"):
+        print(
+            f"  the champion was trained on the days since a change on {change['day']} and no newer change is "
+            f"found: trained and judged on the {change['days_after']} day(s) since (split.after_change)"
+        )
+    elif change:
         print(
             f"  after a change on {change['day']}: the champion's loss rose from {change['loss_before']:.4f} to "
             f"{change['loss_after']:.4f} (t = {change['t']:.1f}); trained and judged on the {change['days_after']} "

@@ -51,6 +51,7 @@ class Serving:
     train_range: tuple[dt.date, dt.date]
     holdout_end: dt.date
     baseline: dict[str, float]
+    since: dt.date | None = None  # the change its training window started at (split.json after_change)
 
     @property
     def md5(self) -> str:
@@ -124,7 +125,8 @@ def starting_champion(params: Params, root: Path) -> Serving:
         raise BacktestError(f"{params.evaluate.champion_ref} has no data/processed/split.json: cannot replay from it")
     holdout_end = history.holdout_end(root, where) or span[1]
     model = champion_mod.load(root, ref, params)
-    return Serving("champion", model, span, holdout_end, history.committed_metrics(root, where) or {})
+    baseline = history.committed_metrics(root, where) or {}
+    return Serving("champion", model, span, holdout_end, baseline, history.window_change(root, where))
 
 
 def online_metric(params: Params, root: Path, model: Any, day: dt.date, cache: PartitionCache) -> float | None:
@@ -151,7 +153,7 @@ def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache)
     import pandas as pd
 
     from .evaluate import predictions_frame, score_both
-    from .split import change_after, split_after_change
+    from .split import change_after, kept_change, split_after_change
     from .train import fit
 
     paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
@@ -159,6 +161,7 @@ def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache)
     change = None
     if params.split.after_change.enabled:
         change = change_after(params, frame, lambda: serving.model, serving.train_range[1])
+        change = change or kept_change(params, frame, serving.since, serving.md5)
     train, holdout, _ = split_after_change(params, frame, change)
     model = fit(params, train)
     y, cand, champ, classes = score_both(params, model, serving.model, holdout)
@@ -190,6 +193,7 @@ def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache)
         (train[date_col].min().date(), train[date_col].max().date()),
         holdout[date_col].max().date(),
         {k: float(v) for k, v in candidate_metrics.items() if not math.isnan(v)},  # its metrics.json at promotion
+        dt.date.fromisoformat(change["day"]) if change else None,
     )
     verdict["after_change"] = change
     return candidate, verdict
@@ -268,6 +272,7 @@ def replay(
                     run.retrains += 1
                     row["verdict"] = "promote" if verdict["promote"] else "reject"
                     row["reason"] = (verdict["reasons"] or [""])[0]
+                    row["train"] = [d.isoformat() for d in candidate.train_range]
                     if verdict["promote"]:
                         run.promotions += 1
                         run.pending = (day + dt.timedelta(days=1 + review_lag), candidate)

@@ -103,9 +103,35 @@ def champion_change(params: Params, root: Path, frame: pd.DataFrame) -> dict[str
     ref = champion_mod.resolve(root, params.evaluate.champion_ref)
     if ref.md5 is None:
         return None
-    span = history.train_range(root, ref.commit or params.evaluate.champion_ref)
+    where = ref.commit or params.evaluate.champion_ref
+    span = history.train_range(root, where)
     change = change_after(params, frame, lambda: champion_mod.load(root, ref, params), span[1] if span else None)
-    return None if change is None else {**change, "champion_md5": ref.md5}
+    if change is None:
+        return kept_change(params, frame, history.window_change(root, where), ref.md5)
+    return {**change, "champion_md5": ref.md5}
+
+
+def kept_change(
+    params: Params, frame: pd.DataFrame, since: dt.date | None, champion_md5: str | None
+) -> dict[str, Any] | None:
+    """The champion's own window start, kept when no newer change is found against it.
+
+    A champion trained after a change fits the new regime, so the search against it finds no step;
+    a candidate on all history would again be mostly the old regime, and worse (the 365-day
+    backtest: every such retrain rejected). So the window keeps starting at that change until a
+    newer one is found. None when the champion was trained on all history or the window already
+    starts after that day.
+    """
+    if since is None or not params.split.after_change.enabled:
+        return None
+    days = frame[params.project.date_column].dt.normalize()
+    start = pd.Timestamp(since)
+    if days.min() >= start:
+        return None
+    days_after = int(days[days >= start].nunique())
+    if days_after < params.split.after_change.min_days_after:
+        return None
+    return {"day": since.isoformat(), "days_after": days_after, "inherited": True, "champion_md5": champion_md5}
 
 
 def change_after(
