@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,12 +75,18 @@ def test_sample_cap_keeps_the_verdict() -> None:
     assert compute_drift(reference, current, capped) == b
 
 
+@pytest.mark.parametrize("rows_per_day", [300, 60], ids=["large-sample", "p-value-tests"])
 @pytest.mark.parametrize("current_start", ["2026-01-20", "2026-02-05"], ids=["undrifted", "drifted"])
-def test_fast_engine_matches_evidently(current_start: str) -> None:
-    """The SciPy fast path gives Evidently's own per-column methods, scores and verdicts."""
+def test_fast_engine_matches_evidently(current_start: str, rows_per_day: int) -> None:
+    """The SciPy fast path gives Evidently's own per-column methods, scores and verdicts: distances above
+    1,000 reference rows, K-S, chi-squared and Z-test p-values at or below (a champion trained on the
+    few days after a change has a small reference)."""
     p = params(**{"data.demo.drift_onset": "2026-02-01", "drift.per_column": {"age": {"threshold": 0.05}}})
-    reference = demo_frame(p, "2026-01-01", 10, 300)
-    current = demo_frame(p, current_start, 7, 300)
+    reference = demo_frame(p, "2026-01-01", 10, rows_per_day)
+    current = demo_frame(p, current_start, 7, rows_per_day)
+    # A two-valued column (Z-test when small) that shifts with the drift.
+    reference["contract"] = np.where(reference["age"] > 40, "yearly", "monthly")
+    current["contract"] = np.where(current["age"] > (40 if current_start < "2026-02" else 30), "yearly", "monthly")
     fast = compute_drift(reference, current, p, engine="fast")
     full = compute_drift(reference, current, p, engine="evidently")
     assert (fast["engine"], full["engine"]) == ("fast", "evidently")
@@ -92,18 +99,26 @@ def test_fast_engine_matches_evidently(current_start: str) -> None:
         assert got["score"] == pytest.approx(expected["score"], rel=1e-6, abs=1e-9), col
         assert got["threshold"] == expected["threshold"], col
         assert got["drifted"] == expected["drifted"], col
-    assert set(full["drifted_columns"]) == (set() if current_start < "2026-02" else DRIFTING)
+    methods = {r["method"] for r in full["columns"].values()}
+    if rows_per_day == 60:
+        assert methods == {"K-S p_value", "chi-square p_value", "Z-test p_value"}
+    else:
+        assert methods == {"Wasserstein distance (normed)", "Jensen-Shannon distance"}
+    if current_start < "2026-02":
+        assert full["drifted_columns"] == []
+    else:
+        assert set(full["drifted_columns"]) >= DRIFTING - ({"support_calls"} if rows_per_day == 60 else set())
 
 
-def test_fast_engine_steps_aside_when_evidently_would_use_other_tests() -> None:
+def test_fast_engine_steps_aside_for_an_explicit_method() -> None:
     p = params()
-    small = demo_frame(p, "2026-01-01", 3, 200)  # 600 reference rows: Evidently uses p-value tests
-    assert compute_drift(small, small, p)["engine"] == "evidently"
-    with pytest.raises(DriftError, match="does not apply"):
-        compute_drift(small, small, p, engine="fast")
+    small = demo_frame(p, "2026-01-01", 3, 200)  # 600 reference rows: p-value tests, computed fast too
+    assert compute_drift(small, small, p)["engine"] == "fast"
     explicit = params(**{"drift.method": "psi"})
     big = demo_frame(p, "2026-01-01", 5, 300)
     assert compute_drift(big, big, explicit)["engine"] == "evidently"
+    with pytest.raises(DriftError, match="does not apply"):
+        compute_drift(big, big, explicit, engine="fast")
 
 
 def test_explicit_method_and_per_column_threshold() -> None:

@@ -33,13 +33,15 @@ The summary records the rows before and after sampling so a reader can judge.
 Two engines, one verdict
 ------------------------
 Importing Evidently costs ~9 s of CPU, more than everything else the daily
-``decide`` does. When Evidently would use its large-sample defaults (every column
-has more than 1,000 reference rows, no explicit ``method`` or per-column method),
-``decide`` computes the same statistics directly with SciPy (``engine: fast``):
-Wasserstein distance normed by the reference's standard deviation for numbers with
-more than 5 distinct values, Jensen-Shannon distance over value shares otherwise,
-on the same seeded samples. ``test_fast_engine_matches_evidently`` runs both on
-drifted and undrifted data and requires identical per-column verdicts and scores,
+``decide`` does. Unless an explicit ``method`` or per-column method is set, ``decide``
+computes Evidently's default statistics directly with SciPy (``engine: fast``) on the
+same seeded samples: above 1,000 reference rows Wasserstein distance normed by the
+reference's standard deviation for numbers with more than 5 distinct values,
+Jensen-Shannon distance over value shares otherwise; at or below, the K-S test's
+p-value for such numbers, chi-squared for more than two values, the Z-test of
+proportions for two (a champion trained on the days after a change has a small
+reference). ``test_fast_engine_matches_evidently`` runs both on drifted and undrifted
+data, large and small, and requires identical per-column verdicts and scores,
 so an Evidently upgrade that changes its defaults fails the tests rather than
 silently diverging. The ``drift`` command always runs Evidently, for its HTML report.
 """
@@ -147,30 +149,56 @@ def _run(reference: pd.DataFrame, current: pd.DataFrame, params: Params) -> tupl
 
 LARGE_SAMPLE = 1000  # above this many reference rows Evidently switches from p-values to distances
 DEFAULT_THRESHOLD = 0.1
+P_VALUE_THRESHOLD = 0.05  # Evidently's default for its p-value tests
 # Evidently's display names, so a summary reads the same whichever engine wrote it.
 WASSERSTEIN = "Wasserstein distance (normed)"
 JENSEN_SHANNON = "Jensen-Shannon distance"
+KOLMOGOROV_SMIRNOV = "K-S p_value"
+CHI_SQUARE = "chi-square p_value"
+Z_TEST = "Z-test p_value"
+P_VALUE_METHODS = (KOLMOGOROV_SMIRNOV, CHI_SQUARE, Z_TEST)
+
+
+def _shares(ref: pd.Series, cur: pd.Series) -> tuple[Any, Any]:
+    keys = ref.value_counts().index.union(cur.value_counts().index)
+    return ref.value_counts().reindex(keys, fill_value=0), cur.value_counts().reindex(keys, fill_value=0)
 
 
 def _fast_column(ref: pd.Series, cur: pd.Series, numeric: bool) -> tuple[str, float] | None:
-    """Evidently's default large-sample statistic for one column, or None when it would use another."""
+    """Evidently's default statistic for one column (its choice by reference size, type and distinct
+    values), computed with SciPy; None when there is nothing to compare."""
     import numpy as np
     from scipy import stats
     from scipy.spatial import distance
 
     ref = ref.replace([np.inf, -np.inf], np.nan).dropna()
     cur = cur.replace([np.inf, -np.inf], np.nan).dropna()
-    if len(ref) <= LARGE_SAMPLE or cur.empty:
+    if ref.empty or cur.empty:
         return None
-    if numeric and pd.concat([ref, cur]).nunique() > 5:
-        norm = max(float(np.std(ref)), 0.001)
-        return WASSERSTEIN, float(stats.wasserstein_distance(ref, cur)) / norm
-    ref_share = ref.value_counts() / len(ref)
-    cur_share = cur.value_counts() / len(cur)
-    keys = ref_share.index.union(cur_share.index)
-    p = ref_share.reindex(keys, fill_value=0.0).to_numpy(dtype=float)
-    q = cur_share.reindex(keys, fill_value=0.0).to_numpy(dtype=float)
-    return JENSEN_SHANNON, float(distance.jensenshannon(p, q))
+    distinct = pd.concat([ref, cur]).nunique()
+    if len(ref) > LARGE_SAMPLE:
+        if numeric and distinct > 5:
+            norm = max(float(np.std(ref)), 0.001)
+            return WASSERSTEIN, float(stats.wasserstein_distance(ref, cur)) / norm
+        ref_counts, cur_counts = _shares(ref, cur)
+        p = ref_counts.to_numpy(dtype=float) / len(ref)
+        q = cur_counts.to_numpy(dtype=float) / len(cur)
+        return JENSEN_SHANNON, float(distance.jensenshannon(p, q))
+    # Small reference: p-value tests (a column drifts when p falls below the threshold, 0.05 by default).
+    if numeric and distinct > 5:
+        return KOLMOGOROV_SMIRNOV, float(stats.ks_2samp(ref, cur)[1])
+    if distinct > 2:
+        ref_counts, cur_counts = _shares(ref, cur)
+        expected = ref_counts.to_numpy(dtype=float) * (len(cur) / len(ref))
+        return CHI_SQUARE, float(stats.chisquare(cur_counts.to_numpy(dtype=float), expected)[1])
+    if ref.nunique() == 1 and cur.nunique() == 1 and ref.iloc[0] == cur.iloc[0]:
+        return Z_TEST, 1.0
+    first = sorted(set(ref.unique()) | set(cur.unique()))[0]
+    p1, p2 = float((ref != first).mean()), float((cur != first).mean())
+    pooled = (p1 * len(ref) + p2 * len(cur)) / (len(ref) + len(cur))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / len(ref) + 1 / len(cur)))
+    return Z_TEST, float(2 * (1 - stats.norm.cdf(abs(z))))
 
 
 def fast_drift(reference: pd.DataFrame, current: pd.DataFrame, params: Params) -> dict[str, Any] | None:
@@ -191,13 +219,16 @@ def fast_drift(reference: pd.DataFrame, current: pd.DataFrame, params: Params) -
             return None
         method, score = result
         rule = cfg.per_column.get(col)
-        threshold = (rule.threshold if rule and rule.threshold else None) or cfg.threshold or DEFAULT_THRESHOLD
-        per_column[col] = {
-            "method": method,
-            "score": score,
-            "threshold": float(threshold),
-            "drifted": score >= threshold,
-        }
+        p_value = method in P_VALUE_METHODS
+        default = P_VALUE_THRESHOLD if p_value else DEFAULT_THRESHOLD
+        threshold = (rule.threshold if rule and rule.threshold else None) or cfg.threshold or default
+        # Evidently: K-S drifts at p <= threshold, chi-square and Z at p < threshold, distances at >=.
+        hit = (
+            (score <= threshold if method == KOLMOGOROV_SMIRNOV else score < threshold)
+            if p_value
+            else score >= threshold
+        )
+        per_column[col] = {"method": method, "score": score, "threshold": float(threshold), "drifted": hit}
     drifted = [c for c in columns if per_column[c]["drifted"]]
     share = len(drifted) / len(columns)
     return {
@@ -228,7 +259,7 @@ def compute_drift(
         if summary is not None:
             return summary
         if engine == "fast":
-            raise DriftError("the fast drift engine does not apply (explicit method, or <= 1000 reference rows)")
+            raise DriftError("the fast drift engine does not apply (an explicit method, or a column with no rows)")
     summary = _run(reference, current, params)[1]
     summary["engine"] = "evidently"
     return summary
