@@ -105,6 +105,37 @@ class PolicyRun:
     rejections: int = 0
 
 
+class ScoreMemo:
+    """A compute engine (adapters/compute.py) that scores each partition once per model.
+
+    ``decide``'s decay windows rescore the serving model on the same days every morning, and the online
+    metric scores it on each new day: in the replay the model and the rows do not change between days,
+    so each (model, partition) is scored once and remembered.
+    """
+
+    name = "replay"
+
+    def __init__(self) -> None:
+        self._scores: dict[tuple[str, int, Any], Any] = {}
+        self._models: dict[int, Any] = {}  # keeps each model alive so its id() is never reused
+
+    def map(self, fn: Any, items: Any, **shared: Any) -> list[Any]:
+        model = shared.get("model")
+        self._models[id(model)] = model
+        out = []
+        for item in items:
+            key = (getattr(fn, "__qualname__", repr(fn)), id(model), item)
+            if key not in self._scores:
+                self._scores[key] = fn(item, **shared)
+            out.append(self._scores[key])
+        return out
+
+    def training(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
 
@@ -129,20 +160,33 @@ def starting_champion(params: Params, root: Path) -> Serving:
     return Serving("champion", model, span, holdout_end, baseline, history.window_change(root, where))
 
 
-def online_metric(params: Params, root: Path, model: Any, day: dt.date, cache: PartitionCache) -> float | None:
+def online_metric(params: Params, root: Path, model: Any, day: dt.date, memo: ScoreMemo) -> float | None:
     """The serving model's primary metric on one day's labelled rows (None: no rows, or undefined)."""
-    from ..core.features import input_columns, truth_and_scores
+    from ..core.features import align_proba, encode_labels, input_columns, model_classes, sort_classes
+    from .decide import labelled_scores
 
     path = partition_path(root / params.data.raw_dir, day)
     if not path.exists():
         return None
-    frame = cache.read(path)
-    frame = frame[frame[params.project.target].notna()]
-    if frame.empty:
-        return None
-    y, scores = truth_and_scores(
-        model, frame[input_columns(params)], frame[params.project.target].to_numpy(), params.project.task
+    task = params.project.task
+    # The same scoring call decide's decay windows make, so the memo serves both.
+    [(labels, scores)] = memo.map(
+        labelled_scores,
+        [str(path.resolve())],
+        model=model,
+        columns=input_columns(params),
+        target=params.project.target,
+        task=task,
     )
+    if len(labels) == 0:
+        return None
+    y = labels.to_numpy()
+    if task == "multiclass":  # as core.features.multiclass_scores
+        import pandas as pd
+
+        classes = sort_classes([*model_classes(model), *pd.unique(pd.Series(y))])
+        scores = align_proba(scores, model_classes(model), classes)
+        y = encode_labels(y, classes)
     metric = params.evaluate.primary_metric
     value = compute([metric], y, scores, params.evaluate.threshold)[metric]
     return None if math.isnan(value) else float(value)
@@ -235,6 +279,7 @@ def replay(
     if review_lag < 0:
         raise BacktestError("--review-lag must be 0 or more days")
     cache = PartitionCache()
+    memo = ScoreMemo()
     runs = [PolicyRun(p, ReplayProduction(champion, champion.holdout_end, [])) for p in policies]
     total = (end - start).days + 1
     with tempfile.TemporaryDirectory(prefix="backtest-drift-") as drift_dir:
@@ -249,7 +294,7 @@ def replay(
                 row: dict[str, Any] = {
                     "day": day.isoformat(),
                     "serving": serving.name,
-                    "online": online_metric(params, root, serving.model, day, cache),
+                    "online": online_metric(params, root, serving.model, day, memo),
                 }
                 if run.name == "configured":
                     decision = decide_on(
@@ -260,6 +305,7 @@ def replay(
                         clock="data",
                         cache=cache,
                         drift_dir=Path(drift_dir),
+                        compute=memo,
                     )
                     due = bool(decision["retrain"])
                     row["fired"] = [t["name"] for t in decision["triggers"] if t["fired"]]

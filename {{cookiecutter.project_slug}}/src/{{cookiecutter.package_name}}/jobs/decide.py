@@ -338,9 +338,11 @@ def decide_on(
     clock: str = "commit",
     cache: PartitionCache | None = None,
     drift_dir: Path | None = None,
+    compute: Engine | None = None,
 ) -> dict[str, Any]:
     """The rules of ``decide`` on the facts ``production`` gives (a :class:`Production`, or the replay's
-    stand-in with the same attributes); the data itself is read from ``root`` up to ``data.end_date``."""
+    stand-in with the same attributes); the data itself is read from ``root`` up to ``data.end_date``.
+    ``compute``: the engine that scores the decay windows' partitions (the replay's remembers scores)."""
     cfg = params.decide
     ref_name = params.evaluate.champion_ref
     drift_dir = drift_dir or root / "reports" / "drift"
@@ -432,7 +434,7 @@ def decide_on(
                 model = production.model()
                 after = seen_until
                 champion_info["decay_after"] = after.isoformat()
-                windows = decay_windows(params, root, model, after, cache)
+                windows = decay_windows(params, root, model, after, cache, compute)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
             elif name == "drift":
                 from .drift import run_drift
