@@ -94,7 +94,10 @@ def test_after_a_switch_a_promotion_serves_after_the_review_lag(champion_repo: P
     switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0}
     root = checkout(champion_repo, tmp_path, "2026-02-01", **switch)
     params = load_params(root / "params.yaml")
-    result = replay(params, root, FIRST, dt.date(2026, 2, 1), ["never", "every:6"], review_lag=1)
+    change = dt.date(2026, 1, 23)
+    result = replay(
+        params, root, FIRST, dt.date(2026, 2, 1), ["never", "every:6", "oracle", "every:1"], changes=[change]
+    )
     never, every = result["days"]["never"], result["days"]["every:6"]
     first, second = [d for d in every if "verdict" in d]
     assert first["day"] == "2026-01-26"
@@ -108,6 +111,32 @@ def test_after_a_switch_a_promotion_serves_after_the_review_lag(champion_repo: P
     assert all(metric.improvement(old, new) > 0 for new, old in after[:3]), after  # better on its first days
     mean_new, mean_old = (sum(x) / len(x) for x in zip(*after, strict=True))
     assert metric.improvement(mean_old, mean_new) > 0, after  # and over all the days it serves
+    # Recovery from the known change: every:6 decided 3 days after it and served 5 days after it.
+    summary = result["policies"]
+    assert summary["every:6"]["recovery"] == [
+        {"change": "2026-01-23", "retrain_decided_after_days": 3, "serving_after_days": 5}
+    ]
+    assert summary["never"]["recovery"][0]["serving_after_days"] is None
+    # The oracle knows the day: it retrains on the first day with one day to train and one to judge,
+    # on the days since the change, every day until a promotion.
+    oracle = [d for d in result["days"]["oracle"] if "verdict" in d]
+    assert oracle[0]["day"] == "2026-01-24"
+    assert all(d["train"][0] == "2026-01-23" for d in oracle)
+    assert [d["verdict"] for d in oracle][-1] == "promote"
+    assert summary["oracle"]["recovery"][0]["serving_after_days"] <= 5
+    # Promotions on consecutive days update one PR: it is merged on the day the first would have been,
+    # with the newest candidate in it (not pushed back a day by each update).
+    daily = result["days"]["every:1"]
+    promoted = [d["day"] for d in daily if d.get("verdict") == "promote"]
+    first_served = next(d for d in daily if d["serving"] != "champion")
+    first = dt.date.fromisoformat(promoted[0])
+    assert first_served["day"] == (first + dt.timedelta(days=2)).isoformat(), promoted
+    newest = max(p for p in promoted if p < first_served["day"])
+    assert first_served["serving"] == f"retrain {newest}"
+    # CI minutes: one per daily check, two per retrain job, one per promotion PR job.
+    every_summary = summary["every:6"]
+    assert every_summary["ci_minutes"] == 12 + 2 * every_summary["retrains"] + every_summary["promotions"]
+    assert summary["never"]["ci_minutes"] == 12
 
 
 def test_backtest_command_writes_its_reports_and_refuses_bad_input(
@@ -124,9 +153,14 @@ def test_backtest_command_writes_its_reports_and_refuses_bad_input(
     result = json.loads((root / "reports/backtest.json").read_text())
     assert set(result["policies"]) == {"never", "every:3"}
     assert result["to"] == "2026-01-24"
-    assert "| never | 0 |" in (root / "reports/backtest.md").read_text()
+    md = (root / "reports/backtest.md").read_text()
+    assert "| never | 0 |" in md
+    assert "![online" in md
+    assert (root / "reports/backtest.png").read_bytes().startswith(b"\x89PNG")
     for bad, message in (
         (["--policy", "weekly"], "unknown policy 'weekly'"),
+        (["--policy", "oracle"], "the oracle policy needs the known change days"),
+        (["--change", "2026-01-01"], "--change 2026-01-01 is outside the replayed days"),
         (["--from", "2026-01-10"], "not after the starting champion's data"),
         (["--to", "2026-02-20"], "after data.end_date"),
     ):

@@ -140,19 +140,36 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             policies,
             review_lag=args.review_lag,
             progress=None if args.quiet else backtest.progress_bar,
+            changes=args.change or [],
         )
     except backtest.BacktestError as exc:
         print(f"backtest: {exc}", file=sys.stderr)
         return 2
-    json_path, _ = backtest.write_outputs(result, args.root)
+    json_path, _ = backtest.write_outputs(result, args.root, figure=not args.no_figure)
     metric = result["primary_metric"]
     print(f"backtest {result['from']}..{result['to']} (review lag {result['review_lag']} day(s)), online {metric}:")
-    print(f"  {'policy':<12} {'retrains':>8} {'promoted':>8} {'rejected':>8} {'mean':>8} {'worst':>8}")
+    print(f"  {'policy':<12} {'retrains':>8} {'promoted':>8} {'rejected':>8} {'mean':>8} {'worst':>8} {'CI min':>7}")
     for name, s in result["policies"].items():
         mean = "-" if s["mean_online"] is None else f"{s['mean_online']:.4f}"
         worst = "-" if s["worst_online"] is None else f"{s['worst_online']:.4f}"
-        print(f"  {name:<12} {s['retrains']:>8} {s['promotions']:>8} {s['rejections']:>8} {mean:>8} {worst:>8}")
-    print(f"  written: {json_path.relative_to(args.root)} and backtest.md")
+        print(
+            f"  {name:<12} {s['retrains']:>8} {s['promotions']:>8} {s['rejections']:>8} {mean:>8} {worst:>8}"
+            f" {s['ci_minutes']:>7}"
+        )
+        for r in s["recovery"]:
+            decided, serving = r["retrain_decided_after_days"], r["serving_after_days"]
+            print(
+                f"    change {r['change']}: "
+                + ("no retrain" if decided is None else f"retrain decided after {decided} day(s)")
+                + ", "
+                + (
+                    "no model retrained since served"
+                    if serving is None
+                    else f"a model retrained since served after {serving}"
+                )
+            )
+    written = "backtest.md" + (" and backtest.png" if result.get("figure") else "")
+    print(f"  written: {json_path.relative_to(args.root)}, {written}")
     return 0
 
 
@@ -201,10 +218,18 @@ def register(add: Add) -> None:
     p.add_argument(
         "--policy",
         action="append",
-        help="configured (params.yaml's decide), never, every:N; repeat for several "
+        help="configured (params.yaml's decide), never, every:N, oracle (needs --change); repeat for several "
         "(default: configured, never, every:7, every:1)",
     )
     p.add_argument("--review-lag", type=int, default=1, help="days between a promotion and its merge (default 1)")
+    p.add_argument(
+        "--change",
+        action="append",
+        type=_date,
+        help="a day the data is known to have changed (repeatable): recovery is measured from it, the oracle "
+        "policy retrains on the days since it",
+    )
+    p.add_argument("--no-figure", action="store_true", help="no reports/backtest.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = add("demo", cmd_demo, "walk through no-drift / drift / bad-change on a scratch copy of this project")
     p.add_argument("--workdir", help="scratch directory (default: a new temporary directory)")

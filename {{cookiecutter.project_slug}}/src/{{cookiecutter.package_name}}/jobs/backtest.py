@@ -35,7 +35,13 @@ from ..config import Params
 from ..core.gate import judge
 from ..core.metrics import compute
 
-POLICIES = ("configured", "never", "every:N")
+POLICIES = ("configured", "never", "every:N", "oracle")
+
+# Estimated GitHub Actions minutes per job. GitHub bills each job's time rounded up to the next whole
+# minute (docs.github.com: "Viewing job execution time"); docs/benchmarks.md measured the setup at 8.8 s,
+# the daily check at 2.4 s, the retrain loop at 100k rows at 23 s: one minute for a check, two for a
+# retrain job (setup, DVC pull and push, the loop, MLflow), one for the promotion PR job.
+CI_MINUTES = {"check": 1, "retrain": 2, "promote-pr": 1}
 
 
 class BacktestError(ValueError):
@@ -141,9 +147,11 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def parse_policy(text: str) -> str:
-    if text in ("configured", "never") or (text.startswith("every:") and text[6:].isdigit() and int(text[6:]) > 0):
+    if text in ("configured", "never", "oracle") or (
+        text.startswith("every:") and text[6:].isdigit() and int(text[6:]) > 0
+    ):
         return text
-    raise BacktestError(f"unknown policy {text!r}: use configured, never or every:N (N days, e.g. every:7)")
+    raise BacktestError(f"unknown policy {text!r}: use configured, never, every:N (N days, e.g. every:7) or oracle")
 
 
 def starting_champion(params: Params, root: Path) -> Serving:
@@ -192,8 +200,11 @@ def online_metric(params: Params, root: Path, model: Any, day: dt.date, memo: Sc
     return None if math.isnan(value) else float(value)
 
 
-def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache) -> tuple[Serving, dict[str, Any]]:
-    """The retrain path of the loop on data up to ``params.data.end_date``: split, fit, score, judge."""
+def retrain(
+    params: Params, root: Path, serving: Serving, cache: PartitionCache, known_change: dt.date | None = None
+) -> tuple[Serving, dict[str, Any]]:
+    """The retrain path of the loop on data up to ``params.data.end_date``: split, fit, score, judge.
+    ``known_change``: the oracle's window start, instead of the one split would find."""
     import pandas as pd
 
     from .evaluate import predictions_frame, score_both
@@ -202,8 +213,12 @@ def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache)
 
     paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
     frame = pd.concat([cache.read(p) for p in paths], ignore_index=True)
-    change = None
-    if params.split.after_change.enabled:
+    change: dict[str, Any] | None = None
+    if known_change is not None:
+        days = frame[params.project.date_column].dt.normalize()
+        days_after = int(days[days >= pd.Timestamp(known_change)].nunique())
+        change = {"day": known_change.isoformat(), "days_after": days_after, "known": True}
+    elif params.split.after_change.enabled:
         change = change_after(params, frame, lambda: serving.model, serving.train_range[1])
         change = change or kept_change(params, frame, serving.since, serving.md5)
     train, holdout, _ = split_after_change(params, frame, change)
@@ -237,10 +252,27 @@ def retrain(params: Params, root: Path, serving: Serving, cache: PartitionCache)
         (train[date_col].min().date(), train[date_col].max().date()),
         holdout[date_col].max().date(),
         {k: float(v) for k, v in candidate_metrics.items() if not math.isnan(v)},  # its metrics.json at promotion
-        dt.date.fromisoformat(change["day"]) if change else None,
+        dt.date.fromisoformat(str(change["day"])) if change else None,
     )
     verdict["after_change"] = change
     return candidate, verdict
+
+
+def _oracle_due(
+    run: PolicyRun, day: dt.date, changes: list[dt.date], min_days: int
+) -> tuple[bool, str, dt.date | None]:
+    """Knows each change day: retrains from the first day with enough days after it (one to train, one to
+    judge) on the days since it, every day until a promotion; otherwise never."""
+    known = [c for c in changes if c <= day]
+    if not known:
+        return False, "no known change yet", None
+    change = known[-1]
+    promoted_since = any(d.get("verdict") == "promote" and d["day"] >= change.isoformat() for d in run.days)
+    if promoted_since or run.pending is not None:
+        return False, f"a model trained after the change on {change} is promoted", None
+    if (day - change).days + 1 < min_days:
+        return False, f"change on {change}: waiting for {min_days} days after it", None
+    return True, f"known change on {change}: retrain on the days since", change
 
 
 def _due(policy: str, day: dt.date, start: dt.date) -> tuple[bool, str]:
@@ -260,8 +292,11 @@ def replay(
     *,
     review_lag: int = 1,
     progress: Any = None,
+    changes: list[dt.date] | None = None,
 ) -> dict[str, Any]:
-    """Replay ``start..end`` under each policy; the per-day table and the per-policy summary."""
+    """Replay ``start..end`` under each policy; the per-day table and the per-policy summary.
+    ``changes``: known change days (a benchmark stream's): the oracle policy's knowledge, and the days
+    each policy's recovery is measured from."""
     from .decide import decide_on
 
     if end < start:
@@ -278,6 +313,12 @@ def replay(
         )
     if review_lag < 0:
         raise BacktestError("--review-lag must be 0 or more days")
+    changes = sorted(set(changes or []))
+    outside = [c for c in changes if not start <= c <= end]
+    if outside:
+        raise BacktestError(f"--change {outside[0]} is outside the replayed days {start}..{end}")
+    if "oracle" in policies and not changes:
+        raise BacktestError("the oracle policy needs the known change days: give --change DAY")
     cache = PartitionCache()
     memo = ScoreMemo()
     runs = [PolicyRun(p, ReplayProduction(champion, champion.holdout_end, [])) for p in policies]
@@ -310,18 +351,26 @@ def replay(
                     due = bool(decision["retrain"])
                     row["fired"] = [t["name"] for t in decision["triggers"] if t["fired"]]
                     row["why"] = decision["reason"]
+                elif run.name == "oracle":
+                    due, row["why"], known = _oracle_due(run, day, changes, params.split.after_change.min_days_after)
+                    row["fired"] = []
                 else:
                     due, row["why"] = _due(run.name, day, start)
                     row["fired"] = []
                 if due:
-                    candidate, verdict = retrain(day_params, root, serving, cache)
+                    candidate, verdict = retrain(
+                        day_params, root, serving, cache, known if run.name == "oracle" else None
+                    )
                     run.retrains += 1
                     row["verdict"] = "promote" if verdict["promote"] else "reject"
                     row["reason"] = (verdict["reasons"] or [""])[0]
                     row["train"] = [d.isoformat() for d in candidate.train_range]
                     if verdict["promote"]:
                         run.promotions += 1
-                        run.pending = (day + dt.timedelta(days=1 + review_lag), candidate)
+                        # One promotion PR, updated in place by a newer promotion (open-pr is
+                        # idempotent): the reviewer merges it on the day they would have merged the first.
+                        merge_day = run.pending[0] if run.pending else day + dt.timedelta(days=1 + review_lag)
+                        run.pending = (merge_day, candidate)
                     else:
                         run.rejections += 1
                     holdout = verdict.get("holdout") or {}
@@ -349,16 +398,43 @@ def replay(
             "train_range": [champion.train_range[0].isoformat(), champion.train_range[1].isoformat()],
             "holdout_end": champion.holdout_end.isoformat(),
         },
-        "policies": {run.name: _summary(run, params) for run in runs},
+        "changes": [c.isoformat() for c in changes],
+        "ci_minutes_per_job": CI_MINUTES,
+        "policies": {run.name: _summary(run, params, changes) for run in runs},
         "days": {run.name: run.days for run in runs},
     }
 
 
-def _summary(run: PolicyRun, params: Params) -> dict[str, Any]:
+def recovery(days: list[dict[str, Any]], change: dt.date) -> dict[str, Any]:
+    """After a known change: days until a retrain was decided, and until a model retrained after the
+    change served (None: not within the replay)."""
+    after = [d for d in days if d["day"] >= change.isoformat()]
+    decided = next((d["day"] for d in after if "verdict" in d), None)
+    serving = next(
+        (d["day"] for d in after if d["serving"].startswith("retrain ") and d["serving"][8:] >= change.isoformat()),
+        None,
+    )
+
+    def since(day: str | None) -> int | None:
+        return None if day is None else (dt.date.fromisoformat(day) - change).days
+
+    return {
+        "change": change.isoformat(),
+        "retrain_decided_after_days": since(decided),
+        "serving_after_days": since(serving),
+    }
+
+
+def _summary(run: PolicyRun, params: Params, changes: list[dt.date]) -> dict[str, Any]:
     from ..core.metrics import get_metric
 
     values = [d["online"] for d in run.days if d["online"] is not None]
     higher = get_metric(params.evaluate.primary_metric).higher_is_better
+    minutes = (
+        len(run.days) * CI_MINUTES["check"]
+        + run.retrains * CI_MINUTES["retrain"]
+        + run.promotions * CI_MINUTES["promote-pr"]
+    )
     return {
         "retrains": run.retrains,
         "promotions": run.promotions,
@@ -366,6 +442,8 @@ def _summary(run: PolicyRun, params: Params) -> dict[str, Any]:
         "mean_online": round(sum(values) / len(values), 6) if values else None,
         "worst_online": round((min(values) if higher else max(values)), 6) if values else None,
         "days_scored": len(values),
+        "ci_minutes": minutes,
+        "recovery": [recovery(run.days, c) for c in changes],
     }
 
 
@@ -378,13 +456,38 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"{result['review_lag']} day(s) after the retrain's next morning (review lag). Same code as the loop: "
         "decide's rules, split, train, evaluate's scoring, the gate's judge.",
         "",
-        f"| policy | retrains | promotions | rejections | mean online {metric} | worst day |",
-        "|---|---|---|---|---|---|",
+        f"| policy | retrains | promotions | rejections | mean online {metric} | worst day | CI minutes (est.) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in result["policies"].items():
         mean = "–" if s["mean_online"] is None else f"{s['mean_online']:.4f}"
         worst = "–" if s["worst_online"] is None else f"{s['worst_online']:.4f}"
-        lines.append(f"| {name} | {s['retrains']} | {s['promotions']} | {s['rejections']} | {mean} | {worst} |")
+        lines.append(
+            f"| {name} | {s['retrains']} | {s['promotions']} | {s['rejections']} | {mean} | {worst} | {s['ci_minutes']} |"
+        )
+    per_job = result["ci_minutes_per_job"]
+    lines += [
+        "",
+        f"CI minutes: {per_job['check']} per daily check, {per_job['retrain']} per retrain job, "
+        f"{per_job['promote-pr']} per promotion PR job (GitHub bills each job rounded up to whole minutes).",
+    ]
+    if result.get("changes"):
+        lines += [
+            "",
+            "### Recovery after the known changes",
+            "",
+            "| policy | change | retrain decided after | a model retrained since serving after |",
+            "|---|---|---|---|",
+        ]
+        for name, s in result["policies"].items():
+            for r in s["recovery"]:
+                decided, serving = r["retrain_decided_after_days"], r["serving_after_days"]
+                lines.append(
+                    f"| {name} | {r['change']} | {'–' if decided is None else f'{decided} day(s)'} | "
+                    f"{'not within the replay' if serving is None else f'{serving} day(s)'} |"
+                )
+    if result.get("figure"):
+        lines += ["", f"![online {metric} per day]({result['figure']})"]
     lines += ["", "### Retrains", "", "| policy | day | fired | verdict | reason |", "|---|---|---|---|---|"]
     for name, days in result["days"].items():
         for d in days:
@@ -394,12 +497,16 @@ def to_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(result: dict[str, Any], root: Path) -> tuple[Path, Path]:
+def write_outputs(result: dict[str, Any], root: Path, figure: bool = True) -> tuple[Path, Path]:
     from ..adapters.files import write_text_atomic
 
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / "backtest.json", out / "backtest.md"
+    if figure:
+        from .figures import backtest_chart
+
+        result["figure"] = backtest_chart(result, out / "backtest.png").name
     write_text_atomic(json_path, json.dumps(result, indent=2, default=str) + "\n")
     write_text_atomic(md_path, to_markdown(result))
     return json_path, md_path

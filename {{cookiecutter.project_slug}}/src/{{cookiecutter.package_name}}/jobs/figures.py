@@ -283,6 +283,41 @@ def importance_chart(table: list[dict[str, Any]], metric: str, path: Path) -> Pa
     return _save(fig, path)
 
 
+def backtest_chart(result: dict[str, Any], path: Path) -> Path:
+    """The backtest's online metric per day, one line per policy; retrains marked (filled: promoted,
+    hollow: rejected), known change days as dashed lines."""
+    import datetime as dt
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for name, days in result["days"].items():
+        x = [dt.date.fromisoformat(d["day"]) for d in days]
+        y = [np.nan if d["online"] is None else d["online"] for d in days]
+        (line,) = ax.plot(x, y, lw=1.2, label=name)
+        for d, value in zip(days, y, strict=True):
+            if "verdict" in d and not np.isnan(value):
+                promoted = d["verdict"] == "promote"
+                ax.plot(
+                    dt.date.fromisoformat(d["day"]),
+                    value,
+                    "o",
+                    ms=5,
+                    color=line.get_color(),
+                    markerfacecolor=line.get_color() if promoted else "none",
+                )
+    for change in result.get("changes", []):
+        ax.axvline(dt.date.fromisoformat(change), color="grey", ls="--", lw=1)
+    ax.set_ylabel(f"online {result['primary_metric']}")
+    ax.set_title(
+        f"Backtest {result['from']}..{result['to']}: the serving model on each day's rows "
+        "(dots: retrains, filled = promoted; dashed: known changes)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    fig.autofmt_xdate()
+    return _save(fig, path)
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
