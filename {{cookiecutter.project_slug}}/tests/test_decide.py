@@ -246,6 +246,7 @@ def test_a_rejected_retrain_is_not_retried_every_morning(champion_repo: Path, tm
         "decide.triggers.volume.min_new_rows": per_day * days_of_rows,
         "decide.triggers.age.max_age_days": 60,
         "decide.triggers.decay.enabled": False,  # a stationary stream: the subject is volume
+        "decide.triggers.change.enabled": False,
         "decide.triggers.drift.enabled": False,
         "gate.required_improvement": 0.2,  # every candidate is rejected: "not better" by this much
     }
@@ -299,6 +300,7 @@ def test_drift_after_a_rejected_attempt_needs_new_drift(champion_repo: Path, tmp
         "decide.triggers.age.enabled": False,
         "decide.triggers.volume.enabled": False,
         "decide.triggers.decay.enabled": False,
+        "decide.triggers.change.enabled": False,
     }
     root = checkout(champion_repo, tmp_path, "2026-02-07", **only_drift)
     assert triggers(decide(root, "--now", "2026-02-08"))["drift"]["fired"]  # drifted from the champion's data
@@ -327,3 +329,73 @@ def test_drift_after_a_rejected_attempt_needs_new_drift(champion_repo: Path, tmp
     drift = triggers(decide(root, "--now", "2026-02-08"))["drift"]
     assert drift["fired"], drift
     assert "new drift since that attempt" in drift["detail"]
+
+
+CHANGE_ONLY = {
+    "decide.triggers.age.enabled": False,
+    "decide.triggers.volume.enabled": False,
+    "decide.triggers.decay.enabled": False,
+    "decide.triggers.drift.enabled": False,
+    "decide.cooldown_days": 0,
+}
+
+
+def test_a_step_in_the_champions_loss_fires_the_day_after_the_switch(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 18: after an abrupt switch the decay windows (a week each, two of four bad) showed it days
+    later. The change trigger runs split's own search on the champion's per-row loss: with the switch on
+    01-23 it fires with data up to 01-24 (one day to train, one to judge), naming the day split will train from."""
+    switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0, **CHANGE_ONLY}
+    root = checkout(champion_repo, tmp_path, "2026-01-23", **switch)
+    change = triggers(decide(root, "--now", "2026-01-24"))["change"]
+    assert change["fired"] is False, change  # the switch day alone: nothing after it to judge on
+    write_params(root, small_params(**{"data.end_date": "2026-01-24", **switch}))
+    assert main(["--root", str(root), "ingest"]) == 0
+    decision = decide(root, "--now", "2026-01-25")
+    change = triggers(decision)["change"]
+    assert change["fired"] is True, change
+    assert "stepped up on 2026-01-23" in change["detail"]
+    assert decision["retrain"] is True
+    # split finds the same day and trains on the days since it
+    assert main(["--root", str(root), "split"]) == 0
+    split = json.loads((root / "data/processed/split.json").read_text())
+    assert split["after_change"]["day"] == "2026-01-23"
+
+
+def test_a_stationary_stream_never_fires_the_change_trigger(champion_repo: Path, tmp_path: Path) -> None:
+    root = checkout(champion_repo, tmp_path, "2026-02-17", **{"data.demo.drift_onset": "2027-01-01", **CHANGE_ONLY})
+    for day in ("2026-01-25", "2026-02-01", "2026-02-10", "2026-02-17"):
+        write_params(root, small_params(**{"data.end_date": day, "data.demo.drift_onset": "2027-01-01", **CHANGE_ONLY}))
+        change = triggers(decide(root, "--now", day))["change"]
+        assert change["fired"] is False, (day, change)
+
+
+def test_after_a_rejected_retry_the_change_trigger_waits_for_twice_the_days(
+    champion_repo: Path, tmp_path: Path
+) -> None:
+    """A retrain on 2 days after the step was rejected: the trigger fires again at 4 days after it, not
+    every morning in between (each retry on materially more evidence)."""
+    from {{ cookiecutter.package_name }}.adapters import attempts
+
+    switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0, **CHANGE_ONLY}
+    root = checkout(champion_repo, tmp_path, "2026-01-26", **switch)
+    champion = decide(root, "--now", "2026-01-26")["champion"]["model_md5"]
+    attempts.save(
+        root,
+        [
+            attempts.Attempt(
+                at="2026-01-25T06:00:00+00:00",
+                data_end="2026-01-24",
+                train_end="2026-01-23",
+                verdict="reject",
+                reason="roc_auc: better on paper but not significantly",
+                champion_md5=champion,
+                candidate_md5="c" * 32,
+                holdout_start="2026-01-24",
+            )
+        ],
+    )
+    for end, fires in (("2026-01-25", False), ("2026-01-26", True)):
+        write_params(root, small_params(**{"data.end_date": end, **switch}))
+        change = triggers(decide(root, "--now", end))["change"]
+        assert change["fired"] is fires, (end, change)
+    assert "stepped up on 2026-01-23" in change["detail"]

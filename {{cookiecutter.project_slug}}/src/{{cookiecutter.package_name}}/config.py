@@ -332,6 +332,13 @@ class DriftTrigger(Strict):
     enabled: bool = True
 
 
+class ChangeTrigger(Strict):
+    enabled: bool = Field(
+        True,
+        description="fire when the champion's per-row loss stepped up on a recent day (split.after_change's search)",
+    )
+
+
 class DecayTrigger(Strict):
     enabled: bool = True
     window_days: int = Field(default=7, ge=1)
@@ -369,6 +376,7 @@ class TriggersParams(Strict):
     age: AgeTrigger = AgeTrigger()
     drift: DriftTrigger = DriftTrigger()
     decay: DecayTrigger = DecayTrigger()
+    change: ChangeTrigger = ChangeTrigger()
     volume: VolumeTrigger = VolumeTrigger()
 
 

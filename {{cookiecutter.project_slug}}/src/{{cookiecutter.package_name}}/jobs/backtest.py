@@ -170,8 +170,8 @@ def starting_champion(params: Params, root: Path) -> Serving:
 
 def online_metric(params: Params, root: Path, model: Any, day: dt.date, memo: ScoreMemo) -> float | None:
     """The serving model's primary metric on one day's labelled rows (None: no rows, or undefined)."""
-    from ..core.features import align_proba, encode_labels, input_columns, model_classes, sort_classes
-    from .decide import labelled_scores
+    from ..core.features import input_columns
+    from .decide import labelled_scores, scored_truth
 
     path = partition_path(root / params.data.raw_dir, day)
     if not path.exists():
@@ -188,13 +188,7 @@ def online_metric(params: Params, root: Path, model: Any, day: dt.date, memo: Sc
     )
     if len(labels) == 0:
         return None
-    y = labels.to_numpy()
-    if task == "multiclass":  # as core.features.multiclass_scores
-        import pandas as pd
-
-        classes = sort_classes([*model_classes(model), *pd.unique(pd.Series(y))])
-        scores = align_proba(scores, model_classes(model), classes)
-        y = encode_labels(y, classes)
+    y, scores = scored_truth(model, labels, scores, task)
     metric = params.evaluate.primary_metric
     value = compute([metric], y, scores, params.evaluate.threshold)[metric]
     return None if math.isnan(value) else float(value)

@@ -10,7 +10,8 @@ Order of the rules (each documented in the README):
    day of the data it was made from, not from its commit.
 4. The triggers, cheapest first: age and new data volume (both counted from the newest retrain
    attempt against this champion when there is one, adapters/attempts.py), performance decay (loads the
-   champion and scores the newest labelled windows), data drift (imports Evidently).
+   champion and scores the newest labelled windows), a change (the day the champion's per-row loss
+   stepped up, the search ``split`` uses to train after it), data drift (Evidently's tests).
    They combine with ``decide.combine`` (any / all). With ``decide.short_circuit``
    the remaining triggers are skipped (and marked "not evaluated") once the outcome
    is settled, so the expensive imports happen only when they can change the answer.
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-TRIGGER_ORDER = ("age", "volume", "decay", "drift")
+TRIGGER_ORDER = ("age", "volume", "decay", "change", "drift")
 
 
 def count_rows(root: Path, params: Params, start: dt.date, end: dt.date) -> int:
@@ -74,6 +75,94 @@ def labelled_scores(
     frame = pd.read_parquet(path, columns=[*columns, target])
     frame = frame[frame[target].notna()]
     return frame[target], predict_scores(model, frame[columns], task)
+
+
+def scored_truth(model: Any, labels: Any, scores: Any, task: str) -> tuple[Any, Any]:
+    """``labelled_scores``'s raw (labels, scores) as a metric or a loss takes them (multiclass: the labels
+    as class positions, the probabilities aligned to every class seen), as core.features does."""
+    import numpy as np
+
+    y = np.asarray(labels)
+    if task != "multiclass":
+        return y, scores
+    import pandas as pd
+
+    from ..core.features import align_proba, encode_labels, model_classes, sort_classes
+
+    classes = sort_classes([*model_classes(model), *pd.unique(pd.Series(y))])
+    return encode_labels(y, classes), align_proba(scores, model_classes(model), classes)
+
+
+def change_trigger(
+    params: Params,
+    root: Path,
+    model: Any,
+    trained_until: dt.date,
+    last: attempts.Attempt | None,
+    compute: Engine | None = None,
+) -> TriggerResult:
+    """Fire the day after the champion's per-row loss stepped up (issue 18: the decay windows average a
+    week, so a switch showed only days later). The search is split's (``split.after_change``, core/change.py)
+    on the newest ``lookback_days`` after the champion's training data, so when it fires, the retrain trains
+    on the days since the step. It needs ``min_days_after`` days after the step: one to train, one to judge.
+
+    After a retrain attempt on the days since the same step, it fires again only once those days have
+    doubled: each retry has materially more evidence, and a rejected retry is not repeated every morning.
+    """
+    from ..adapters.compute import LocalEngine
+    from ..core.change import find_change, row_losses
+    from ..core.features import input_columns
+
+    cfg = params.split.after_change
+    end = params.data.end_date
+    start = max(end - dt.timedelta(days=cfg.lookback_days - 1), trained_until + dt.timedelta(days=1))
+    found_days = [(d, partition_path(root / params.data.raw_dir, d)) for d in days(start, end)]
+    found_days = [(d, p) for d, p in found_days if p.exists()]
+    threshold = {"min_t": cfg.min_t, "min_days_after": cfg.min_days_after, "lookback_days": cfg.lookback_days}
+    if len(found_days) < cfg.min_days_after + 1:
+        return TriggerResult(
+            "change", None, threshold, False, f"{len(found_days)} day(s) after the champion's data: too few to search"
+        )
+    task = params.project.task
+    scored = (compute or LocalEngine()).map(
+        labelled_scores,
+        [str(p.resolve()) for _, p in found_days],
+        model=model,
+        columns=input_columns(params),
+        target=params.project.target,
+        task=task,
+    )
+    by_day, kept = [], []
+    for (day, _), (labels, scores) in zip(found_days, scored, strict=True):
+        if len(labels):
+            y, s = scored_truth(model, labels, scores, task)
+            by_day.append(row_losses(y, s, task))
+            kept.append(day)
+    step = find_change(kept, by_day, min_t=cfg.min_t, min_days_after=cfg.min_days_after)
+    if step is None:
+        return TriggerResult(
+            "change",
+            None,
+            threshold,
+            False,
+            f"no step up in the champion's loss over {kept[0] if kept else start}..{end}",
+        )
+    found = (
+        f"the champion's loss stepped up on {step.day} ({step.loss_before:.4f} -> {step.loss_after:.4f}, "
+        f"t = {step.t:.1f}, {step.days_after} day(s) after it)"
+    )
+    if last is not None and last.data_end_date >= step.day:
+        tried_with = (last.data_end_date - step.day).days + 1
+        if step.days_after < 2 * tried_with:
+            return TriggerResult(
+                "change",
+                round(step.t, 2),
+                threshold,
+                False,
+                f"{found}; a retrain on {tried_with} day(s) after it was already tried ({last.verdict}): "
+                f"again with {2 * tried_with}",
+            )
+    return TriggerResult("change", round(step.t, 2), threshold, True, found)
 
 
 def _window_value(params: Params, y: Any, scores: Any, rows: int) -> tuple[float | None, tuple[float, float] | None]:
@@ -436,6 +525,8 @@ def decide_on(
                 champion_info["decay_after"] = after.isoformat()
                 windows = decay_windows(params, root, model, after, cache, compute)
                 results.append(decay_trigger(windows, baseline, get_metric(primary), cfg.triggers.decay))
+            elif name == "change":
+                results.append(change_trigger(params, root, production.model(), span[1], last, compute))
             elif name == "drift":
                 from .drift import run_drift
 
