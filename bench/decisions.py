@@ -260,6 +260,44 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def render(results: dict[str, Any]) -> str:
+    """The "Decisions (issue 18)" section of docs/benchmarks.md, from a saved run."""
+    abrupt = results["streams"].get("abrupt", {})
+    size = "smoke size" if results["mode"] == "smoke" else "full size"
+    flag = " --smoke" if results["mode"] == "smoke" else " --full"
+    lines = [
+        "## Decisions (issue 18)",
+        "",
+        f"Run: template commit `{results['template_commit']}`, {size} ({results['rows_per_day']} rows/day, "
+        f"{results['days']} days from {results['start']}, a first champion on the first {results['champion_days']} "
+        f"days, replayed {results['backtest_from']}..{results['end']} with a review lag of {results['review_lag']} "
+        f"day(s)), {results['seconds']:.0f} s. Command: `python bench/decisions.py{flag}` (river "
+        f"{results['river']} in the harness venv). The baked project's venv was installed without compiling "
+        "bytecode" + (" and `PYTHONDONTWRITEBYTECODE=1` was set in the harness's environment (the baked "
+        "commands run without it)" if results.get("pythondontwritebytecode") else "") + "; no figure here is a time.",
+        "",
+        f"Streams: river's `Agrawal` (seed in the JSON), one CSV per day brought in with `init-data --write`; "
+        f"**abrupt**: `classification_function` {' -> '.join(map(str, abrupt.get('functions', [])))} on "
+        f"{abrupt.get('change_day')}; **stationary**: the same generator without the switch. Detection delay: "
+        "days from the change to the first retrain the policy decides; recovery delay: to the first day a model "
+        "trained on data up to a day on or after the change serves and scores better than the stale champion "
+        "(the `never` policy) that day. Retrains not decided by `age` are counted apart, by trigger. Anchors: "
+        f"`drift.ADWIN({_kw(ADWIN)})` and `drift.PageHinkley({_kw(PAGE_HINKLEY)})` fed the `never` policy's "
+        "daily error (1 - online AUC).",
+        "",
+        markdown_table(results),
+        "",
+        "| target (issue 18) | measured | met |",
+        "|---|---|---|",
+        *(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |" for t in results["targets"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _kw(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items())
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -340,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             "policies": {p: policy_measures(report["days"][p], never, report["policies"][p], stream_change)
                          for p in report["policies"]},
             "detectors": detector_anchor(never, stream_change),
-            "days": report["days"],
+            # the replay's rows, without decide's and the gate's long reasons (reports/backtest.json has them)
+            "days": {p: [{k: d[k] for k in ("day", "serving", "online", "fired", "verdict") if k in d} for d in rows]
+                     for p, rows in report["days"].items()},
         }
     results["targets"] = targets(results)
     results["seconds"] = round(time.perf_counter() - started, 1)
@@ -351,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for t in results["targets"]:
         print(f"- {t['target']}: {'met' if t['met'] else 'NOT met'} (measured {t['measured']})")
+    print()
+    print(render(results))
     log(f"written {args.out} in {results['seconds']:.0f} s")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
