@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,13 +97,24 @@ def run_loop(root: Path, init_args: list[str], add_days: Callable[[int, int], No
     assert decision["retrain"] is False, decision
     assert "cooldown" in decision["reason"], decision["reason"]
 
-    # 4. A week more: enough new rows (the volume trigger init-data sized to this data) -> retrain.
+    # 4. A week more. init-data sized the volume trigger to the rows of max_age_days (30 days here), so a
+    # steady stream is not retrained weekly: no retrain yet. A team that wants a retrain per week of
+    # rows lowers it, and then it fires.
     add_days(23, 29)
+    decision = _decision(s, day(29))
+    volume = next(t for t in decision["triggers"] if t["name"] == "volume")
+    assert decision["retrain"] is False, decision
+    assert volume["fired"] is False, volume
+    assert volume["threshold"] > 20 * 14, volume  # about 30 days of ~15 rows
+    text = (root / "params.yaml").read_text()
+    week = re.sub(r"min_new_rows: \d+", "min_new_rows: 90", text)
+    assert week != text
+    (root / "params.yaml").write_text(week)
     decision = _decision(s, day(29))
     assert decision["retrain"] is True, decision
     fired = {t["name"] for t in decision["triggers"] if t["fired"]}
     assert "volume" in fired, decision["triggers"]
-    s.commit("New data", day(29))
+    s.commit("New data; volume: a week of rows", day(29))
 
     # 5. The retrain, as retrain.yml's retrain job runs it: dvc repro on a branch, then the gate.
     s.run("git", "checkout", "-q", "-b", "promote/byod")

@@ -171,7 +171,9 @@ def test_init_data_previews_then_writes_params_that_load(
     assert params.checks.label.batch_min_classes is None
     assert params.checks.label.min_classes == 2
     assert params.gate.min_holdout_rows <= 16 * params.split.holdout_days
-    assert params.decide.triggers.volume.min_new_rows < 200
+    # about the rows of max_age_days (30) at the ~16 rows a day seen: not a week's, which made volume a
+    # weekly schedule
+    assert 16 * 20 < params.decide.triggers.volume.min_new_rows <= 20 * params.decide.triggers.age.max_age_days
     # Running it again on the same data changes nothing.
     assert main(["--root", str(project), "init-data", "--target", TARGET]) == 0
     assert "nothing to change" in capsys.readouterr().out

@@ -468,7 +468,11 @@ def sizes(profile: DataProfile, current: dict[str, Any]) -> dict[str, Any]:
     per_day = max(1.0, profile.rows_per_day_median)
     holdout_days = int(current.get("split", {}).get("holdout_days", 7))
     holdout_days = max(1, min(holdout_days, profile.days // 3 or 1))
-    week = math.ceil(per_day * 7)
+    # Volume sized to the rows of max_age_days: on a steady stream it then fires about when age would,
+    # and earlier only when rows arrive faster than usual. A week of rows made it a weekly schedule
+    # (issue 18: on a stationary benchmark stream 8 retrains in 62 days, 7 of them rejected).
+    max_age = int(current.get("decide", {}).get("triggers", {}).get("age", {}).get("max_age_days", 30))
+    age_rows = math.ceil(per_day * max_age)
     decay = current.get("decide", {}).get("triggers", {}).get("decay", {})
     window_days = int(decay.get("window_days", 7))
     return {
@@ -479,7 +483,10 @@ def sizes(profile: DataProfile, current: dict[str, Any]) -> dict[str, Any]:
         ),
         "decide.triggers.volume.min_new_rows": max(
             1,
-            min(int(current.get("decide", {}).get("triggers", {}).get("volume", {}).get("min_new_rows", 10_000)), week),
+            min(
+                int(current.get("decide", {}).get("triggers", {}).get("volume", {}).get("min_new_rows", 10_000)),
+                age_rows,
+            ),
         ),
         "decide.triggers.decay.min_rows": max(1, min(int(decay.get("min_rows", 50)), int(per_day * window_days * 0.5))),
     }
