@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -53,3 +55,17 @@ def git_project(project: Path) -> Path:
     """``project`` as a git repository with the real dvc.yaml and source beside it."""
     shutil.copy(PROJECT_ROOT / "dvc.yaml", project / "dvc.yaml")
     return project
+
+
+def pin_workspace_model(root: Path) -> None:
+    """Put the workspace model and drift reference into the DVC cache and dvc.lock, as `dvc commit`
+    would: committing dvc.lock then makes them the champion the project's git ref pins."""
+    outs = []
+    for path in ("models/model.skops", "data/processed/drift_reference.parquet"):
+        md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
+        cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / path, cache)
+        outs.append({"path": path, "md5": md5})
+    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}
+    (root / "dvc.lock").write_text(json.dumps(lock))

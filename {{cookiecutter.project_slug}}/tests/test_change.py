@@ -4,9 +4,7 @@ train and judge on the days after it instead of all history."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.change import find_change, row_losses
 
-from .conftest import small_params, write_params
+from .conftest import pin_workspace_model, small_params, write_params
 from .test_decide import champion_repo, checkout  # noqa: F401  (a module fixture: one champion for these tests)
 
 DAYS = [dt.date(2026, 3, 1) + dt.timedelta(days=i) for i in range(28)]
@@ -112,14 +110,7 @@ def test_split_without_a_change_uses_all_history(champion_repo: Path, tmp_path: 
 
 def promote(root: Path) -> None:
     """Commit the workspace model as main's champion, as merging the promotion PR would."""
-    outs = []
-    for path in ("models/model.skops", "data/processed/drift_reference.parquet"):
-        md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
-        cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / path, cache)
-        outs.append({"path": path, "md5": md5})
-    (root / "dvc.lock").write_text(json.dumps({"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}))
+    pin_workspace_model(root)
     subprocess.run(["git", "add", "dvc.lock", "metrics.json", "data/processed/split.json"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "promote"], cwd=root, check=True)
 

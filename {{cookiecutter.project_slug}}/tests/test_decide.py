@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
 import os
@@ -17,7 +16,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 
-from .conftest import small_params, write_params
+from .conftest import pin_workspace_model, small_params, write_params
 
 PROMOTED = "2026-01-20T00:00:00+00:00"
 
@@ -44,15 +43,7 @@ def champion_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for stage in ["ingest", "validate", "split", "train", "evaluate"]:
         extra = ["--no-track"] if stage in ("train", "evaluate") else []
         assert main(["--root", str(root), stage, *extra]) == 0, stage
-    outs = []
-    for path in ("models/model.skops", "data/processed/drift_reference.parquet"):  # as `dvc commit` would
-        md5 = hashlib.md5((root / path).read_bytes(), usedforsecurity=False).hexdigest()
-        cache = root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / path, cache)
-        outs.append({"path": path, "md5": md5})
-    lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}
-    (root / "dvc.lock").write_text(json.dumps(lock))
+    pin_workspace_model(root)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "dvc.lock", "metrics.json", "data/processed/split.json", "params.yaml")
     git(root, "commit", "-q", "-m", "promote first model")
