@@ -1225,6 +1225,23 @@ def scale_section() -> str | None:
     return render(json.loads(SCALE_RESULTS.read_text()))
 
 
+DECISIONS_RESULTS = TEMPLATE / "bench" / "results" / "decisions.json"
+DECISIONS_NOTES = HERE / "decisions_notes.md"  # what the saved run shows, written from it by hand
+
+
+def decisions_section() -> str | None:
+    """bench/decisions.py's section (decision quality on streams with known changes) from its saved run."""
+    if not DECISIONS_RESULTS.exists():
+        return None
+    sys.path.insert(0, str(HERE))
+    try:
+        from decisions import render
+    finally:
+        sys.path.remove(str(HERE))
+    notes = DECISIONS_NOTES.read_text() if DECISIONS_NOTES.exists() else ""
+    return render(json.loads(DECISIONS_RESULTS.read_text())).rstrip("\n") + ("\n\n" + notes if notes else "\n")
+
+
 def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None) -> str:
     m = results["machine"]
     libs = m.get("libraries", {})
@@ -1480,6 +1497,9 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
     scale = scale_section()
     if scale:
         lines += ["", scale.rstrip("\n")]
+    decisions = decisions_section()
+    if decisions:
+        lines += ["", decisions.rstrip("\n")]
     skipped = results.get("skipped") or {}
     if skipped:
         lines += ["", "## Skipped in this mode", "", *(f"- {k}: {v}" for k, v in skipped.items())]
