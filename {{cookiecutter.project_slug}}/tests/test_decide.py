@@ -390,3 +390,46 @@ def test_after_a_rejected_retry_the_change_trigger_waits_for_twice_the_days(
         change = triggers(decide(root, "--now", end))["change"]
         assert change["fired"] is fires, (end, change)
     assert "stepped up on 2026-01-23" in change["detail"]
+
+
+def test_drift_that_does_not_hurt_the_champion_does_not_retrain(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 18: drift away from the champion's data proposed a retrain on every day of a season. Here the
+    inputs move in columns the label does not depend on (age, region, payment method: covariate shift, no
+    concept change): drift is detected, but the champion's loss on those days is no higher than on its
+    holdout, so it is no reason to retrain. The same days with require_effect off retrain, as before."""
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}.adapters.dataset import partition_path
+
+    only_drift = {
+        "data.demo.drift_onset": "2027-01-01",
+        "drift.drift_share": 0.25,
+        **{f"decide.triggers.{name}.enabled": False for name in ("age", "volume", "decay", "change")},
+    }
+    root = checkout(champion_repo, tmp_path, "2026-01-31", **only_drift)
+    for i in range(7):  # the drift window: 01-25..31
+        path = partition_path(root / "data/raw", dt.date(2026, 1, 25) + dt.timedelta(days=i))
+        frame = pd.read_parquet(path)
+        frame["age"] = frame["age"] + 25
+        frame["region"] = "north"
+        frame["payment_method"] = "invoice"
+        frame.to_parquet(path, index=False)
+    drift = triggers(decide(root, "--now", "2026-02-01"))["drift"]
+    summary = json.loads((root / "reports/drift/drift_summary.json").read_text())
+    assert summary["dataset_drift"] is True, summary["drifted_columns"]
+    assert {"age", "region", "payment_method"} <= set(summary["drifted_columns"])
+    assert drift["fired"] is False, drift
+    assert "does not hurt the champion" in drift["detail"]
+    write_params(
+        root,
+        small_params(**{"data.end_date": "2026-01-31", **only_drift, "decide.triggers.drift.require_effect": False}),
+    )
+    assert triggers(decide(root, "--now", "2026-02-01"))["drift"]["fired"] is True
+
+
+def test_drift_that_hurts_the_champion_retrains_and_says_so(champion_repo: Path, tmp_path: Path) -> None:
+    """The demo's drift moves the inputs and the label's dependence on them: the champion's loss rises."""
+    root = checkout(champion_repo, tmp_path, "2026-01-31", **{"data.demo.drift_onset": "2026-01-25"})
+    drift = triggers(decide(root, "--now", "2026-02-01", "--all-triggers"))["drift"]
+    assert drift["fired"] is True, drift
+    assert "it hurts: the champion's loss" in drift["detail"]

@@ -330,6 +330,11 @@ class AgeTrigger(Strict):
 
 class DriftTrigger(Strict):
     enabled: bool = True
+    require_effect: bool = Field(
+        True,
+        description="with labels on the drifted days, fire only if the champion's loss there is up on its holdout's",
+    )
+    effect_t: float = Field(2.0, gt=0, description="Welch's t of that loss increase needed (one test, one side)")
 
 
 class ChangeTrigger(Strict):

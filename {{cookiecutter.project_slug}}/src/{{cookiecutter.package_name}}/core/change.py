@@ -41,6 +41,15 @@ class Change:
         return out
 
 
+def welch_t(before: np.ndarray, after: np.ndarray) -> float | None:
+    """Welch's t of ``after``'s mean against ``before``'s (positive: higher after); None when either
+    side has fewer than two values or neither varies."""
+    if len(before) < 2 or len(after) < 2:
+        return None
+    se = math.sqrt(float(np.var(before, ddof=1)) / len(before) + float(np.var(after, ddof=1)) / len(after))
+    return None if se == 0 else (float(np.mean(after)) - float(np.mean(before))) / se
+
+
 def row_losses(y: np.ndarray, scores: np.ndarray, task: str) -> np.ndarray:
     """Each row's loss under the model: log loss (classification, multiclass), squared error (regression)."""
     if task == "regression":

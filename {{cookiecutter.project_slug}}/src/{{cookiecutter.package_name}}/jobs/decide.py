@@ -297,6 +297,74 @@ def _decay_windows_mapped(params: Params, root: Path, model: Any, after: dt.date
     return list(reversed(windows))
 
 
+def losses_between(
+    params: Params, root: Path, model: Any, start: dt.date, end: dt.date, compute: Engine | None = None
+) -> np.ndarray:
+    """The model's per-row loss (core/change.py) on the labelled rows of ``start..end``."""
+    import numpy as np
+
+    from ..adapters.compute import LocalEngine
+    from ..core.change import row_losses
+    from ..core.features import input_columns
+
+    paths = [partition_path(root / params.data.raw_dir, d) for d in days(start, end)]
+    paths = [p for p in paths if p.exists()]
+    task = params.project.task
+    scored = (compute or LocalEngine()).map(
+        labelled_scores,
+        [str(p.resolve()) for p in paths],
+        model=model,
+        columns=input_columns(params),
+        target=params.project.target,
+        task=task,
+    )
+    out = [row_losses(*scored_truth(model, labels, scores, task), task) for labels, scores in scored if len(labels)]
+    return np.concatenate(out) if out else np.array([])
+
+
+def _drift_effect(
+    params: Params, root: Path, result: TriggerResult, production: Any, compute: Engine | None
+) -> TriggerResult:
+    """Drift counts as a reason to retrain when it hurts the champion (issue 18: a season drifting away
+    from the champion's months proposed a retrain every day, most rejected). With labels on the drifted
+    days, the champion's per-row loss there must be up on its loss on its own holdout (Welch's t at least
+    ``effect_t``); inputs that moved where the model still predicts as well are no evidence. Without
+    labels yet (they arrive late), drift alone fires: it is the early warning decay cannot give.
+    """
+    from dataclasses import replace
+
+    from ..core.change import welch_t
+    from .drift import current_range
+
+    cfg = params.decide.triggers.drift
+    model = production.model()
+    start, end = current_range(params)
+    holdout = (production.train_range[1] + dt.timedelta(days=1), production.holdout_end)
+    after = losses_between(params, root, model, start, end, compute)
+    before = losses_between(params, root, model, *holdout, compute)
+    if len(after) < params.decide.triggers.decay.min_rows:
+        return replace(
+            result,
+            detail=f"{result.detail}; {len(after)} labelled row(s) on {start}..{end}: too few to judge its effect, "
+            "drift alone fires",
+        )
+    t = welch_t(before, after)
+    change = (
+        f"the champion's loss {float(before.mean()) if len(before) else float('nan'):.4f} on its holdout "
+        f"({holdout[0]}..{holdout[1]}), {float(after.mean()):.4f} on the drifted days ({start}..{end})"
+    )
+    if t is None:
+        return replace(result, detail=f"{result.detail}; {change}: no holdout rows to compare, drift alone fires")
+    if t >= cfg.effect_t:
+        return replace(result, detail=f"{result.detail}; it hurts: {change} (t = {t:.1f})")
+    return replace(
+        result,
+        fired=False,
+        detail=f"{result.detail}; but it does not hurt the champion: {change} (t = {t:.1f} < {cfg.effect_t}; "
+        "decide.triggers.drift.require_effect)",
+    )
+
+
 def _drift_since_attempt(
     params: Params,
     root: Path,
@@ -534,6 +602,8 @@ def decide_on(
                 result = drift_trigger(summary)
                 if result.fired and last is not None and last.holdout_start:
                     result = _drift_since_attempt(params, root, result, last, cache, drift_dir)
+                if result.fired and cfg.triggers.drift.require_effect:
+                    result = _drift_effect(params, root, result, production, compute)
                 results.append(result)
         retrain = (combine(results, cfg.combine) or force) and not blocked
         fired = [r.name for r in results if r.fired]
