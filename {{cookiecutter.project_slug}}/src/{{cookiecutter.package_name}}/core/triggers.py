@@ -49,19 +49,12 @@ def age_trigger(
             "age", None, cfg.max_age_days, True, "promotion date unknown (no dvc.lock history): treated as too old"
         )
     if last_attempt is not None and (promoted is None or last_attempt > promoted):
-        age = days_between(last_attempt, now)
-        fired = age > cfg.max_age_days
-        verdict = "older than" if fired else "within"
-        return TriggerResult(
-            "age",
-            round(age, 2),
-            cfg.max_age_days,
-            fired,
-            f"last retrain attempt {last_attempt.date()}, {age:.1f} days ago (the champion is older): "
-            f"{verdict} the {cfg.max_age_days}-day maximum",
-        )
-    assert promoted is not None
-    age = days_between(promoted, now)
+        since, what = last_attempt, f"last retrain attempt {last_attempt.date()}"
+        older = " (the champion is older)"
+    else:
+        assert promoted is not None
+        since, what, older = promoted, f"champion promoted {promoted.date()}", ""
+    age = days_between(since, now)
     fired = age > cfg.max_age_days
     verdict = "older than" if fired else "within"
     return TriggerResult(
@@ -69,7 +62,7 @@ def age_trigger(
         round(age, 2),
         cfg.max_age_days,
         fired,
-        f"champion promoted {promoted.date()}, {age:.1f} days ago: {verdict} the {cfg.max_age_days}-day maximum",
+        f"{what}, {age:.1f} days ago{older}: {verdict} the {cfg.max_age_days}-day maximum",
     )
 
 

@@ -201,7 +201,7 @@ def retrain(
     ``known_change``: the oracle's window start, instead of the one split would find."""
     import pandas as pd
 
-    from .evaluate import predictions_frame, score_both
+    from .evaluate import evaluation_record, predictions_frame, score_both
     from .split import change_after, kept_change, split_after_change
     from .train import fit
 
@@ -223,20 +223,10 @@ def retrain(
     date_col = params.project.date_column
     ref = {"ref": "replay", "commit": None, "model_md5": serving.md5, "reason": serving.name}
     candidate_metrics = compute(ev.metrics, y, cand, ev.threshold)
-    evaluation = {
-        "task": params.project.task,
-        "primary_metric": ev.primary_metric,
-        "threshold": ev.threshold,
-        **({"classes": [c if isinstance(c, (int, float, bool)) else str(c) for c in classes]} if classes else {}),
-        "holdout": {
-            "rows": len(holdout),
-            "start": holdout[date_col].min().date().isoformat(),
-            "end": holdout[date_col].max().date().isoformat(),
-        },
-        "candidate": {"metrics": candidate_metrics, "model_md5": None},
-        "champion": {"metrics": compute(ev.metrics, y, champ, ev.threshold), **ref},
-        "champion_ref": ref,
-    }
+    champion_metrics = compute(ev.metrics, y, champ, ev.threshold)
+    evaluation = evaluation_record(
+        params, holdout, classes, candidate_metrics, champion_metrics, ref, {"model_md5": None}
+    )
     predictions = predictions_frame(params, holdout, y, cand, champ, classes)
     verdict = judge(evaluation, predictions, params, ref).to_dict()
     day = params.data.end_date

@@ -120,6 +120,34 @@ def predictions_frame(
     return pd.DataFrame(columns)
 
 
+def evaluation_record(
+    params: Params,
+    holdout: pd.DataFrame,
+    classes: list[Any] | None,
+    candidate_metrics: dict[str, float],
+    champion_metrics: dict[str, float] | None,
+    ref: dict[str, Any],
+    candidate: dict[str, Any],
+) -> dict[str, Any]:
+    """evaluation.json's comparison, as the gate reads it (the backtest builds the same record)."""
+    ev = params.evaluate
+    date_col = params.project.date_column
+    return {
+        "task": params.project.task,
+        "primary_metric": ev.primary_metric,
+        "threshold": ev.threshold,
+        **({"classes": [c if isinstance(c, (int, float, bool)) else str(c) for c in classes]} if classes else {}),
+        "holdout": {
+            "rows": len(holdout),
+            "start": holdout[date_col].min().date().isoformat(),
+            "end": holdout[date_col].max().date().isoformat(),
+        },
+        "candidate": {"metrics": _round(candidate_metrics), **candidate},
+        "champion": ({"metrics": _round(champion_metrics), **ref} if champion_metrics is not None else None),
+        "champion_ref": ref,
+    }
+
+
 def run_evaluate(
     params: Params, root: Path, model_path: Path, holdout_path: Path, out: dict[str, Path], track: bool = True
 ) -> dict[str, Any]:
@@ -132,7 +160,6 @@ def run_evaluate(
     ref = champion_mod.resolve(root, params.evaluate.champion_ref)
     champion_model = champion_mod.load(root, ref, params)
     y, candidate_scores, champion_scores, classes = score_both(params, candidate_model, champion_model, holdout)
-    task = params.project.task
     ev = params.evaluate
     candidate_metrics = compute(ev.metrics, y, candidate_scores, ev.threshold)
     champion_metrics = compute(ev.metrics, y, champion_scores, ev.threshold) if champion_scores is not None else None
@@ -146,28 +173,13 @@ def run_evaluate(
     (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
 
     predictions = predictions_frame(params, holdout, y, candidate_scores, champion_scores, classes)
-    date_col = params.project.date_column
     out["predictions"].parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out["predictions"], index=False)
 
     model_info = json.loads(out["model_info"].read_text()) if out["model_info"].exists() else {}
+    candidate = {"model_md5": model_info.get("tags", {}).get("model.md5"), "mlflow_run_id": model_info.get("run_id")}
     evaluation = {
-        "task": task,
-        "primary_metric": ev.primary_metric,
-        "threshold": ev.threshold,
-        **({"classes": [c if isinstance(c, (int, float, bool)) else str(c) for c in classes]} if classes else {}),
-        "holdout": {
-            "rows": len(holdout),
-            "start": holdout[date_col].min().date().isoformat(),
-            "end": holdout[date_col].max().date().isoformat(),
-        },
-        "candidate": {
-            "metrics": _round(candidate_metrics),
-            "model_md5": model_info.get("tags", {}).get("model.md5"),
-            "mlflow_run_id": model_info.get("run_id"),
-        },
-        "champion": ({"metrics": _round(champion_metrics), **ref.to_dict()} if champion_metrics is not None else None),
-        "champion_ref": ref.to_dict(),
+        **evaluation_record(params, holdout, classes, candidate_metrics, champion_metrics, ref.to_dict(), candidate),
         "inputs": inputs,
     }
     out["evaluation"].write_text(json.dumps(evaluation, indent=2) + "\n")
