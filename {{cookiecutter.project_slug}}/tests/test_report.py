@@ -119,6 +119,9 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
     (project / "reports").mkdir()
     preds.to_parquet(project / "reports/predictions.parquet", index=False)
     write(project / "reports/evaluation.json", evaluation(p, preds))
+    holdout = evaluation(p, preds)["holdout"]
+    split = {"train": {"start": "2026-01-01", "end": "2026-01-15", "rows": 1800}, "holdout": holdout}
+    write(project / "data/processed/split.json", split)
     current = {"ref": "main", "commit": "c", "model_md5": "a" * 32, "reason": "pinned"}
     write(
         project / "reports/gate.json",
@@ -201,6 +204,9 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
         "## Known limits",
     ):
         assert heading in card, heading
+    # Issue 24: the card said "trained on data up to" the holdout's last day; training ends before it.
+    assert "- Trained on data up to 2026-01-15:" in card
+    assert f"({holdout['start']}..{holdout['end']}, {holdout['rows']} rows)" in card
     row = next(line for line in card.splitlines() if line.startswith("| roc_auc"))
     low, high = (float(x) for x in row.split("|")[3].strip(" []").split(","))
     value = float(row.split("|")[2])

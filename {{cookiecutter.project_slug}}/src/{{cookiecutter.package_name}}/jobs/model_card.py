@@ -81,14 +81,22 @@ def _metric_rows(params: Params, root: Path, evaluation: dict[str, Any] | None) 
     return lines
 
 
-def _limits(params: Params, evaluation: dict[str, Any] | None, drift: dict[str, Any] | None) -> list[str]:
-    rows = ((evaluation or {}).get("holdout") or {}).get("rows")
+def _limits(
+    params: Params, evaluation: dict[str, Any] | None, drift: dict[str, Any] | None, split: dict[str, Any] | None = None
+) -> list[str]:
+    holdout = (evaluation or {}).get("holdout") or (split or {}).get("holdout") or {}
+    rows = holdout.get("rows")
+    # The training data ends where split.json says (the holdout follows it, never trained on); data.end_date
+    # is the holdout's end, so naming it here claimed a week of training the model never had (issue 24).
+    trained_until = ((split or {}).get("train") or {}).get("end")
+    judged = f"{holdout['start']}..{holdout['end']}" if holdout.get("start") and holdout.get("end") else ""
+    judged = ", ".join(x for x in (judged, f"{rows} rows" if rows else "") if x)
     limits = [
-        f"- Trained on data up to {params.data.end_date}: behaviour on inputs outside the training ranges "
-        "(new categories, values beyond those seen) is not measured.",
-        f"- Judged on the last {params.split.holdout_days} days only"
-        + (f" ({rows} rows)" if rows else "")
-        + ": seasonal or rare situations outside that week are not covered; "
+        (f"- Trained on data up to {trained_until}" if trained_until else "- Training range not recorded")
+        + ": behaviour on inputs outside the training ranges (new categories, values beyond those seen) is not measured.",
+        "- Judged on the holdout days only"
+        + (f" ({judged})" if judged else "")
+        + ": seasonal or rare situations outside them are not covered; "
         "the interval widths above show how much the numbers could move on other rows.",
         "- Labels are assumed to arrive with the data (`decide` scores the champion on newly labelled windows); "
         "delayed or partial labels make the decay trigger late.",
@@ -188,7 +196,7 @@ def build_card(params: Params, root: Path, *, importance: dict[str, Any] | None 
         "",
         "## Known limits",
         "",
-        *_limits(params, evaluation, drift),
+        *_limits(params, evaluation, drift, split),
         "",
     ]
     return "\n".join(lines)
