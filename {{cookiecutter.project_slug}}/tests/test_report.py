@@ -52,7 +52,7 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
             "columns": columns,
             "rows_used": {"reference": 20000, "current": 2100},
             "reference_range": ["2026-01-01", "2026-02-21"],
-            "current_range": ["2026-03-25", "2026-03-31"],
+            "current_range": ["2026-01-14", "2026-01-20"],  # the newest days of small_params' window
         },
     )
     failures = [
@@ -84,6 +84,37 @@ def test_report_with_hundreds_of_columns_stays_under_the_limit(project: Path) ->
     assert "2985 more in reports/data_checks.json" in body
     assert "https://mlflow.example.com/#/experiments/3/runs/r1" in body
     assert "dvc repro" in body
+
+
+def test_report_never_shows_sections_written_for_other_data(project: Path) -> None:
+    """Issue 24: a PROMOTE body showed an old cooldown decision and a drift table of weeks before the
+    candidate's holdout, without a word. Sections written for another data end are named, not shown."""
+    p = parse_params(small_params())  # data up to 2026-01-20
+    write(
+        project / "reports/decision.json",
+        {
+            "retrain": False,
+            "reason": "cooldown: retraining is blocked until 2026-01-12",
+            "data": {"end_date": "2026-01-05"},
+            "triggers": [],
+        },
+    )
+    write(
+        project / "reports/drift/drift_summary.json",
+        {"dataset_drift": False, "columns": {}, "current_range": ["2025-12-30", "2026-01-05"]},
+    )
+    body = build_report(p, project)
+    assert "cooldown" not in body
+    assert "reports/decision.json was written for data up to 2026-01-05, not this candidate's (2026-01-20)" in body
+    assert "reports/drift/drift_summary.json was written for data up to 2026-01-05" in body
+    assert "run `decide` for it" in body
+    assert "run `drift` for it" in body
+    # written for this data: shown
+    write(
+        project / "reports/decision.json",
+        {"retrain": True, "reason": "change fired", "data": {"end_date": "2026-01-20"}, "triggers": []},
+    )
+    assert "change fired" in build_report(p, project)
 
 
 def test_report_names_what_is_missing(project: Path) -> None:

@@ -339,11 +339,29 @@ def _importance_section(importance: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _for_other_data(what: str, recorded: str | None, end: str, rerun: str) -> list[str] | None:
+    """A section written for other data than this candidate's (issue 24: a PROMOTE body showed an old
+    cooldown decision and a drift table of weeks before its holdout): say so instead of showing it."""
+    if recorded is None or recorded == end:
+        return None
+    return [f"{what} was written for data up to {recorded}, not this candidate's ({end}): not shown; {rerun}.", ""]
+
+
 def build_report(params: Params, root: Path, figures: list[Any] | None = None, card: bool = False) -> str:
     reports = root / "reports"
     gate = _read_json(reports / "gate.json")
     decision = _read_json(reports / "decision.json")
     drift = _read_json(reports / "drift" / "drift_summary.json")
+    end = params.data.end_date.isoformat()
+    stale_decision = _for_other_data(
+        "reports/decision.json", ((decision or {}).get("data") or {}).get("end_date"), end, "run `decide` for it"
+    )
+    stale_drift = _for_other_data(
+        "reports/drift/drift_summary.json",
+        ((drift or {}).get("current_range") or [None, None])[-1],
+        end,
+        "run `drift` for it",
+    )
     checks = _read_json(root / paths.DATA_CHECKS_JSON)
     split = _read_json(root / paths.SPLIT_INFO)
     model_info = _read_json(root / paths.MODEL_INFO)
@@ -352,8 +370,8 @@ def build_report(params: Params, root: Path, figures: list[Any] | None = None, c
         _metrics_section(gate),
         _figures_section(figures, card) if figures is not None else [],
         _importance_section(_read_json(root / paths.IMPORTANCE)),
-        _trigger_section(decision),
-        _drift_section(drift),
+        ["## Why retrain", "", *stale_decision] if stale_decision else _trigger_section(decision),
+        ["## Drift", "", *stale_drift] if stale_drift else _drift_section(drift),
         _checks_section(checks),
         _data_section(params, root, split),
         _reproduce_section(root, model_info),
