@@ -56,6 +56,9 @@ def test_check_gives_the_outputs_of_the_five_commands(
     now = (dt.date.fromisoformat(to) + dt.timedelta(days=1)).isoformat()
     one = copy(champion_repo, tmp_path, "one", **{"data.demo.drift_onset": onset})
     five = copy(champion_repo, tmp_path, "five", **{"data.demo.drift_onset": onset})
+    stale = one / "reports/drift/drift_report.html"  # an older run's report: never left beside a new summary
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("<html>an older window</html>")
     assert main(["--root", str(one), "check", "--to", to, "--now", now]) == 0
     separate_commands(five, to, now)
     for path in OUTPUTS:
@@ -69,6 +72,7 @@ def test_check_gives_the_outputs_of_the_five_commands(
         assert mine[key] == theirs[key], key
     # Evidently's HTML only when drift fired (or a retrain is decided): a quiet day never imports it.
     assert (one / "reports/drift/drift_report.html").exists() is retrain
+    assert "an older window" not in (stale.read_text() if stale.exists() else "")
     if retrain:
         assert mine["engine"] == "evidently"
 

@@ -164,5 +164,8 @@ def run_drift(
     if html:
         # save_html writes nothing when given a pathlib.Path (evidently 0.7): pass a str.
         snapshot.save_html(str(out_dir / "drift_report.html"))
+    else:
+        # An older run's HTML beside this summary would show other data (issue 24): no report beats a wrong one.
+        (out_dir / "drift_report.html").unlink(missing_ok=True)
     (out_dir / "drift_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
