@@ -15,12 +15,22 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
     try:
         with os.fdopen(fd, "w", encoding=encoding) as handle:
             handle.write(text)
+        # mkstemp creates 0600: without this every report would be unreadable to the rest of a team's
+        # group on a shared machine (issue 20 item 7).
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
