@@ -44,6 +44,9 @@ POLICIES = ("configured", "never", "every:1", "every:7")
 DEFAULT_SWITCH = (6, 2)
 # river's PageHinkley defaults (30 instances before any alarm, threshold 50) are for long raw streams;
 # here it sees one value a day in [0, 1], a few dozen of them. ADWIN keeps its defaults but checks every day.
+# covariate: the stale champion's online metric "holds" when its mean after the change is at most this much
+# below its mean before it
+COVARIATE_HOLDS = 0.01
 PAGE_HINKLEY = {"min_instances": 7, "delta": 0.005, "threshold": 1.0, "mode": "up"}
 ADWIN = {"clock": 1}
 
@@ -51,16 +54,62 @@ ADWIN = {"clock": 1}
 # ----------------------------------------------------------------------------- streams
 
 
-def stream_rows(function: int, seed: int, switch_to: int | None, switch_at: int, days: int,
+STREAMS = ("abrupt", "stationary", "gradual", "covariate")
+GRADUAL_WIDTH_DAYS = 7
+# Covariate shift: from the change day on, a row of the same Agrawal(function) stream whose loan is in the
+# lower half of its range (0..500,000) is kept with this probability only, so the loan distribution moves
+# from uniform to 4 in 5 rows above 250,000. Rows are dropped, never edited: every kept row keeps the label
+# the same function gave it, P(label | features) is unchanged and only the input distribution (and with it
+# the positive share: a larger loan leaves less disposable income) moves.
+COVARIATE_KEEP_LOW_LOAN = 0.25
+COVARIATE_LOAN_SPLIT = 250_000
+
+
+def stream_rows(kind: str, function: int, switch_to: int, seed: int, switch_at: int, days: int,
                 rows_per_day: int) -> list[list[dict[str, Any]]]:
-    """Day by day, ``rows_per_day`` rows of Agrawal(function); from day ``switch_at`` on Agrawal(switch_to)."""
+    """Day by day, ``rows_per_day`` rows of the stream ``kind`` (one of ``STREAMS``):
+
+    - ``abrupt``: Agrawal(function) before day ``switch_at``, Agrawal(switch_to) from it on;
+    - ``stationary``: Agrawal(function) throughout;
+    - ``gradual``: river's ``ConceptDriftStream`` from Agrawal(function) to Agrawal(switch_to), a sigmoid of
+      width ``GRADUAL_WIDTH_DAYS`` days centred on the middle of day ``switch_at`` (positions and width are in
+      rows; the stream is cut into days of ``rows_per_day`` rows, so each day is a mixture);
+    - ``covariate``: Agrawal(function) throughout, with the loan distribution shifted from day ``switch_at``
+      (``COVARIATE_KEEP_LOW_LOAN``).
+    """
+    import random
+
     from river.datasets import synth
 
+    if kind not in STREAMS:
+        raise ValueError(f"unknown stream {kind!r}: one of {', '.join(STREAMS)}")
     before = iter(synth.Agrawal(classification_function=function, seed=seed))
-    after = iter(synth.Agrawal(classification_function=switch_to, seed=seed + 1)) if switch_to is not None else None
+    after = iter(synth.Agrawal(classification_function=switch_to, seed=seed + 1)) if kind == "abrupt" else None
+    if kind == "gradual":
+        # sample_idx counts from 1; P(new concept) = 1 / (1 + exp(-4 (idx - position) / width)): 0.5 at
+        # ``position``, 0.12 / 0.88 half a width either side
+        before = iter(synth.ConceptDriftStream(
+            stream=synth.Agrawal(classification_function=function, seed=seed),
+            drift_stream=synth.Agrawal(classification_function=switch_to, seed=seed + 1),
+            position=switch_at * rows_per_day + rows_per_day // 2,
+            width=GRADUAL_WIDTH_DAYS * rows_per_day,
+            seed=seed + 2,
+        ))
+    rng = random.Random(seed + 3)
+
+    def shifted() -> Any:
+        for x, y in before:
+            if x["loan"] >= COVARIATE_LOAN_SPLIT or rng.random() < COVARIATE_KEEP_LOW_LOAN:
+                yield x, y
+
+    covariate = shifted() if kind == "covariate" else None
     out = []
     for i in range(days):
-        source = after if (after is not None and i >= switch_at) else before
+        source = before
+        if i >= switch_at and after is not None:
+            source = after
+        elif i >= switch_at and covariate is not None:
+            source = covariate
         out.append([{**x, "label": int(y)} for x, y in itertools.islice(source, rows_per_day)])
     return out
 
@@ -159,6 +208,12 @@ def policy_measures(days: list[dict[str, Any]], never: list[dict[str, Any]], sum
     after_online = [v for d in after if (v := d["online"]) is not None]
     first = next((d for d in retrains if dt.date.fromisoformat(d["day"]) >= change), None)
     out["detection_delay"] = _days_after(change, first["day"]) if first else "not detected"
+    after_by: dict[str, int] = {}
+    for d in retrains:
+        if dt.date.fromisoformat(d["day"]) >= change:
+            for name in d.get("fired", []):
+                after_by[name] = after_by.get(name, 0) + 1
+    out["retrains_after_change_by_trigger"] = after_by
     out["first_retrain_after_change"] = first and {"day": first["day"], "fired": first.get("fired", []),
                                                    "verdict": first["verdict"]}
     recovered = next(
@@ -174,6 +229,10 @@ def policy_measures(days: list[dict[str, Any]], never: list[dict[str, Any]], sum
     out["mean_online_after_change"] = _mean(after_online)
     out["stale_mean_before_change"] = _mean(before_stale)
     return out
+
+
+def _share(rows: list[list[dict[str, Any]]]) -> float:
+    return round(sum(r["label"] for day in rows for r in day) / sum(len(d) for d in rows), 4)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -257,28 +316,66 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         by = stationary["policies"]["configured"]["retrains_by_trigger"]
         n = by.get("drift", 0) + by.get("decay", 0)
         out.append({"target": "stationary: 0 false retrains from drift or decay", "measured": n, "met": n == 0})
+    gradual = results["streams"].get("gradual")
+    if gradual:
+        rec = gradual["policies"]["configured"]["recovery_delay"]
+        out.append({"target": "gradual: a better model serving within 10 days of the midpoint", "measured": rec,
+                    "met": isinstance(rec, int) and rec <= 10})
+    covariate = results["streams"].get("covariate")
+    if covariate:
+        c, never = covariate["policies"]["configured"], covariate["policies"]["never"]
+        before, after = never["mean_online_before_change"], never["mean_online_after_change"]
+        holds = before is not None and after is not None and after >= before - COVARIATE_HOLDS
+        drift = c["retrains_after_change_by_trigger"].get("drift", 0)
+        others = ", ".join(f"{k} {v}" for k, v in sorted(c["retrains_after_change_by_trigger"].items())) or "none"
+        out.append({
+            "target": "covariate: no drift retrain while the champion's online metric holds",
+            "measured": f"drift retrains after the change: {drift} (all retrains after it by trigger: {others}); "
+                        f"never's mean online AUC {_fmt(before)} before, {_fmt(after)} after "
+                        + (f"(holds: at most {COVARIATE_HOLDS} lower)" if holds
+                           else f"(fell by more than {COVARIATE_HOLDS})"),
+            # when the champion does get worse, a drift retrain is no longer a false one
+            "met": drift == 0 if holds else True,
+        })
     return out
 
 
 def render(results: dict[str, Any]) -> str:
     """The "Decisions (issue 18)" section of docs/benchmarks.md, from a saved run."""
-    abrupt = results["streams"].get("abrupt", {})
+    streams = results["streams"]
+    functions = next((" -> ".join(map(str, s["functions"])) for n, s in streams.items() if n in ("abrupt", "gradual")),
+                     "")
+    change_day = next((s["change_day"] for s in streams.values() if s.get("change_day")), None)
+    described = {
+        "abrupt": f"**abrupt**: `classification_function` {functions} on {change_day}",
+        "stationary": "**stationary**: the same generator without the switch",
+        "gradual": f"**gradual**: the same switch through river's `ConceptDriftStream` (`position` the middle of "
+                   f"{change_day}, `width` {streams.get('gradual', {}).get('gradual_width_days')} days of rows: "
+                   "each day a mixture, half the new concept on the midpoint; delays count from the midpoint)",
+        "covariate": "**covariate**: the first function throughout, but from "
+                     f"{change_day} a row whose `loan` is below {COVARIATE_LOAN_SPLIT:,} is kept with probability "
+                     f"{COVARIATE_KEEP_LOW_LOAN} only (rows dropped, never edited: the labelling is unchanged; the "
+                     "loan distribution and the positive share move"
+                     + (f", {streams['covariate']['positive_share_before_change']} -> "
+                        f"{streams['covariate']['positive_share_after_change']}" if "covariate" in streams else "")
+                     + ")",
+    }
     size = "smoke size" if results["mode"] == "smoke" else "full size"
     flag = " --smoke" if results["mode"] == "smoke" else " --full"
+    streams_flag = "" if list(streams) == ["abrupt", "stationary"] else f" --streams {','.join(streams)}"
     lines = [
         "## Decisions (issue 18)",
         "",
         f"Run: template commit `{results['template_commit']}`, {size} ({results['rows_per_day']} rows/day, "
         f"{results['days']} days from {results['start']}, a first champion on the first {results['champion_days']} "
         f"days, replayed {results['backtest_from']}..{results['end']} with a review lag of {results['review_lag']} "
-        f"day(s)), {results['seconds']:.0f} s. Command: `python bench/decisions.py{flag}` (river "
+        f"day(s)), {results['seconds']:.0f} s. Command: `python bench/decisions.py{flag}{streams_flag}` (river "
         f"{results['river']} in the harness venv). The baked project's venv was installed without compiling "
         "bytecode" + (" and `PYTHONDONTWRITEBYTECODE=1` was set in the harness's environment (the baked "
         "commands run without it)" if results.get("pythondontwritebytecode") else "") + "; no figure here is a time.",
         "",
-        f"Streams: river's `Agrawal` (seed in the JSON), one CSV per day brought in with `init-data --write`; "
-        f"**abrupt**: `classification_function` {' -> '.join(map(str, abrupt.get('functions', [])))} on "
-        f"{abrupt.get('change_day')}; **stationary**: the same generator without the switch. Detection delay: "
+        "Streams: river's `Agrawal` (seed in the JSON), one CSV per day brought in with `init-data --write`; "
+        + "; ".join(described[n] for n in streams if n in described) + ". Detection delay: "
         "days from the change to the first retrain the policy decides; recovery delay: to the first day a model "
         "trained on data up to a day on or after the change serves and scores better than the stale champion "
         "(the `never` policy) that day. Retrains not decided by `age` are counted apart, by trigger. Anchors: "
@@ -314,7 +411,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="Agrawal classification_function before:after the change (default 6:2)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--review-lag", type=int, default=1)
-    p.add_argument("--streams", default="abrupt,stationary")
+    p.add_argument("--streams", default="abrupt,stationary",
+                   help=f"comma-separated, of {','.join(STREAMS)} (default abrupt,stationary)")
     p.add_argument("--venv", type=Path, help="reuse a venv that holds the baked lockfile")
     p.add_argument("--work", type=Path, help="work directory (kept)")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -326,6 +424,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args.change_day = args.change_day if args.change_day is not None else (90 if full else 50)
     if not args.champion_days + 7 < args.change_day < args.days:
         p.error("need champion days + 7 < --change-day < --days")
+    unknown = [s for s in args.streams.split(",") if s not in STREAMS]
+    if unknown:
+        p.error(f"unknown stream(s) {', '.join(unknown)}: choose from {', '.join(STREAMS)}")
     return args
 
 
@@ -359,19 +460,25 @@ def main(argv: list[str] | None = None) -> int:
         "streams": {},
     }
     for name in args.streams.split(","):
-        abrupt = name == "abrupt"
-        log(f"stream {name}: Agrawal {before}" + (f" -> {after} on {change}" if abrupt else " throughout"))
-        rows = stream_rows(before, args.seed, after if abrupt else None, args.change_day, args.days, args.rows_per_day)
+        switches = name in ("abrupt", "gradual")
+        log(f"stream {name}: Agrawal {before}" + (f" -> {after} on {change}" if switches else " throughout")
+            + (f" (loan shifts on {change})" if name == "covariate" else ""))
+        rows = stream_rows(name, before, after, args.seed, args.change_day, args.days, args.rows_per_day)
         project, facts = prepare(b, work / f"stream-{name}", rows, args.champion_days)
         log(f"  champion committed ({facts['metrics'].get('roc_auc', '?')} roc_auc); backtest {first}..{end}")
         report, wall = backtest(b, project, first, end, args.review_lag)
         log(f"  backtest: {wall:.0f} s")
-        stream_change = change if abrupt else None
+        stream_change = None if name == "stationary" else change
         never = report["days"]["never"]
         results["streams"][name] = {
-            "functions": [before, after] if abrupt else [before],
+            "functions": [before, after] if switches else [before],
             "change_day": stream_change and stream_change.isoformat(),
-            "positive_share": round(sum(r["label"] for day in rows for r in day) / sum(len(d) for d in rows), 4),
+            **({"gradual_width_days": GRADUAL_WIDTH_DAYS} if name == "gradual" else {}),
+            **({"covariate_shift": {"feature": "loan", "below": COVARIATE_LOAN_SPLIT,
+                                    "kept": COVARIATE_KEEP_LOW_LOAN}} if name == "covariate" else {}),
+            "positive_share": _share(rows),
+            **({"positive_share_before_change": _share(rows[:args.change_day]),
+                "positive_share_after_change": _share(rows[args.change_day:])} if stream_change else {}),
             "champion": {"split": facts["split"], "metrics": facts["metrics"]},
             "backtest_seconds": round(wall, 1),
             "primary_metric": report["primary_metric"],

@@ -8,18 +8,84 @@ CSV files, brings each into a default bake with ``init-data --write``, commits a
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .conftest import TEMPLATE, BakedEnv
 
-pytestmark = pytest.mark.slow
+
+@pytest.fixture(scope="module")
+def decisions() -> Any:
+    sys.path.insert(0, str(TEMPLATE / "bench"))  # decisions.py imports run.py beside it
+    spec = importlib.util.spec_from_file_location("bench_decisions", TEMPLATE / "bench" / "decisions.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_decisions"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
+AGRAWAL_FEATURES = ("salary", "commission", "age", "elevel", "car", "zipcode", "hvalue", "hyears", "loan")
+
+
+def _agreement(day: list[dict[str, Any]], function: int) -> float:
+    """Share of a day's rows whose label is what Agrawal's ``function`` gives their features."""
+    from river.datasets import synth
+
+    f = getattr(synth.Agrawal, f"_classification_function_{function}")
+    return sum(f(*(r[k] for k in AGRAWAL_FEATURES)) == r["label"] for r in day) / len(day)
+
+
+def test_streams_gradual_mixes_and_covariate_keeps_the_labelling(decisions: Any) -> None:
+    """The four streams at 200 rows/day: where each concept holds, and what moves (fast: river only)."""
+    days, change, per_day = 40, 20, 200
+    rows = {k: decisions.stream_rows(k, 6, 2, 7, change, days, per_day) for k in decisions.STREAMS}
+    for kind, stream in rows.items():
+        assert len(stream) == days and all(len(d) == per_day for d in stream), kind
+    # abrupt and stationary are what they were before gradual and covariate came: the same rows until the change
+    assert rows["abrupt"][:change] == rows["stationary"][:change]
+    assert all(_agreement(d, 6) == 1.0 for d in rows["stationary"] + rows["abrupt"][:change])
+    assert all(_agreement(d, 2) == 1.0 for d in rows["abrupt"][change:])
+    # gradual: function 6 well before, a mixture around the midpoint, function 2 well after (a row of function 2
+    # agrees with function 6 about half the time, so the share of new-concept rows is 2 * (1 - agreement))
+    new_share = [2 * (1 - _agreement(d, 6)) for d in rows["gradual"]]
+    assert max(new_share[: change - 7]) < 0.1 and min(new_share[change + 7:]) > 0.8, new_share
+    assert 0.25 < new_share[change] < 0.75, new_share[change]
+    # covariate: function 6 labels every row throughout; loans move up and the positive share with them
+    assert all(_agreement(d, 6) == 1.0 for d in rows["covariate"])
+    high = [sum(r["loan"] >= 250_000 for r in d) / per_day for d in rows["covariate"]]
+    assert sum(high[:change]) / change < 0.6 and sum(high[change:]) / (days - change) > 0.7, high
+    assert rows["covariate"][:change] == rows["stationary"][:change]
+
+
+def test_targets_for_gradual_and_covariate(decisions: Any) -> None:
+    def stream(configured: dict[str, Any], never: dict[str, Any]) -> dict[str, Any]:
+        return {"policies": {"configured": configured, "never": never}}
+
+    held = {"mean_online_before_change": 0.999, "mean_online_after_change": 0.995}
+    fell = {"mean_online_before_change": 0.999, "mean_online_after_change": 0.9}
+    results = {"streams": {
+        "gradual": stream({"recovery_delay": 11}, {}),
+        "covariate": stream({"retrains_after_change_by_trigger": {"drift": 2, "age": 1}}, held),
+    }}
+    got = {t["target"]: t for t in decisions.targets(results)}
+    assert got["gradual: a better model serving within 10 days of the midpoint"]["met"] is False
+    covariate = got["covariate: no drift retrain while the champion's online metric holds"]
+    assert covariate["met"] is False and "drift retrains after the change: 2" in covariate["measured"]
+    # the champion got worse: a drift retrain is not a false one
+    results["streams"]["covariate"] = stream({"retrains_after_change_by_trigger": {"drift": 2}}, fell)
+    results["streams"]["gradual"] = stream({"recovery_delay": 10}, {})
+    got = {t["target"]: t for t in decisions.targets(results)}
+    assert all(t["met"] for t in got.values()), got
+
+
+@pytest.mark.slow
 def test_decisions_smoke_reports_delays_and_anchors(tmp_path: Path, baked_env: BakedEnv) -> None:
     out = tmp_path / "decisions.json"
     result = subprocess.run(
