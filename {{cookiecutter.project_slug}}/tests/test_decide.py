@@ -433,3 +433,56 @@ def test_drift_that_hurts_the_champion_retrains_and_says_so(champion_repo: Path,
     drift = triggers(decide(root, "--now", "2026-02-01", "--all-triggers"))["drift"]
     assert drift["fired"] is True, drift
     assert "it hurts: the champion's loss" in drift["detail"]
+
+
+DECAY_ONLY = {
+    "decide.triggers.age.enabled": False,
+    "decide.triggers.volume.enabled": False,
+    "decide.triggers.change.enabled": False,
+    "decide.triggers.drift.enabled": False,
+    "decide.cooldown_days": 0,
+    "decide.triggers.decay.floor": 0.95,  # a champion that stays bad: below its floor on every window
+}
+
+
+def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Path, tmp_path: Path) -> None:
+    """A champion that stays bad while its retrains are rejected (a regime no model does better on yet)
+    made decay propose a retrain every morning: decay judges the champion, and the champion is still bad.
+    After a rejected attempt decay needs a whole window of days the attempt never saw, and after a streak
+    of rejections twice as many per rejection (backoff): each retry has materially new evidence."""
+    from {{ cookiecutter.package_name }}.adapters import attempts
+
+    root = checkout(champion_repo, tmp_path, "2026-01-28", **DECAY_ONLY)
+    decision = decide(root, "--now", "2026-01-28")
+    assert triggers(decision)["decay"]["fired"] is True, triggers(decision)["decay"]  # the champion is bad
+    champion = decision["champion"]["model_md5"]
+
+    def rejected(data_end: str) -> attempts.Attempt:
+        return attempts.Attempt(
+            at=f"{data_end}T06:00:00+00:00",
+            data_end=data_end,
+            train_end=data_end,
+            verdict="reject",
+            reason="roc_auc: better on paper but not significantly",
+            champion_md5=champion,
+            candidate_md5="c" * 32,
+            holdout_start=data_end,
+        )
+
+    def decay_on(end: str) -> dict[str, Any]:
+        write_params(root, small_params(**{"data.end_date": end, **DECAY_ONLY}))
+        assert main(["--root", str(root), "ingest"]) == 0
+        return triggers(decide(root, "--now", end))["decay"]
+
+    attempts.save(root, [rejected("2026-01-28")])
+    for end, fires in (("2026-01-29", False), ("2026-02-03", False), ("2026-02-04", True)):
+        decay = decay_on(end)
+        assert decay["fired"] is fires, (end, decay)
+    waiting = decay_on("2026-02-03")
+    assert "1 retrain against it rejected" in waiting["detail"], waiting["detail"]
+    assert "again with data to 2026-02-04" in waiting["detail"], waiting["detail"]
+    # a second rejection in a row: two windows of new days
+    attempts.save(root, [rejected("2026-01-28"), rejected("2026-02-04")])
+    for end, fires in (("2026-02-11", False), ("2026-02-18", True)):
+        decay = decay_on(end)
+        assert decay["fired"] is fires, (end, decay)

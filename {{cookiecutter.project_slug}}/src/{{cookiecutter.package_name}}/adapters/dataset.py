@@ -125,11 +125,12 @@ class PartitionCache:
         self.extra: dict[str, Any] = {}
 
     def read(self, path: Path) -> pd.DataFrame:
-        if path not in self._frames:
+        key = path.resolve()  # the same file under a relative and an absolute name is read once
+        if key not in self._frames:
             import pandas as pd
 
-            self._frames[path] = pd.read_parquet(path)
-        return self._frames[path]
+            self._frames[key] = pd.read_parquet(key)
+        return self._frames[key]
 
     def frame(self, paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
         if not paths:

@@ -34,6 +34,7 @@ from ..adapters.dataset import PartitionCache, list_partitions, partition_path
 from ..config import Params
 from ..core.gate import judge
 from ..core.metrics import compute
+from .decide import DayScores
 
 POLICIES = ("configured", "never", "every:N", "oracle")
 
@@ -111,8 +112,9 @@ class PolicyRun:
     rejections: int = 0
 
 
-class ScoreMemo:
-    """A compute engine (adapters/compute.py) that scores each partition once per model.
+class ScoreMemo(DayScores):
+    """decide's local scoring engine (jobs/decide.py), kept for the whole replay: each partition is
+    scored once per model.
 
     ``decide``'s decay windows rescore the serving model on the same days every morning, and the online
     metric scores it on each new day: in the replay the model and the rows do not change between days,
@@ -120,26 +122,6 @@ class ScoreMemo:
     """
 
     name = "replay"
-
-    def __init__(self) -> None:
-        self._scores: dict[tuple[str, int, Any], Any] = {}
-        self._models: dict[int, Any] = {}  # keeps each model alive so its id() is never reused
-
-    def map(self, fn: Any, items: Any, **shared: Any) -> list[Any]:
-        model = shared.get("model")
-        self._models[id(model)] = model
-        out = []
-        for item in items:
-            key = (getattr(fn, "__qualname__", repr(fn)), id(model), item)
-            if key not in self._scores:
-                self._scores[key] = fn(item, **shared)
-            out.append(self._scores[key])
-        return out
-
-    def training(self) -> Any:
-        import contextlib
-
-        return contextlib.nullcontext()
 
 
 def _midnight(day: dt.date) -> dt.datetime:
