@@ -157,10 +157,11 @@ def prepare(b: Baked, dst: Path, rows: list[list[dict[str, Any]]], champion_days
     return project, {"init_data": init.stdout[-4000:], "split": split, "metrics": metrics}
 
 
-def backtest(b: Baked, project: Path, start: dt.date, end: dt.date, review_lag: int) -> tuple[dict[str, Any], float]:
+def backtest(b: Baked, project: Path, start: dt.date, end: dt.date, review_lag: int,
+             policies: list[str]) -> tuple[dict[str, Any], float]:
     args = ["backtest", "--from", start.isoformat(), "--to", end.isoformat(), "--review-lag", str(review_lag),
             "--quiet"]
-    for policy in POLICIES:
+    for policy in policies:
         args += ["--policy", policy]
     began = time.perf_counter()
     b.runner.run(cli(b, *args), cwd=project, env=b.runner.env(date=end + dt.timedelta(days=1)))
@@ -413,6 +414,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--review-lag", type=int, default=1)
     p.add_argument("--streams", default="abrupt,stationary",
                    help=f"comma-separated, of {','.join(STREAMS)} (default abrupt,stationary)")
+    p.add_argument("--policies", default=",".join(POLICIES),
+                   help="comma-separated backtest policies (default all: configured,never,every:1,every:7; "
+                        "configured and never are always run: the targets and the anchors need them)")
     p.add_argument("--venv", type=Path, help="reuse a venv that holds the baked lockfile")
     p.add_argument("--work", type=Path, help="work directory (kept)")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -424,6 +428,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args.change_day = args.change_day if args.change_day is not None else (90 if full else 50)
     if not args.champion_days + 7 < args.change_day < args.days:
         p.error("need champion days + 7 < --change-day < --days")
+    args.policies = list(dict.fromkeys(["configured", "never", *args.policies.split(",")]))
+    odd = [x for x in args.policies if x not in ("configured", "never", "oracle")
+           and not (x.startswith("every:") and x[6:].isdigit() and int(x[6:]) > 0)]
+    if odd:
+        p.error(f"unknown policy {', '.join(odd)}: use configured, never, oracle or every:N")
     unknown = [s for s in args.streams.split(",") if s not in STREAMS]
     if unknown:
         p.error(f"unknown stream(s) {', '.join(unknown)}: choose from {', '.join(STREAMS)}")
@@ -453,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         "champion_days": args.champion_days,
         "backtest_from": first.isoformat(),
         "review_lag": args.review_lag,
-        "policies": list(POLICIES),
+        "policies": args.policies,
         "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
         "template_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=TEMPLATE, capture_output=True,
                                           text=True, check=False).stdout.strip(),
@@ -466,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = stream_rows(name, before, after, args.seed, args.change_day, args.days, args.rows_per_day)
         project, facts = prepare(b, work / f"stream-{name}", rows, args.champion_days)
         log(f"  champion committed ({facts['metrics'].get('roc_auc', '?')} roc_auc); backtest {first}..{end}")
-        report, wall = backtest(b, project, first, end, args.review_lag)
+        report, wall = backtest(b, project, first, end, args.review_lag, args.policies)
         log(f"  backtest: {wall:.0f} s")
         stream_change = None if name == "stationary" else change
         never = report["days"]["never"]
