@@ -122,8 +122,42 @@ def _cron_value(token: str, field: str, low: int, high: int) -> int:
     return value
 
 
+# Macros some cron daemons accept and GitHub Actions' schedule does not (it takes the five fields only).
+CRON_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+# The columns the baked project's data already has (params.yaml: project.date_column, project.id_column,
+# features.numeric, features.categorical; tests/test_hooks.py keeps this list equal to the template's).
+# A label named like one of them bakes a dead project: the date column as the label quarantines every
+# day, a feature as the label makes every command refuse the schema.
+DATA_COLUMNS = (
+    "event_date",
+    "customer_id",
+    "age",
+    "monthly_charges",
+    "support_calls",
+    "usage_hours",
+    "plan",
+    "contract",
+    "region",
+    "payment_method",
+)
+
+
 def cron_error(expression: str) -> str | None:
     """Return why ``expression`` is not a valid five-field cron, or None if it is."""
+    macro = CRON_MACROS.get(expression.strip().lower())
+    if macro:
+        return (
+            f"GitHub Actions takes five fields, not {expression.strip()}: write {macro!r} "
+            "(better a minute other than 0: the top of the hour is when scheduled runs are most delayed)"
+        )
     fields = expression.split()
     if len(fields) != 5:
         return f"needs 5 space-separated fields (minute hour day-of-month month day-of-week), got {len(fields)}"
@@ -217,6 +251,12 @@ def field_errors(a: dict[str, str]) -> list[tuple[str, str]]:
         fail("author_email", "must look like name@domain.tld (letters, digits and .!#$%&'*+/=?^_`|~- before the @)")
     if not COLUMN_RE.match(a["target_column"]):
         fail("target_column", "must be a plain column name: letters, digits and underscores, not starting with a digit")
+    elif a["target_column"] in DATA_COLUMNS:
+        fail(
+            "target_column",
+            f"{a['target_column']!r} is already a column of the project's data (the date, id and feature columns: "
+            f"{', '.join(DATA_COLUMNS)}); name the label something else",
+        )
     task = a["model_task"]
     if task not in METRICS:
         fail("model_task", "must be classification, regression or multiclass")

@@ -82,7 +82,30 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "cron-bad-step": ({"retrain_schedule": "*/0 * * * *"}, "minute step '0' must be a positive number"),
     "cron-backwards-range": ({"retrain_schedule": "0 6 * * 5-1"}, "day-of-week range '5-1' runs backwards"),
     "cron-bad-month-name": ({"retrain_schedule": "0 6 1 foo *"}, "month value 'foo' is not a number"),
+    # issue 20 item 6: a macro gets the five fields it stands for, not "got 1 field"
+    "cron-macro": ({"retrain_schedule": "@daily"}, "takes five fields, not @daily: write '0 0 * * *'"),
+    # issue 20 item 6: a label named like the date or a feature column bakes a dead project
+    "target-is-the-date-column": ({"target_column": "event_date"}, "target_column: 'event_date' is already a column"),
+    "target-is-a-feature": ({"target_column": "age"}, "target_column: 'age' is already a column of the project's data"),
 }
+
+
+def test_the_hooks_data_columns_are_the_templates() -> None:
+    """The hook's list of the data's columns is the baked params.yaml's date, id and feature columns."""
+    spec = importlib.util.spec_from_file_location("pre_gen_hook", TEMPLATE / "hooks" / "pre_gen_project.py")
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "params.yaml").read_text()
+    plain = "\n".join(line for line in text.splitlines() if "{%" not in line and "{{" not in line)
+    params = yaml.safe_load(plain)
+    expected = {
+        params["project"]["date_column"],
+        params["project"]["id_column"],
+        *params["features"]["numeric"],
+        *params["features"]["categorical"],
+    }
+    assert set(hook.DATA_COLUMNS) == expected
 
 
 @pytest.mark.parametrize("case", list(REFUSED), ids=list(REFUSED))
