@@ -229,3 +229,29 @@ def test_network_settings_come_from_the_environment_and_the_token_stays_out_of_r
     for name, value in (("GITHUB_API_TIMEOUT", "soon"), ("GITHUB_API_RETRIES", "1.5"), ("GITHUB_API_BACKOFF", "-1")):
         with pytest.raises(gh_mod.GitHubError, match=name):
             gh_mod.GitHub.from_env({**base, name: value})
+
+
+def test_a_lost_issue_create_is_found_not_opened_twice(stub: GitHubStub) -> None:
+    """Issue 20 item 3: a 502 after GitHub created the model-health issue opened a second one on the retry
+    (the README says "never a second one"). Like PRs and sticky comments, the issue is looked up by its
+    marker before the create is sent again."""
+    waits: list[float] = []
+    stub.fail("POST", "/repos/acme/churn-retrain/issues", Fault(502, applied=True))
+    result = gh_mod.upsert_issue(make(stub, waits), "model-health", "Model health", "body", "model-health")
+    assert len(stub.issues) == 1 and result.number == stub.issues[0]["number"]
+    assert len(stub.calls("POST", "/repos/acme/churn-retrain/issues")) == 1, "found before a second POST"
+    # the next run edits that one issue in place
+    again = gh_mod.upsert_issue(make(stub, waits), "model-health", "Model health", "body 2", "model-health")
+    assert not again.created and again.number == result.number and len(stub.issues) == 1
+
+
+def test_a_refused_issue_write_names_the_issues_permission(stub: GitHubStub) -> None:
+    """Issue 20 item 7: a 403 on the model-health issue pointed at pull-request permissions."""
+    stub.fail("POST", "/repos/acme/churn-retrain/issues", 403)
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        gh_mod.upsert_issue(make(stub, []), "model-health", "Model health", "body", "model-health")
+    assert "issues: write" in str(refused.value) and "pull-requests" not in str(refused.value)
+    stub.fail("POST", PULLS, 403)
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T", "B", labels=[])
+    assert "pull-requests write" in str(refused.value)

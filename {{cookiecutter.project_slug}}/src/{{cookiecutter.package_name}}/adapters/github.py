@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -43,6 +44,20 @@ class GitHubError(RuntimeError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _permission_hint(path: str) -> str:
+    """What a 403 on a write most likely lacks, by endpoint (the job's ``permissions:`` block names them)."""
+    if path.endswith("/dispatches"):
+        return " (does the token have contents: write on the repository?)"
+    if "/actions/workflows/" in path:
+        return " (does the token have actions: write?)"
+    if re.search(r"/issues(/\d+)?$", path):  # opening or editing an issue (the model-health issue)
+        return " (does the token have issues: write? the job's permissions block must grant it)"
+    return (
+        " (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to "
+        "create and approve pull requests' enabled in the repository settings?)"
+    )
 
 
 def truncate_body(text: str, limit: int = MAX_BODY) -> str:
@@ -196,12 +211,7 @@ class GitHub:
                 elif exc.code in RETRY_STATUS:
                     wait = backoff
                 else:
-                    hint = ""
-                    if exc.code == 403 and method != "GET":
-                        hint = (
-                            " (does the token have contents/pull-requests write, and is 'Allow GitHub Actions to "
-                            "create and approve pull requests' enabled in the repository settings?)"
-                        )
+                    hint = _permission_hint(path) if exc.code == 403 and method != "GET" else ""
                     raise GitHubError(f"{failure}{hint}", exc.code) from None
                 status: int | None = exc.code
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
@@ -285,8 +295,14 @@ class GitHub:
         items = self._paged(self._repo("/issues"), {"labels": label, "state": state})
         return [i for i in items if "pull_request" not in i]
 
-    def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
-        return self.request("POST", self._repo("/issues"), {"title": title, "body": body, "labels": labels})
+    def create_issue(self, title: str, body: str, labels: list[str], marker: str | None = None) -> dict[str, Any]:
+        def opened() -> dict[str, Any] | None:  # a 5xx may hide a success: never open the marked issue twice
+            if marker is None or not labels:
+                return None
+            return next((i for i in self.find_issues(labels[0]) if marker in str(i.get("body") or "")), None)
+
+        payload = {"title": title, "body": body, "labels": labels}
+        return self.request("POST", self._repo("/issues"), payload, already_done=opened)
 
     def update_issue(self, number: int, **fields: Any) -> dict[str, Any]:
         return self.request("PATCH", self._repo(f"/issues/{number}"), fields)
@@ -367,7 +383,7 @@ def save_issue(gh: GitHub, issue: dict[str, Any] | None, title: str, body: str, 
     tag = marker_line(marker)
     text = truncate_body(body if tag in body else f"{tag}\n{body}")
     if issue is None:
-        made = gh.create_issue(title, text, [label])
+        made = gh.create_issue(title, text, [label], marker=tag)
         return IssueResult(int(made["number"]), str(made.get("html_url", "")), True, "")
     fields: dict[str, Any] = {"title": title, "body": text}
     if issue.get("state") != "open":
