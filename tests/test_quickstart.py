@@ -21,8 +21,6 @@ import pytest
 
 from .conftest import BakedEnv, bake_ok, run
 
-pytestmark = pytest.mark.slow
-
 WALKED_SECTIONS = ("Quick start", "Move the window forward")
 
 # First words of the commands this test does not run, and why. Matched on the command's words.
@@ -154,6 +152,7 @@ def test_readme_commands_are_parsed_in_order() -> None:
     assert [not_run_because(s) is None for s in steps(commands[0])] == [False, False, True]
 
 
+@pytest.mark.slow  # a bake, two pipeline runs and a report: minutes
 @pytest.mark.xdist_group("quickstart")
 def test_baked_readme_quick_start_reaches_a_clean_promotion(cookies_session: Any, baked_env: BakedEnv) -> None:
     project = bake_ok(cookies_session)
