@@ -207,3 +207,8 @@ def test_baked_readme_quick_start_reaches_a_clean_promotion(cookies_session: Any
     assert filled_by_open_pr == {"<candidate-commit>"}
     problems = body_problems(body, (start.group(1), end.group(1)), holdout, filled_by_open_pr)
     assert problems == [], "\n".join(problems) + "\n--- reports/promotion.md ---\n" + body
+    # The model card the body links, committed with the model: nothing for `open-pr` to fill there.
+    card = (project / "reports/model_card.md").read_text()
+    problems = body_problems(card, (start.group(1), end.group(1)), holdout, set())
+    assert problems == [], "\n".join(problems) + "\n--- reports/model_card.md ---\n" + card
+    assert f"Trained on data up to {split['train']['end']}" in card, card
