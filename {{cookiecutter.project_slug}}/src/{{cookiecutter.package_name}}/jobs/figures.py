@@ -25,6 +25,8 @@ from ..config import Params
 
 CANDIDATE_COLOR, CHAMPION_COLOR = "#1f77b4", "#ff7f0e"
 DPI = 100
+LABEL_GAP_POINTS = 8  # a vertical line's label keeps this far from it (the candidate star's radius is ~6.3)
+DRIFT_AXIS_MARGIN = 1.6  # the drift chart's log axis reaches this factor beyond the data (and the threshold, 1)
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,15 @@ def drift_chart(summary: dict[str, Any], path: Path, limit: int = 15) -> Path:
     ax.barh([name for name, _ in columns], ratios, color=colors)
     ax.axvline(1.0, color="black", linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    right = max([*ratios, 1.0]) * 30
-    ax.set_xlim(min([*ratios, 1.0]) / 3, right)
+    # The axis spans the data and the threshold, no more (issue 24: room for the labels inside it left
+    # half the log axis empty); the labels sit right of the axes, one per bar.
+    ax.set_xlim(min([*ratios, 1.0]) / DRIFT_AXIS_MARGIN, max([*ratios, 1.0]) * DRIFT_AXIS_MARGIN)
     for i, (_, r) in enumerate(columns):
         ax.text(
-            max(ratios[i], 1e-3) * 1.15,
+            1.02,
             i,
             f"{r.get('score', 0):.3g} vs {r.get('threshold', 0):.3g} ({_short_method(str(r.get('method', '')))})",
+            transform=ax.get_yaxis_transform(),  # x in axes fraction, y in bars
             va="center",
             fontsize=7,
         )
@@ -221,6 +225,8 @@ def metric_timeline(
             "champion promoted",
             (day, 1.0),
             xycoords=("data", "axes fraction"),
+            xytext=(-LABEL_GAP_POINTS, 0),  # clear of the line and of the candidate's star on it
+            textcoords="offset points",
             rotation=90,
             va="top",
             ha="right",
@@ -242,6 +248,8 @@ def metric_timeline(
             "this promotion",
             (day, 1.0),
             xycoords=("data", "axes fraction"),
+            xytext=(-LABEL_GAP_POINTS, 0),  # clear of the line and of the candidate's star on it
+            textcoords="offset points",
             rotation=90,
             va="top",
             ha="right",
@@ -250,7 +258,8 @@ def metric_timeline(
         )
     arrow = "higher is better" if higher_is_better else "lower is better"
     ax.set(ylabel=metric, title=f"{metric} ({arrow}) across the recent windows")
-    ax.legend(fontsize=7, loc="best")
+    # Outside the axes: inside, "best" still covered the promotion marker and the candidate star (issue 24).
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     return _save(fig, path)

@@ -192,7 +192,8 @@ def build_card(params: Params, root: Path, *, importance: dict[str, Any] | None 
             if model_info.get("registered_model")
             else ""
         ),
-        "- Reproduce: `git checkout <this commit> && dvc pull && dvc repro`",
+        # The card is committed with the model, so it cannot name its own commit: say which one, no placeholder.
+        "- Reproduce: check out the commit that holds this card (it pins the model), then `dvc pull && dvc repro`",
         "",
         "## Known limits",
         "",
