@@ -78,11 +78,67 @@ def test_split_trains_and_judges_after_an_abrupt_change(champion_repo: Path, tmp
     assert info["train"]["start"] == "2026-02-01"
     assert info["train"]["end"] == "2026-02-03"
     assert (info["holdout"]["start"], info["holdout"]["end"]) == ("2026-02-04", "2026-02-05")
+    assert "compared" not in change  # split.after_change.compare_all_history is off by default
     # The candidate of the new rule beats the champion of the old one on the new days, five days after
     # the switch, where a candidate on all history would still be judged on a holdout of old days.
     verdict = retrain_and_gate(root)
     assert verdict["promote"] is True, verdict["reasons"]
     assert verdict["holdout"]["start"] == "2026-02-04"
+
+
+COMPARE = {"split.after_change.compare_all_history": True}
+
+
+def test_after_a_real_change_the_days_since_win_and_the_gate_pays_for_the_choice(
+    champion_repo: Path, tmp_path: Path
+) -> None:
+    """The switch above with the windows judged together (issue 18 item 1): the days since the change beat
+    all history on the new days, and the gate tests that pick at 97.5 %. The price is power where recovery
+    needs it: this holdout promotes the candidate at 95 % (the test above) and not at 97.5 % (its lower
+    bound falls just below 0) -- why the comparison is off by default (min_t 5 made no false call on 200
+    stationary streams, test_a_stationary_stream_has_no_change: what it guards against is rare)."""
+    switch = {"data.demo.drift_onset": "2026-02-01", "data.demo.drift_strength": 3.0, **COMPARE}
+    root = checkout(champion_repo, tmp_path, "2026-02-05", **switch)
+    change = split_of(root)["after_change"]
+    assert change["chosen"] == "since_change", change
+    since, history = change["windows"]
+    metric = change["metric"]
+    assert since[metric] > history[metric], change
+    verdict = retrain_and_gate(root)
+    assert verdict["windows_compared"]["confidence"] == pytest.approx(0.975)
+    primary = next(m for m in verdict["metrics"] if m["metric"] == metric)
+    assert "97.5% CI of improvement" in primary["rule"], primary
+
+
+def test_a_false_change_call_keeps_the_candidate_on_all_history(champion_repo: Path, tmp_path: Path) -> None:
+    """Candidate windows judged together (issue 18 item 1): when split calls a change it can also fit a
+    candidate on all history, judge both on the same holdout after the change, and train the better.
+    A stationary stream under a hair-trigger search (min_t 0.1) calls a change that is not there: the
+    days since it hold a fraction of the rows of one concept, and the all-history window is kept. The
+    gate accounts for the choice: the primary metric's interval at 1 - 0.05 / 2 (Bonferroni, two windows)."""
+    hair_trigger = {"data.demo.drift_onset": "2027-01-01", "split.after_change.min_t": 0.1, **COMPARE}
+    root = checkout(champion_repo, tmp_path, "2026-02-05", **hair_trigger)
+    info = split_of(root)
+    change = info["after_change"]
+    assert change["compared"] == 2, change
+    assert change["chosen"] == "all_history", change
+    since, history = change["windows"]
+    assert (since["name"], history["name"]) == ("since_change", "all_history")
+    assert since["start"] == change["day"]
+    assert history["start"] == "2026-01-01"
+    assert info["train"]["start"] == "2026-01-01"
+    assert info["train"]["rows"] == history["rows"] > since["rows"]
+    assert info["holdout"]["start"] > change["day"]  # either window is judged on days after the call
+    verdict = retrain_and_gate(root)
+    assert verdict["windows_compared"]["windows"] == 2, verdict
+    assert verdict["windows_compared"]["confidence"] == pytest.approx(0.975)
+    assert "better of 2 training windows" in (root / "reports/gate.md").read_text()
+    # no change is kept for the next retrain: the window chosen was all history
+    from {{ cookiecutter.package_name }}.adapters import history as history_mod
+
+    subprocess.run(["git", "add", "data/processed/split.json"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "split"], cwd=root, check=True)
+    assert history_mod.window_change(root, "HEAD") is None
 
 
 def retrain_and_gate(root: Path) -> dict:

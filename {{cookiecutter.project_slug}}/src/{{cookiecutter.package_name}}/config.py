@@ -230,6 +230,11 @@ class AfterChange(Strict):
     min_days_after: int = Field(
         2, ge=2, description="days after the change needed: at least one to train, one to judge"
     )
+    compare_all_history: bool = Field(
+        False,
+        description="also fit a candidate on all history and keep the better window on the holdout "
+        "(the gate corrects for the choice)",
+    )
 
 
 class SplitParams(Strict):

@@ -130,7 +130,10 @@ def window_change(root: Path, ref: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        day = (json.loads(text).get("after_change") or {}).get("day")
+        change = json.loads(text).get("after_change") or {}
+        if change.get("chosen") == "all_history":  # a change was called, the all-history window won
+            return None
+        day = change.get("day")
         return dt.date.fromisoformat(day) if day else None
     except (ValueError, TypeError, AttributeError) as exc:
         raise ValueError(f"{ref}:data/processed/split.json is not a valid split record: {exc}") from exc

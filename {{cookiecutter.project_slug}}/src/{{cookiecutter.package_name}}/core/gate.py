@@ -579,15 +579,30 @@ def judge(
     params: Params,
     current: dict[str, Any],
     inputs: dict[str, dict[str, Any]] | None = None,
+    compared: int = 1,
 ) -> GateResult:
-    """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref."""
+    """Decide promotion from evaluation.json (as a dict), the predictions frame and the current champion ref.
+
+    ``compared``: training windows judged on this holdout to pick the candidate (split.choose_window).
+    The pick is a multiple comparison: the primary metric is tested at 1 - (1 - confidence) / compared
+    (Bonferroni), so over the windows the chance of promoting on noise stays at the configured level.
+    """
     gate = params.gate
+    if compared > 1:
+        corrected = 1 - (1 - gate.bootstrap.confidence) / compared
+        gate = gate.model_copy(update={"bootstrap": gate.bootstrap.model_copy(update={"confidence": corrected})})
     info: dict[str, Any] = {
         "primary_metric": params.evaluate.primary_metric,
         "required_improvement": gate.required_improvement,
         "bootstrap": gate.bootstrap.model_dump(),
         "champion_ref": current,
     }
+    if compared > 1:
+        info["windows_compared"] = {
+            "windows": compared,
+            "confidence": round(gate.bootstrap.confidence, 6),
+            "method": "Bonferroni: the candidate is the best of the training windows split judged on this holdout",
+        }
     if evaluation is None:
         return GateResult(
             False, ["reports/evaluation.json is missing: run `dvc repro` (evaluate stage) first"], info=info
@@ -669,7 +684,7 @@ def judge(
                 )
                 if used is not None:
                     info["bootstrap_usable_resamples"] = used
-                level = f"{gate.bootstrap.confidence:.0%}"
+                level = percent(gate.bootstrap.confidence)
                 rules.append(f"{level} CI of improvement, lower bound >= {gate.required_improvement}")
                 if low < gate.required_improvement:
                     verdict = (
@@ -752,6 +767,12 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
+def percent(value: float) -> str:
+    """A confidence as a reader writes it: 95%, 97.5%."""
+    text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     verdict = "PROMOTE" if result["promote"] else "REJECT"
     lines = [f"### Promotion gate: **{verdict}**", ""]
@@ -784,17 +805,27 @@ def to_markdown(result: dict[str, Any]) -> str:
     if effect:
         lines += [
             f"Smallest improvement of {result.get('primary_metric')} this holdout can detect: "
-            f"**{effect['minimum']:+.4f}** ({effect['confidence']:.0%} confidence, {effect['power']:.0%} power; "
+            f"**{effect['minimum']:+.4f}** ({percent(effect['confidence'])} confidence, {effect['power']:.0%} power; "
             f"standard error {effect['standard_error']:.4f}). Only the primary metric is tested; the other rows "
             "are fixed floors and tolerances that must all pass as well, which can only make a promotion rarer: "
             "no correction for several comparisons is needed.",
+            "",
+        ]
+    windows = result.get("windows_compared")
+    if windows:
+        lines += [
+            f"The candidate is the better of {windows['windows']} training windows fitted on this holdout "
+            "(split.json `after_change.windows`: the days since a change found in the champion's loss, and all "
+            f"history); picking on the same rows is a multiple comparison, so its interval is at "
+            f"{percent(windows['confidence'])} (Bonferroni) instead of "
+            f"{percent(1 - (1 - windows['confidence']) * windows['windows'])}.",
             "",
         ]
     looks = result.get("holdout_looks") or 0
     if looks > 1:
         lines += [
             f"**This holdout has been judged {looks} times** against this champion (`data/attempts.json`). "
-            f"The {result['bootstrap']['confidence']:.0%} interval holds for one look: after {looks} looks a "
+            f"The {percent(result['bootstrap']['confidence'])} interval holds for one look: after {looks} looks a "
             f"candidate that is no better passes by chance up to {looks} times as often "
             f"(up to {looks * (1 - result['bootstrap']['confidence']) / 2:.1%} here). Judge it on new days if it "
             "was tuned on this one.",
@@ -806,7 +837,7 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"Holdout: {holdout.get('rows')} rows, {holdout.get('start')}..{holdout.get('end')}. "
             f"Interval of the improvement (positive = candidate better): "
             f"{result.get('interval_method') or 'paired bootstrap, ' + str(result['bootstrap']['resamples']) + ' resamples'}"
-            f", {result['bootstrap']['confidence']:.0%}."
+            f", {percent(result['bootstrap']['confidence'])}."
         )
         lines.append("")
     return "\n".join(lines)

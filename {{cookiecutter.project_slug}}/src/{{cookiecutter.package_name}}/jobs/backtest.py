@@ -184,7 +184,7 @@ def retrain(
     import pandas as pd
 
     from .evaluate import evaluation_record, predictions_frame, score_both
-    from .split import change_after, kept_change, split_after_change
+    from .split import change_after, kept_change, split_after_change, training_since
     from .train import fit
 
     paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
@@ -210,7 +210,7 @@ def retrain(
         params, holdout, classes, candidate_metrics, champion_metrics, ref, {"model_md5": None}
     )
     predictions = predictions_frame(params, holdout, y, cand, champ, classes)
-    verdict = judge(evaluation, predictions, params, ref).to_dict()
+    verdict = judge(evaluation, predictions, params, ref, compared=(change or {}).get("compared", 1)).to_dict()
     day = params.data.end_date
     candidate = Serving(
         f"retrain {day}",
@@ -218,7 +218,7 @@ def retrain(
         (train[date_col].min().date(), train[date_col].max().date()),
         holdout[date_col].max().date(),
         {k: float(v) for k, v in candidate_metrics.items() if not math.isnan(v)},  # its metrics.json at promotion
-        dt.date.fromisoformat(str(change["day"])) if change else None,
+        training_since(change),
     )
     verdict["after_change"] = change
     return candidate, verdict

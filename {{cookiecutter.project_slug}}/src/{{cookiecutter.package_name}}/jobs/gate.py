@@ -81,6 +81,17 @@ def holdout_looks(root: Path, result: dict[str, Any]) -> int:
     return 1 + sum(1 for a in earlier if a.data_end == str(end))
 
 
+def windows_compared(root: Path) -> int:
+    """How many training windows split judged on this holdout to pick the candidate (split.json
+    ``after_change.compared``; 1 when there was no choice)."""
+    path = root / "data" / "processed" / "split.json"
+    try:
+        change = json.loads(path.read_text()).get("after_change") or {}
+        return max(1, int(change.get("compared", 1)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 1  # no or unreadable split record: the inputs check reports it
+
+
 def run_gate(params: Params, root: Path) -> dict[str, Any]:
     import pandas as pd
 
@@ -99,7 +110,9 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
     result = already_champion(evaluation, current, inputs)
     if result is None:
         predictions = pd.read_parquet(pred_path) if pred_path.exists() else None
-        result = judge(evaluation, predictions, params, current, inputs=inputs).to_dict()
+        result = judge(
+            evaluation, predictions, params, current, inputs=inputs, compared=windows_compared(root)
+        ).to_dict()
         result["holdout_looks"] = holdout_looks(root, result)
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,9 @@ def _verdict(gate: dict[str, Any] | None, decision: dict[str, Any] | None) -> st
         primary = next((m for m in gate["metrics"] if m["metric"] == gate.get("primary_metric")), None)
         if primary and primary.get("interval"):
             lo, hi = primary["interval"]
-            level = f"{gate.get('bootstrap', {}).get('confidence', 0.95):.0%}"
+            from ..core.gate import percent
+
+            level = percent(gate.get("bootstrap", {}).get("confidence", 0.95))
             below = ", ".join(b["metric"] for b in gate.get("below_floor") or [])
             return (
                 f"**Promote**: the candidate beats the champion on {primary['metric']} by "

@@ -134,6 +134,14 @@ def kept_change(
     return {"day": since.isoformat(), "days_after": days_after, "inherited": True, "champion_md5": champion_md5}
 
 
+def training_since(change: dict[str, Any] | None) -> dt.date | None:
+    """The change day a model's training window started at, per its split record; None when it trained on
+    all history (no change, or the all-history candidate was the better one)."""
+    if not change or change.get("chosen") == "all_history" or not change.get("day"):
+        return None
+    return dt.date.fromisoformat(str(change["day"]))
+
+
 def change_after(
     params: Params, frame: pd.DataFrame, load_model: Any, trained_until: dt.date | None
 ) -> dict[str, Any] | None:
@@ -166,16 +174,70 @@ def change_after(
 def split_after_change(
     params: Params, frame: pd.DataFrame, change: dict[str, Any] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
-    """time_split, on the days since ``change`` when there is one (holdout: the newest half of them)."""
+    """time_split, on the days since ``change`` when there is one (holdout: the newest half of them).
+
+    A change just found is a call made on a few days of loss: a candidate on all history is fitted
+    beside the one on the days since, both judged on the same holdout, and the better window is kept
+    (:func:`choose_window`; the gate widens its interval for the choice). A change kept from the
+    champion's own window (``inherited``) or given (the replay's oracle) is not second-guessed.
+    """
     holdout_days = None
     if change is not None:
         # After an abrupt change the old days teach the old concept: train on the days after it and
         # judge on the newest of them (at most holdout_days, at least one day left to train on).
-        frame = frame[frame[params.project.date_column].dt.normalize() >= pd.Timestamp(change["day"])]
+        since = frame[frame[params.project.date_column].dt.normalize() >= pd.Timestamp(change["day"])]
         holdout_days = max(1, min(params.split.holdout_days, change["days_after"] // 2))
         change["holdout_days"] = holdout_days
+        train, holdout = time_split(since, params, holdout_days)
+        if not change.get("inherited") and not change.get("known") and params.split.after_change.compare_all_history:
+            wide, _ = time_split(frame, params, holdout_days)  # the same newest days held out
+            train = choose_window(params, change, {"since_change": train, "all_history": wide}, holdout)
+        return train, holdout, holdout_days
     train, holdout = time_split(frame, params, holdout_days)
     return train, holdout, holdout_days
+
+
+def choose_window(
+    params: Params, change: dict[str, Any], windows: dict[str, pd.DataFrame], holdout: pd.DataFrame
+) -> pd.DataFrame:
+    """Fit a candidate on each training window, score each on ``holdout`` (the primary metric), and
+    return the rows of the best; ``change`` records every window, its score and the choice.
+
+    Choosing on the holdout the gate judges on is a multiple comparison: the gate takes the number of
+    windows compared from split.json and tests the primary metric at 1 - (1 - confidence) / K
+    (Bonferroni), so the chosen candidate is not promoted on the luck of the pick. A window whose
+    candidate cannot be fitted (one class since the change) is recorded with the reason and skipped.
+    """
+    from ..core.features import input_columns, truth_and_scores
+    from ..core.metrics import compute, get_metric
+    from .train import TrainingError, fit
+
+    name = params.evaluate.primary_metric
+    metric = get_metric(name)
+    date_col, target = params.project.date_column, params.project.target
+    holdout = holdout[holdout[target].notna()]
+    y_all = holdout[target].to_numpy()
+    scored: list[dict[str, Any]] = []
+    for label, rows in windows.items():
+        entry: dict[str, Any] = {"name": label, **date_range(rows, date_col)}
+        try:
+            model = fit(params, rows)
+        except TrainingError as exc:
+            entry["error"] = str(exc)
+            scored.append(entry)
+            continue
+        y, scores = truth_and_scores(model, holdout[input_columns(params)], y_all, params.project.task)
+        value = compute([name], y, scores, params.evaluate.threshold)[name]
+        entry[name] = None if pd.isna(value) else round(float(value), 6)
+        scored.append(entry)
+    usable = [w for w in scored if w.get(name) is not None]
+    if not usable:
+        change.update(windows=scored, compared=len(scored), chosen="since_change", metric=name)
+        return windows["since_change"]
+    sign = 1 if metric.higher_is_better else -1
+    best = max(usable, key=lambda w: sign * w[name])  # ties: the first, the days since the change
+    change.update(windows=scored, compared=len(usable), chosen=best["name"], metric=name)
+    return windows[best["name"]]
 
 
 def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
