@@ -19,7 +19,7 @@ The list comes from ``params.yaml`` (reviewed in git), never from the model file
 (MLflow's skops flavour reads its list from the artifact it loads). A file holding any
 other type is refused with one line naming the types; nothing is ever unpickled.
 
-skops is imported without its scan of every scikit-learn estimator (``_skops_io``): that scan
+skops is imported without its scan of every scikit-learn estimator (``skops_io``): that scan
 imports all of scikit-learn, its test utilities (pytest) and Dask when installed, several times
 the cost of the daily check's own imports. Without it skops trusts no estimator by default, so
 every estimator type in a file goes through the policy above (which trusts scikit-learn classes):
@@ -48,7 +48,7 @@ def _no_estimators(type_filter: Any = None) -> list[tuple[str, type]]:
     return []
 
 
-def _skops_io() -> ModuleType:
+def skops_io() -> ModuleType:
     """``skops.io``, imported with scikit-learn's ``all_estimators`` answering no estimator.
 
     skops computes its default-trusted estimator list once, at import, by calling
@@ -103,14 +103,14 @@ def refused_types(found: list[str], params: Params) -> list[str]:
 
 
 def dumps(model: Any) -> bytes:
-    sio = _skops_io()
+    sio = skops_io()
 
     return bytes(sio.dumps(model))
 
 
 def model_types(model: Any) -> list[str]:
     """The types skops does not trust by default that saving ``model`` records (what a loader must allow)."""
-    sio = _skops_io()
+    sio = skops_io()
 
     return list(sio.get_untrusted_types(data=dumps(model)))
 
@@ -118,7 +118,7 @@ def model_types(model: Any) -> list[str]:
 def to_bytes(model: Any, params: Params) -> bytes:
     """``model`` as a skops file's bytes; refused (nothing written) when the loader would not accept it back."""
     data = dumps(model)
-    sio = _skops_io()
+    sio = skops_io()
 
     refused = refused_types(list(sio.get_untrusted_types(data=data)), params)
     if refused:
@@ -140,7 +140,7 @@ def save(model: Any, path: Path, params: Params) -> None:
 
 def loads(data: bytes, params: Params, what: str) -> Any:
     """Load a skops model from ``data`` if every type it holds is trusted; ``what`` names it in errors."""
-    sio = _skops_io()
+    sio = skops_io()
 
     try:
         found = list(sio.get_untrusted_types(data=data))
