@@ -18,13 +18,21 @@ trusted. What this project trusts, and why:
 The list comes from ``params.yaml`` (reviewed in git), never from the model file itself
 (MLflow's skops flavour reads its list from the artifact it loads). A file holding any
 other type is refused with one line naming the types; nothing is ever unpickled.
+
+skops is imported without its scan of every scikit-learn estimator (``skops_io``): that scan
+imports all of scikit-learn, its test utilities (pytest) and Dask when installed, several times
+the cost of the daily check's own imports. Without it skops trusts no estimator by default, so
+every estimator type in a file goes through the policy above (which trusts scikit-learn classes):
+what loads is unchanged, and nothing is trusted without this module's say.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..config import Params, estimator_path
@@ -34,6 +42,31 @@ ALWAYS_TRUSTED = ("numpy.dtype", "collections.OrderedDict")
 
 class UntrustedModelError(ValueError):
     """The model file holds types nobody trusted, or is not a skops file: not loaded."""
+
+
+def _no_estimators(type_filter: Any = None) -> list[tuple[str, type]]:
+    return []
+
+
+def skops_io() -> ModuleType:
+    """``skops.io``, imported with scikit-learn's ``all_estimators`` answering no estimator.
+
+    skops computes its default-trusted estimator list once, at import, by calling
+    ``sklearn.utils.all_estimators()``, which imports every scikit-learn module (and through them
+    pytest and Dask). An empty default list only narrows what skops trusts on its own; this
+    module's policy (``refused_types``) then decides for every type in the file.
+    """
+    if "skops.io" in sys.modules:  # already imported (by MLflow, or a test): its own defaults apply
+        return sys.modules["skops.io"]
+    import sklearn.utils
+
+    walk = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = _no_estimators
+    try:
+        import skops.io
+    finally:
+        sklearn.utils.all_estimators = walk
+    return skops.io
 
 
 def _own_package() -> str:
@@ -70,14 +103,14 @@ def refused_types(found: list[str], params: Params) -> list[str]:
 
 
 def dumps(model: Any) -> bytes:
-    import skops.io as sio
+    sio = skops_io()
 
     return bytes(sio.dumps(model))
 
 
 def model_types(model: Any) -> list[str]:
     """The types skops does not trust by default that saving ``model`` records (what a loader must allow)."""
-    import skops.io as sio
+    sio = skops_io()
 
     return list(sio.get_untrusted_types(data=dumps(model)))
 
@@ -85,7 +118,7 @@ def model_types(model: Any) -> list[str]:
 def to_bytes(model: Any, params: Params) -> bytes:
     """``model`` as a skops file's bytes; refused (nothing written) when the loader would not accept it back."""
     data = dumps(model)
-    import skops.io as sio
+    sio = skops_io()
 
     refused = refused_types(list(sio.get_untrusted_types(data=data)), params)
     if refused:
@@ -107,7 +140,7 @@ def save(model: Any, path: Path, params: Params) -> None:
 
 def loads(data: bytes, params: Params, what: str) -> Any:
     """Load a skops model from ``data`` if every type it holds is trusted; ``what`` names it in errors."""
-    import skops.io as sio
+    sio = skops_io()
 
     try:
         found = list(sio.get_untrusted_types(data=data))
