@@ -13,6 +13,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.change import find_change, row_losses
+from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
 from .conftest import pin_workspace_model, small_params, write_params
 from .test_decide import champion_repo, checkout  # noqa: F401  (a module fixture: one champion for these tests)
@@ -103,7 +104,8 @@ def test_after_a_real_change_the_days_since_win_and_the_gate_pays_for_the_choice
     assert change["chosen"] == "since_change", change
     since, history = change["windows"]
     metric = change["metric"]
-    assert since[metric] > history[metric], change
+    better = since[metric] > history[metric] if get_metric(metric).higher_is_better else since[metric] < history[metric]
+    assert better, change
     verdict = retrain_and_gate(root)
     assert verdict["windows_compared"]["confidence"] == pytest.approx(0.975)
     primary = next(m for m in verdict["metrics"] if m["metric"] == metric)
