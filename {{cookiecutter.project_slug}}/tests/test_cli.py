@@ -137,3 +137,27 @@ def test_help_names_the_program_people_type(capsys: pytest.CaptureFixture[str]) 
         usage = capsys.readouterr().out
         assert usage.startswith("usage: {{ cookiecutter.package_name }} "), usage
         assert "{{ cookiecutter.package_name }}.cli" not in usage
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_exit_2(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20 item 1: ENOSPC ended `ingest`, `train` and `evaluate` in a Python traceback."""
+    import errno
+
+    import pandas as pd
+
+    assert main(["--root", str(project), "ingest"]) == 0
+    capsys.readouterr()
+
+    def full(self: pd.DataFrame, path: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    assert main(["--root", str(project), "split"]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("error: No space left on device (")
+    assert "train.parquet" in line
+    assert line.endswith("free disk space and re-run")

@@ -44,6 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_line(exc: OSError) -> str:
+    """An operating-system failure as one line: what, where, and what to do."""
+    import errno
+
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f) or "a file"
+    cause = exc.strerror or str(exc)
+    advice = {
+        errno.ENOSPC: "free disk space and re-run",
+        errno.EDQUOT: "free space within your quota and re-run",
+        errno.EACCES: "fix the permissions and re-run",
+        errno.EPERM: "fix the permissions and re-run",
+        errno.EROFS: "the file system is read-only: run where the project can be written",
+    }.get(exc.errno or 0, "fix the cause and re-run")
+    return f"{cause} ({where}); the command stopped there, {advice}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Domain errors (bad data, missing inputs, unfetchable champion) carry
             # messages written for people; show them without a traceback.
             return fail(exc)
+        except OSError as exc:
+            # Disk full, permission denied, a read-only file system (issue 20 item 1): one line naming
+            # the path and the cause, never a traceback; a re-run after the fix recovers.
+            return fail(OSError(os_error_line(exc)))
         except KeyboardInterrupt:
             # Ctrl-C is a person's decision, not a bug: one line, no traceback.
             print("interrupted", file=sys.stderr)
