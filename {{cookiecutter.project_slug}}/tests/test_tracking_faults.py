@@ -169,6 +169,25 @@ def test_server_failing_after_the_check_keeps_the_model(
     assert "model.skops was not replaced" in errors[0]
     assert elapsed < 60, elapsed
     assert_previous_model_kept(split_project)
+    # MLflow's message is cut at a word with a mark, never mid-word (issue 20 item 2)
+    cause = errors[0].split(" failed: ", 1)[1].split("; model.skops", 1)[0]
+    assert len(cause) <= 300, cause
+    assert cause.endswith("…") or len(cause) < 300, cause
+
+
+def test_error_lines_are_cut_at_a_word() -> None:
+    from {{ cookiecutter.package_name }}.core.text import error_line, shorten
+
+    words = "API request to endpoint /api/2.0/mlflow/runs/create failed with error code 503 != 200 " * 10
+    line = shorten(words, 100)
+    assert len(line) <= 100
+    assert line.endswith("…")
+    assert words.startswith(line[:-1])
+    assert words[len(line) - 1] == " "  # the cut falls between words
+    assert shorten("short", 100) == "short"
+    assert shorten("x" * 500, 50) == "x" * 49 + "…"  # one long token: cut where it must be
+    assert error_line(RuntimeError("first line\nsecond")) == "first line"
+    assert error_line(RuntimeError()) == "RuntimeError"
 
 
 # --- a first run killed while MLflow builds its sqlite store --------------------------------

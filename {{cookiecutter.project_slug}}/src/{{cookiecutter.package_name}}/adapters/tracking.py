@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Params
+from ..core.text import error_line
 
 # The whole package travels with a logged model (its custom transformers live in core/).
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -215,7 +216,7 @@ def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, f
             metrics=[Metric(f"holdout_{k}", v, stamp, 0) for k, v in metrics.items() if not math.isnan(v)],
         )
     except Exception as exc:  # MLflow, SQLAlchemy, requests: one line instead of a traceback
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        first = error_line(exc)
         raise TrackingUnavailable(f"logging the holdout metrics to MLflow ({uri}) failed: {first}") from exc
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..config import Params
 from ..core.features import build_pipeline, input_columns
+from ..core.text import error_line
 
 
 class TrainingError(RuntimeError):
@@ -98,7 +99,7 @@ def run_train(
             except TrackingUnavailable:
                 raise
             except Exception as exc:  # MLflow, SQLAlchemy, requests: one line, the old model kept
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                first = error_line(exc)
                 raise TrackingUnavailable(
                     f"logging the run to MLflow ({uri}) failed: {first}; {model_path.name} was not replaced. "
                     "Re-run when the tracking store works, or pass --no-track"

@@ -76,8 +76,9 @@ def resolve_path(path: str, root: Path | None) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    from ...core.text import error_line
+
+    return error_line(exc, 200)
 
 
 class FileSource:
