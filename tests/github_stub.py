@@ -4,6 +4,7 @@ Implements the documented contract of:
   GET/POST  /repos/{owner}/{repo}/pulls          (list with head=owner:branch, base, state; create)
   PATCH     /repos/{owner}/{repo}/pulls/{number}
   POST      /repos/{owner}/{repo}/issues/{number}/labels
+  GET       /repos/{owner}/{repo}/labels/{name}    POST /repos/{owner}/{repo}/labels  (create a label)
   GET/POST  /repos/{owner}/{repo}/issues/{number}/comments
   PATCH     /repos/{owner}/{repo}/issues/comments/{id}
   GET/POST  /repos/{owner}/{repo}/issues          (list with labels=a,b, state=open|closed|all, pull requests
@@ -13,6 +14,15 @@ Implements the documented contract of:
 with per_page/page pagination, 401 without a token, 422 for a second open pull
 request on the same head/base and for bodies over 65,536 characters (GitHub's
 documented behaviour). Every request is recorded for the tests to assert on.
+
+Permissions: ``permissions[token]`` (e.g. ``{"contents": "write", "pull-requests": "write"}``, what a job's
+``permissions:`` block grants its GITHUB_TOKEN) limits what that token may do; a token not listed may do
+anything. Rules, per endpoint, from GitHub's REST reference ("Fine-grained access tokens for ..."):
+- Create a label (docs.github.com/rest/issues/labels#create-a-label): Issues or Pull requests, write.
+- Add labels to an issue (docs.github.com/rest/issues/labels#add-labels-to-an-issue): Issues or Pull
+  requests, write; a label the repository does not have yet is created on the fly only for a token with
+  Issues write, otherwise the call is refused (issue 19 item 1, found against github.com).
+A new repository starts with GitHub's default labels only (docs.github.com, "Managing labels").
 
 Faults are injected per test with ``fail(method, path_regex, *faults)``: each matching
 request takes the next fault, in order, and later requests are served normally. A fault
@@ -32,9 +42,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY = 65_536
+
+
+# What GitHub puts in every new repository ("Managing labels": default labels).
+DEFAULT_LABELS = (
+    "bug", "documentation", "duplicate", "enhancement", "good first issue", "help wanted", "invalid",
+    "question", "wontfix",
+)
 
 
 @dataclass
@@ -61,6 +78,10 @@ class State:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     enabled_workflows: list[str] = field(default_factory=list)
+    labels: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {name: {"name": name, "color": "ededed", "description": ""} for name in DEFAULT_LABELS}
+    )
+    permissions: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     next_number: int = 1
     next_comment: int = 1000
@@ -73,6 +94,7 @@ class GitHubStub:
 
     def __init__(self, owner: str = "acme", repo: str = "churn-retrain", host: str = "127.0.0.1") -> None:
         self.owner, self.repo = owner, repo
+        self.token = ""  # the token of the request being routed (under the state lock)
         self.state = State()
         stub = self
 
@@ -103,6 +125,7 @@ class GitHubStub:
                     if fault is not None and fault.status is not None and not fault.applied:
                         self._send(fault.status, fault.body or {"message": "injected fault"}, fault.headers)
                         return
+                    stub.token = auth.split(" ", 1)[1]
                     status, payload = stub.route(method, parts.path, query, body)
                 if fault is not None and fault.status is not None:  # applied: the change stands, the answer is lost
                     status, payload = fault.status, fault.body or {"message": "injected fault"}
@@ -200,6 +223,10 @@ class GitHubStub:
             )
         if m := re.fullmatch(r"/pulls/(\d+)", rest):
             return self.update_pull(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        if m := re.fullmatch(r"/labels/([^/]+)", rest):
+            return self.get_label(unquote(m.group(1))) if method == "GET" else (405, {})
+        if rest == "/labels":
+            return self.create_label(body) if method == "POST" else (405, {})
         if m := re.fullmatch(r"/issues/(\d+)/labels", rest):
             return self.add_labels(int(m.group(1)), body) if method == "POST" else (405, {})
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
@@ -279,14 +306,51 @@ class GitHubStub:
                 pr[key] = body[key]
         return 200, pr
 
+    @property
+    def permissions(self) -> dict[str, dict[str, str]]:
+        return self.state.permissions
+
+    @property
+    def labels(self) -> dict[str, dict[str, Any]]:
+        return self.state.labels
+
+    def _may_write(self, *scopes: str) -> bool:
+        granted = self.state.permissions.get(self.token)
+        return granted is None or any(granted.get(scope) == "write" for scope in scopes)
+
+    @staticmethod
+    def _forbidden() -> tuple[int, Any]:
+        return 403, {"message": "Resource not accessible by integration", "status": "403"}
+
+    def get_label(self, name: str) -> tuple[int, Any]:
+        label = self.state.labels.get(name)
+        return (200, label) if label is not None else (404, {"message": "Not Found"})
+
+    def create_label(self, body: Any) -> tuple[int, Any]:
+        if not self._may_write("issues", "pull-requests"):
+            return self._forbidden()
+        name = body.get("name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            return self._invalid("name is required")
+        if name in self.state.labels:
+            return 422, {"message": "Validation Failed", "errors": [{"resource": "Label", "code": "already_exists"}]}
+        label = {"name": name, "color": body.get("color", "ededed"), "description": body.get("description", "")}
+        self.state.labels[name] = label
+        return 201, label
+
     def add_labels(self, number: int, body: Any) -> tuple[int, Any]:
         pr = self.state.pulls.get(number)
         if pr is None:
             return 404, {"message": "Not Found"}
+        if not self._may_write("issues", "pull-requests"):
+            return self._forbidden()
         labels = body.get("labels") if isinstance(body, dict) else None
         if not isinstance(labels, list) or not labels:
             return self._invalid("labels must be a non-empty array")
+        if any(name not in self.state.labels for name in labels) and not self._may_write("issues"):
+            return self._forbidden()  # a missing label is created on the fly only with Issues write
         for name in labels:
+            self.state.labels.setdefault(name, {"name": name, "color": "ededed", "description": ""})
             if name not in [lab["name"] for lab in pr["labels"]]:
                 pr["labels"].append({"name": name})
         return 200, pr["labels"]
@@ -340,8 +404,12 @@ class GitHubStub:
         return 200, self._page(found, query)
 
     def create_issue(self, body: Any) -> tuple[int, Any]:
+        if not self._may_write("issues"):  # Create an issue: Issues, write
+            return self._forbidden()
         if not isinstance(body, dict) or not body.get("title"):
             return self._invalid("title is required")
+        for name in body.get("labels") or []:  # with Issues write a missing label is created
+            self.state.labels.setdefault(str(name), {"name": str(name), "color": "ededed", "description": ""})
         if self._too_long(body, "body"):
             return self._invalid("body is too long (maximum is 65536 characters)")
         number = self.state.next_number

@@ -255,3 +255,42 @@ def test_a_refused_issue_write_names_the_issues_permission(stub: GitHubStub) -> 
     with pytest.raises(gh_mod.GitHubError) as refused:
         gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T", "B", labels=[])
     assert "pull-requests write" in str(refused.value)
+
+
+def test_first_promotion_pr_on_a_fresh_repository_is_labelled_without_issues_write(stub: GitHubStub) -> None:
+    """Issue 19 item 1: a new repository has none of the project's labels, and GitHub creates a missing
+    label on the fly when adding it only for a token with Issues write; the promotion job grants
+    contents and pull-requests. The PR opened, the label call was refused, the job failed on every run.
+    Labels are now created first through "Create a label" (Pull requests write is enough, per the REST
+    reference), then added."""
+    stub.permissions["t0k"] = {"contents": "write", "pull-requests": "write"}
+    labels = ["model-promotion", "automated"]
+    result = gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T", "B", labels=labels)
+    assert result.created
+    assert result.label_problem is None
+    assert [lab["name"] for lab in stub.pulls[0]["labels"]] == labels
+    assert {"model-promotion", "automated"} <= set(stub.labels)
+    # a second run finds them and creates nothing
+    created = len(stub.calls("POST", r"/repos/acme/churn-retrain/labels$"))
+    gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T2", "B", labels=labels)
+    assert len(stub.calls("POST", r"/repos/acme/churn-retrain/labels$")) == created
+
+
+def test_a_refused_label_never_fails_the_job_whose_pr_is_open(stub: GitHubStub) -> None:
+    """A token that may not label at all (contents write only): the PR is open, so the label failure is a
+    warning the caller prints, not an error."""
+    stub.permissions["t0k"] = {"contents": "write", "pull-requests": "write"}
+    stub.fail("POST", r"/repos/acme/churn-retrain/labels$", 403)
+    result = gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T", "B", labels=["model-promotion"])
+    assert result.created and len(stub.pulls) == 1
+    assert result.label_problem is not None
+    assert "model-promotion" in result.label_problem and "HTTP 403" in result.label_problem
+
+
+def test_the_stand_in_refuses_an_unknown_label_without_issues_write(stub: GitHubStub) -> None:
+    """The stand-in holds the rule the old code broke: adding a label the repository lacks needs Issues write."""
+    stub.permissions["t0k"] = {"contents": "write", "pull-requests": "write"}
+    pr = gh_mod.upsert_pull(make(stub, []), "promote/m", "main", "T", "B")
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        make(stub, []).add_labels(pr.number, ["never-created"])
+    assert refused.value.status == 403

@@ -5,7 +5,8 @@ https://api.github.com), the repository ``$GITHUB_REPOSITORY`` and the token
 ``$GITHUB_TOKEN``. Only documented endpoints are used:
 
 - pulls: list (``GET /repos/{o}/{r}/pulls?head=owner:branch``), create (POST), update (PATCH)
-- labels: ``POST /repos/{o}/{r}/issues/{n}/labels``
+- labels: ``GET /repos/{o}/{r}/labels/{name}``, create (``POST /repos/{o}/{r}/labels``),
+  ``POST /repos/{o}/{r}/issues/{n}/labels``
 - issue comments: list, create, ``PATCH /repos/{o}/{r}/issues/comments/{id}``
 - issues: ``GET /repos/{o}/{r}/issues?labels=…&state=all``, create (POST), ``PATCH /repos/{o}/{r}/issues/{n}``
 - workflows: ``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (keepalive)
@@ -275,6 +276,33 @@ class GitHub:
     def add_labels(self, number: int, labels: list[str]) -> Any:
         return self.request("POST", self._repo(f"/issues/{number}/labels"), {"labels": labels})
 
+    # labels
+    def label(self, name: str) -> dict[str, Any] | None:
+        """``GET /repos/{o}/{r}/labels/{name}``; None when the repository has no such label."""
+        try:
+            found: dict[str, Any] = self.request("GET", self._repo(f"/labels/{urllib.parse.quote(name, safe='')}"))
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found
+
+    def ensure_label(self, name: str) -> None:
+        """Create ``name`` in the repository unless it exists (``POST /repos/{o}/{r}/labels``).
+
+        GitHub creates a missing label while adding it only for a token with Issues write; the jobs
+        that open pull requests grant Pull requests write, which "Create a label" accepts (REST
+        reference, fine-grained permissions). A label created meanwhile (422 already_exists) is fine.
+        """
+        if self.label(name) is not None:
+            return
+        color, description = LABELS.get(name, ("ededed", ""))
+        try:
+            self.request("POST", self._repo("/labels"), {"name": name, "color": color, "description": description})
+        except GitHubError as exc:
+            if exc.status != 422 or "already_exists" not in str(exc):
+                raise
+
     # issue comments
     def list_comments(self, number: int) -> list[dict[str, Any]]:
         return self._paged(self._repo(f"/issues/{number}/comments"), {})
@@ -313,11 +341,22 @@ class GitHub:
         self.request("PUT", self._repo(f"/actions/workflows/{urllib.parse.quote(workflow)}/enable"))
 
 
+# The labels the workflows put on pull requests and issues: (color, description) when created.
+LABELS = {
+    "model-promotion": ("0e8a16", "A retrained model proposed for promotion"),
+    "automated": ("c5def5", "Opened by a workflow"),
+    "model-rollback": ("d93f0b", "Pins an earlier model again"),
+    "template-update": ("5319e7", "Brings in the project template's new version"),
+    "model-health": ("fbca04", "The model's health, updated by the workflows"),
+}
+
+
 @dataclass(frozen=True)
 class PullResult:
     number: int
     url: str
     created: bool
+    label_problem: str | None = None  # labels could not be set: the PR is open, the caller warns
 
 
 def upsert_pull(
@@ -340,9 +379,16 @@ def upsert_pull(
                 raise
             pr = gh.update_pull(int(min(found, key=lambda p: int(p["number"]))["number"]), title, body)
             created = False
+    problem = None
     if labels:
-        gh.add_labels(int(pr["number"]), labels)
-    return PullResult(int(pr["number"]), str(pr.get("html_url", "")), created)
+        # The pull request is open: a label that cannot be set is a warning for the caller, not a failed job.
+        try:
+            for name in labels:
+                gh.ensure_label(name)
+            gh.add_labels(int(pr["number"]), labels)
+        except GitHubError as exc:
+            problem = f"labels {', '.join(labels)} not set: {exc}"
+    return PullResult(int(pr["number"]), str(pr.get("html_url", "")), created, problem)
 
 
 def marker_line(marker: str) -> str:

@@ -267,6 +267,8 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
     gh.find_pulls(branch, args.base)  # the API answers (retried) before anything is pushed
     gitops.push(args.root, f"{commit}:refs/heads/{branch}", force=True)
     result = upsert_pull(gh, branch, args.base, title, body, labels=args.label)
+    if result.label_problem:  # the pull request is open: say so, do not fail the job
+        gitops.annotate("warning", result.label_problem)
     verb = "opened" if result.created else "updated"
     print(f"open-pr: {verb} pull request #{result.number} {result.url} from {branch} at {commit[:12]}")
     gitops.set_output("pr-number", str(result.number))
@@ -360,6 +362,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         f"### Metrics at `{args.tag}`\n```json\n{new}\n```\n### Metrics on `{args.base}` now\n```json\n{old}\n```\n"
     )
     result = upsert_pull(gh, branch, args.base, title, body, labels=["model-rollback"])
+    if result.label_problem:  # the pull request is open: say so, do not fail the job
+        gitops.annotate("warning", result.label_problem)
     verb = "opened" if result.created else "updated"
     print(f"rollback: {verb} pull request #{result.number} {result.url} from {branch}")
     gitops.summary(f"### Rollback pull request {verb}: #{result.number}\n\n{result.url}")

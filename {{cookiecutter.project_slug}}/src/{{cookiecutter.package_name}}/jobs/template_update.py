@@ -155,4 +155,6 @@ def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BR
     pr = upsert_pull(
         gh, branch, base, title(the_plan, new_label), body(the_plan, new_label, outcome, stat, rejects), labels=[LABEL]
     )
+    if pr.label_problem:  # the pull request is open: say so, do not fail the job
+        gitops.annotate("warning", pr.label_problem)
     return Result(the_plan, outcome, True, pr.number, pr.url, pr.created)
