@@ -100,3 +100,32 @@ def test_file_source_errors_name_the_problem(tmp_path: Path) -> None:
     raw = small_params(**{"data.source": "file", "data.file.path": str(tmp_path / "nodate.csv")})
     with pytest.raises(SourceError, match="column 'event_date'"):
         make_source(parse_params(raw)).fetch(DAY)
+
+
+def test_a_column_the_checks_declare_as_a_date_is_parsed_from_a_csv(tmp_path: Path) -> None:
+    """Issue 20 item 6: a clean CSV was quarantined for `signup_date: dtype expected date, observed
+    object` although the schema says it is a date; a CSV has no types, so the source parses a column
+    the checks declare as a date (data.file.dtypes is needed only for other types or other formats).
+    Text that does not parse stays text, and the check's failure names what to set."""
+    from {{ cookiecutter.package_name }}.core.checks import run_checks
+
+    demo = make_source(parse_params(small_params()))
+    folder = tmp_path / "external"
+    folder.mkdir()
+    batch = demo.fetch(DAY)
+    batch["signup_date"] = pd.Timestamp("2025-06-01")
+    batch.to_csv(folder / "a.csv", index=False)
+    params = parse_params(small_params(**{"data.source": "file", "data.file.path": str(folder / "*.csv")}))
+    assert params.checks.columns["signup_date"].dtype == "date"  # declared, as init-data writes it
+    assert "signup_date" not in params.data.file.dtypes
+    read = make_source(params).fetch(DAY)
+    assert pd.api.types.is_datetime64_any_dtype(read["signup_date"]), read.dtypes
+    report = run_checks(read, params.checks, params.project, DAY.isoformat())
+    assert not [f for f in report.failures if f.column == "signup_date"], report.failures
+
+    batch["signup_date"] = "sometime in June"
+    batch.to_csv(folder / "a.csv", index=False)
+    read = make_source(params).fetch(DAY)
+    report = run_checks(read, params.checks, params.project, DAY.isoformat())
+    [failure] = [f for f in report.failures if f.column == "signup_date"]
+    assert "data.file.dtypes" in failure.sentence(), failure.sentence()

@@ -338,6 +338,8 @@ def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: Colu
         report.add(name, "null share", share <= rule.max_null_share, round(share, 4), f"<= {rule.max_null_share}")
     if rule.dtype is not None:
         ok, kind = _dtype_ok(col, rule.dtype)
+        if not ok and rule.dtype == "date" and col.kind == "text":
+            kind += " (text that does not parse as dates: set data.file.date_format, or data.file.dtypes)"
         report.add(name, "dtype", ok, kind, rule.dtype)
         if not ok:
             return  # ranges and categories are meaningless on the wrong type

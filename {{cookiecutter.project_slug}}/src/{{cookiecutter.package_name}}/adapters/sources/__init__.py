@@ -49,7 +49,8 @@ def make_source(params: Params, root: Path | None = None) -> Source:
     if params.data.source == "file":
         from .file import FileSource
 
-        return FileSource(params.data.file, date_column=params.project.date_column, root=root)
+        declared = tuple(name for name, rule in params.checks.columns.items() if rule.dtype == "date")
+        return FileSource(params.data.file, date_column=params.project.date_column, root=root, declared_dates=declared)
     if params.data.source == "sql":
         from .sql import SqlSource
 

@@ -22,6 +22,7 @@ is quarantined, the other days go on. A file named after a day that holds no row
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -81,13 +82,28 @@ def _short(exc: BaseException) -> str:
     return error_line(exc, 200)
 
 
+def _is_text(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series))
+
+
 class FileSource:
     name = "file"
 
-    def __init__(self, params: FileSourceParams, *, date_column: str, root: Path | None = None):
+    def __init__(
+        self,
+        params: FileSourceParams,
+        *,
+        date_column: str,
+        root: Path | None = None,
+        declared_dates: tuple[str, ...] = (),
+    ):
         self.params = params
         self.date_column = date_column
         self.root = root
+        # Columns the checks declare as dates (checks.columns.<c>.dtype: date): a CSV has no types, so
+        # they are parsed here unless data.file.dtypes says otherwise; text that does not parse stays
+        # text and the dtype check names what to set.
+        self.declared_dates = declared_dates
 
     def _format(self, path: str) -> str:
         if self.params.format != "auto":
@@ -171,6 +187,11 @@ class FileSource:
             if column not in frame.columns or column == self.date_column:
                 continue
             frame[column] = self._convert(frame[column], column, kind)
+        for column in self.declared_dates:
+            undeclared_here = column not in self.params.dtypes and column != self.date_column
+            if undeclared_here and column in frame.columns and _is_text(frame[column]):
+                with contextlib.suppress(ValueError):
+                    frame[column] = self._dates(frame[column], column)
         return frame
 
     def _dates(self, series: pd.Series, column: str) -> pd.Series:
