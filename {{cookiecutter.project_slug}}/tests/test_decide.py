@@ -16,7 +16,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 
-from .conftest import pin_workspace_model, small_params, write_params
+from .conftest import PROJECT_ROOT, pin_workspace_model, small_params, write_params
 
 PROMOTED = "2026-01-20T00:00:00+00:00"
 
@@ -441,8 +441,17 @@ DECAY_ONLY = {
     "decide.triggers.change.enabled": False,
     "decide.triggers.drift.enabled": False,
     "decide.cooldown_days": 0,
-    "decide.triggers.decay.floor": 0.95,  # a champion that stays bad: below its floor on every window
 }
+
+
+def unreachable_floor() -> dict[str, float]:
+    """A decay floor no model meets, in the primary metric's direction: a champion that stays bad."""
+    import yaml
+
+    from {{ cookiecutter.package_name }}.core.metrics import get_metric
+
+    primary = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text())["evaluate"]["primary_metric"]
+    return {"decide.triggers.decay.floor": 2.0 if get_metric(primary).higher_is_better else 1e-9}
 
 
 def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Path, tmp_path: Path) -> None:
@@ -452,7 +461,8 @@ def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Pa
     of rejections twice as many per rejection (backoff): each retry has materially new evidence."""
     from {{ cookiecutter.package_name }}.adapters import attempts
 
-    root = checkout(champion_repo, tmp_path, "2026-01-28", **DECAY_ONLY)
+    stays_bad = {**DECAY_ONLY, **unreachable_floor()}
+    root = checkout(champion_repo, tmp_path, "2026-01-28", **stays_bad)
     decision = decide(root, "--now", "2026-01-28")
     assert triggers(decision)["decay"]["fired"] is True, triggers(decision)["decay"]  # the champion is bad
     champion = decision["champion"]["model_md5"]
@@ -470,7 +480,7 @@ def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Pa
         )
 
     def decay_on(end: str) -> dict[str, Any]:
-        write_params(root, small_params(**{"data.end_date": end, **DECAY_ONLY}))
+        write_params(root, small_params(**{"data.end_date": end, **stays_bad}))
         assert main(["--root", str(root), "ingest"]) == 0
         return triggers(decide(root, "--now", end))["decay"]
 
