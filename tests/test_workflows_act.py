@@ -265,13 +265,37 @@ def test_b2_gate_rejects_the_retrain_one_alert_no_pr(tmp_path: Path, baked_venv:
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
+    """Serves the remote read-only: an upload is read to its end, then refused with 403.
+
+    Reading the body first matters: answering mid-upload makes the client's next write fail with
+    "Broken pipe" instead of the status, and which of the two DVC reports first varied by run.
+    """
+
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def _drain_body(self) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                self.rfile.read(size + 2)  # the chunk and its CRLF
+                if size == 0:
+                    break
+        else:
+            remaining = int(self.headers.get("Content-Length") or 0)
+            while remaining > 0:
+                remaining -= len(self.rfile.read(min(remaining, 1 << 16)) or b"x" * remaining)
+
+    def _refuse_upload(self) -> None:
+        self._drain_body()
+        self.send_error(403, "read-only remote")
+
+    do_POST = do_PUT = _refuse_upload
 
 
 @contextlib.contextmanager
 def read_only_http_remote(directory: Path) -> Iterator[str]:
-    """The DVC remote served over HTTP on loopback: GET and HEAD work, uploads get 501 (unwritable)."""
+    """The DVC remote served over HTTP on loopback: GET and HEAD work, uploads get 403 (unwritable)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -303,7 +327,7 @@ def test_h_remote_unwritable_fails_the_retrain_job_no_pr_nothing_pushed(
     assert result.job_succeeded("check"), result.output[-8000:]  # reading the remote works
     assert result.job_failed("retrain"), result.output[-8000:]
     failed = [line for line in result.output.splitlines() if "remote-push: dvc push to DVC remote 'storage'" in line]
-    assert failed and url in failed[0] and "501" in failed[0], result.output[-8000:]
+    assert failed and url in failed[0] and "403" in failed[0], result.output[-8000:]
     assert not result.job_succeeded("promotion pull request")
     only_health_issue_calls(stub)  # no pull request for a model stored nowhere
     assert h.origin_git("for-each-ref", "refs/heads/promote/") == "", "no promotion branch"
