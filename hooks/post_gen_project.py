@@ -40,9 +40,10 @@ def remove_unselected() -> None:
         (ROOT / "LICENSE").unlink(missing_ok=True)
 
 
-# The lock resolved with the DVC plugin of each remote protocol (scripts/update-lock.sh). A plugin
+# The locks resolved with the DVC plugin of each remote protocol (scripts/update-lock.sh). A plugin
 # cannot be installed on top of the default lock (dvc-s3's botocore pins python-dateutil < 3), so
-# each protocol has a whole lock of its own; the bake keeps the one it needs as requirements.lock.
+# each protocol has whole locks of its own: the bake keeps the ones it needs as requirements.lock
+# (everything, dev tools included) and requirements-runtime.lock (what the workflow jobs install).
 LOCK_EXTRAS = {"s3://": "s3", "gs://": "gs", "azure://": "azure", "ssh://": "ssh"}
 
 
@@ -54,6 +55,7 @@ def select_lockfile() -> None:
     extra = next((name for prefix, name in LOCK_EXTRAS.items() if url.startswith(prefix)), None)
     if extra is not None:
         (locks / f"requirements-{extra}.lock").replace(ROOT / "requirements.lock")
+        (locks / f"requirements-runtime-{extra}.lock").replace(ROOT / "requirements-runtime.lock")
     shutil.rmtree(locks)
 
 

@@ -161,7 +161,7 @@ def cron_error(expression: str) -> str | None:
     fields = expression.split()
     if len(fields) != 5:
         return f"needs 5 space-separated fields (minute hour day-of-month month day-of-week), got {len(fields)}"
-    for text, (field, low, high) in zip(fields, CRON_FIELDS):
+    for text, (field, low, high) in zip(fields, CRON_FIELDS, strict=True):
         for part in text.split(","):
             body, _, step = part.partition("/")
             try:
@@ -244,7 +244,8 @@ def field_errors(a: dict[str, str]) -> list[tuple[str, str]]:
     if not SLUG_RE.match(a["project_slug"]) or len(a["project_slug"]) > MAX_NAME:
         fail(
             "project_slug",
-            f"must start with a letter and use only lowercase letters, digits and single hyphens, at most {MAX_NAME} characters",
+            "must start with a letter and use only lowercase letters, digits and single hyphens, "
+            f"at most {MAX_NAME} characters",
         )
     fail("package_name", package_error(a["package_name"]))
     if not EMAIL_RE.match(a["author_email"]):

@@ -229,13 +229,13 @@ def default_remote(root: Path) -> Remote | None:
 
 
 PLUGIN_HINT = (
-    "requirements.lock must be resolved with the matching extra: "
-    "`uv pip compile pyproject.toml --extra dev --extra {extra} --universal -o requirements.lock`"
+    "requirements.lock and requirements-runtime.lock must be resolved with the matching extra "
+    "(`--extra {extra}`; the README's 'Set up on GitHub' has both commands)"
 )
 PLUGIN_ADVICE = (
     "This is not a credentials problem: the DVC plugin for the remote's protocol is not installed. A project "
-    "baked with that remote carries it in requirements.lock; otherwise re-resolve the lock with the extra named "
-    "above, commit it, and re-run the failed jobs."
+    "baked with that remote carries it in both lockfiles; otherwise re-resolve them with the extra named "
+    "above, commit them, and re-run the failed jobs."
 )
 
 
