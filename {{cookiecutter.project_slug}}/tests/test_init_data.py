@@ -242,3 +242,29 @@ def test_day_first_dates_are_told_from_month_first(dates: list[str], fmt: str | 
     assert any("could be day-first or month-first" in note for note in p.notes) is ambiguous
     first = pd.to_datetime(dates[0], format=fmt) if fmt else pd.Timestamp(dates[0])
     assert p.first_day <= first.date() <= p.last_day
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("mnth", [1, 2, 3], {"min": 1, "max": 12}),  # issue 25: the April day was quarantined
+        ("dow", [1, 3, 7], {"min": 1, "max": 7}),
+        ("hour", [0, 5, 9], {"min": 0, "max": 23}),
+        ("random", list(range(1, 32)), {"min": 0}),  # "dom" inside a word is no day of the month
+        ("support_calls", [0, 1, 2, 3, 4, 5, 6], {"min": 0}),  # issue 25: 7 calls were "unseen"
+        ("region_code", [1, 2, 3], {"allowed": [1, 2, 3]}),  # named a code: stays categories
+        ("delta", [-3.5, 0.25, 4.0], {"min": -11, "max": 11.5}),
+    ],
+)
+def test_learned_ranges_follow_the_column_kind(column: str, values: list[float], expected: dict[str, object]) -> None:
+    n = 120
+    frame = frame_with(n=n, **{column: np.resize(values, n)})
+    rule = column_rule(profile(frame).columns[column], 0.5)
+    assert {k: rule[k] for k in ("min", "max", "allowed") if k in rule} == expected
+
+
+def test_month_names_allow_the_whole_calendar_in_the_sample_case() -> None:
+    frame = frame_with(mnth=np.resize(["jan", "feb", "march"], 120))
+    rule = column_rule(profile(frame).columns["mnth"], 0.5)
+    assert {"apr", "april", "dec", "jan", "march"} <= set(rule["allowed"])
+    assert all(v.islower() for v in rule["allowed"])

@@ -13,10 +13,16 @@ happen in ``jobs/init_data.py``. What is found, and how:
   multiclass, other numbers regression;
 - **features**: numbers are numeric features; text with at most ``max_categories``
   values and integers with at most ``max_integer_codes`` values (``sex`` coded 1/2, a
-  region code) are categorical; constant, empty and free-text columns are left out
-  and named in the notes;
-- **checks**: dtype, null share (observed, with headroom), ranges widened by
-  ``range_margin`` (half) of the observed span on each side, the allowed categories, rows per day.
+  region code 3/7/9) are categorical, except a count (0..6 in a run from 0 or 1) and a
+  calendar part (month, weekday, ...), which stay numbers; constant, empty and free-text
+  columns are left out and named in the notes;
+- **checks**: dtype, null share (observed, with headroom), the allowed categories, rows per
+  day, and ranges that bound only what is impossible for the column's kind, never what the
+  sample has not seen yet (issue 25: a busier day, a new month, the next day of the year):
+  a calendar part gets its calendar range, a share 0..1, a count >= 0, a non-negative amount
+  >= 0 and ten times the sample's maximum (a unit error), a signed measurement its observed
+  range widened by ``range_margin`` (at least one span) on each side. Month and weekday
+  names get the whole calendar as their allowed set.
 """
 
 from __future__ import annotations
@@ -35,6 +41,30 @@ DATE_HINTS = ("date", "day", "time", "timestamp", "_at", "_on", "_dt", "ts")
 EVENT_HINTS = ("created", "event", "visit", "order", "transaction", "observed", "recorded")
 ID_HINTS = ("id", "uuid", "guid", "key")
 LABEL_NAMES = ("target", "label", "labels", "y", "class", "outcome", "response")
+#: integer columns named like this are codes even when their values run 1, 2, 3 ...
+CODE_HINTS = ("code", "type", "class", "category", "cat", "group", "kind", "status", "region", "segment", "grade")
+
+#: calendar parts an integer column may hold: (what it is, name hints, lowest, highest); the
+#: first whose name matches and whose observed values fit is chosen (day of year before day)
+CALENDAR_PARTS: tuple[tuple[str, tuple[str, ...], int, int], ...] = (
+    ("calendar day of year", ("day_of_year", "dayofyear", "doy", "yday"), 1, 366),
+    ("calendar weekday", ("weekday", "day_of_week", "dayofweek", "dow", "wday"), 0, 7),
+    ("calendar month", ("month", "mnth", "mon"), 1, 12),
+    ("calendar day of month", ("day_of_month", "dayofmonth", "dom", "mday", "day"), 1, 31),
+    ("calendar hour", ("hour", "hr", "hh"), 0, 23),
+    ("calendar week", ("week", "weekofyear", "week_of_year", "woy"), 1, 53),
+    ("calendar quarter", ("quarter", "qtr"), 1, 4),
+)
+# English names, full and short (locale-independent on purpose: the data's spelling, not the machine's)
+MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+    *("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"),
+)
+WEEKDAY_NAMES = (
+    *("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    *("Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun"),
+)
 
 
 class ProfileError(ValueError):
@@ -71,6 +101,8 @@ class ColumnProfile:
     values: tuple[str, ...] | None = None  # the categories seen, as strings
     integer_coded: bool = False
     day_null_share: float = 0.0  # the largest null share of a single day (batch checks see days)
+    #: text categories that are calendar names: "calendar month names" | "calendar weekday names"
+    calendar_names: str | None = None
 
 
 @dataclass
@@ -96,6 +128,7 @@ class DataProfile:
     date_format: str | None
     features: dict[str, tuple[str, ...]]
     notes: list[str] = field(default_factory=list)
+    label_integral: bool = False  # a regression label of whole numbers (a count)
 
 
 def _is_number(series: pd.Series) -> bool:
@@ -299,14 +332,23 @@ def _column(name: str, series: pd.Series, opts: ProfileOptions) -> ColumnProfile
         high = float(numbers.max()) if len(numbers) else None
         integral = _integral(numbers)
         forced_cat = name in opts.categorical
-        coded = integral and (forced_cat or (distinct <= opts.max_integer_codes and name not in opts.numeric))
+        # a count (0..6) or a calendar part (month 1..3 so far) is a number whose next value is normal
+        counts = integral and (_is_count_run(numbers) and not _name_has(name, CODE_HINTS))
+        calendar = integral and low is not None and high is not None and _calendar_part(name, low, high) is not None
+        coded = integral and (
+            forced_cat
+            or (distinct <= opts.max_integer_codes and name not in opts.numeric and not counts and not calendar)
+        )
         if coded and len(present):
             values = tuple(sorted(category_strings(numbers).unique(), key=int))
             return ColumnProfile(name, "category", null_share, distinct, low, high, values, integer_coded=True)
         return ColumnProfile(name, "integer" if integral else "numeric", null_share, distinct, low, high)
     text = category_strings(present)
     if distinct <= opts.max_categories or name in opts.categorical:
-        return ColumnProfile(name, "category", null_share, distinct, values=tuple(sorted(text.unique())))
+        values = tuple(sorted(text.unique()))
+        return ColumnProfile(
+            name, "category", null_share, distinct, values=values, calendar_names=_calendar_names(values)
+        )
     return ColumnProfile(name, "string", null_share, distinct)
 
 
@@ -417,6 +459,7 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
         date_format=date_format,
         label_min=float(label.min()) if task == "regression" else None,
         label_max=float(label.max()) if task == "regression" else None,
+        label_integral=task == "regression" and _integral(pd.to_numeric(label, errors="coerce")),
         features={"numeric": tuple(numeric), "categorical": tuple(categorical), "dates": tuple(date_features)},
         notes=notes,
     )
@@ -437,14 +480,108 @@ def null_allowance(observed: float) -> float:
     return min(1.0, math.ceil((observed * 1.5 + 0.01) * 100) / 100)
 
 
-def column_rule(prof: ColumnProfile, margin: float) -> dict[str, Any]:
+def _is_count_run(numbers: pd.Series) -> bool:
+    """Whole numbers >= 0 running without a gap from 0 or 1 (0..6 support calls): a count, not codes.
+
+    Two values (0/1, sex 1/2) stay codes; 3/7/9 has gaps and stays codes."""
+    seen = {int(v) for v in numbers.dropna().unique()}
+    if len(seen) < 3 or min(seen) not in (0, 1):
+        return False
+    return seen == set(range(min(seen), max(seen) + 1))
+
+
+def _calendar_part(name: str, low: float, high: float) -> tuple[str, int, int] | None:
+    """(what, lowest, highest) when ``name`` says a calendar part and the observed values fit it."""
+    lower = name.lower()
+    for what, hints, first, last in CALENDAR_PARTS:
+        # whole words only: "random" or "holiday" is no day of the month
+        named = any(lower == h or lower.endswith("_" + h) or lower.startswith(h + "_") for h in hints)
+        if named and first <= low and high <= last:
+            if what == "calendar weekday":  # 0..6 or 1..7; a sample showing neither end admits 0..7
+                return what, *((0, 6) if low == 0 else (1, 7) if high == 7 else (0, 7))
+            return what, first, last
+    return None
+
+
+def _calendar_names(values: tuple[str, ...]) -> str | None:
+    """Which calendar a set of text categories names (``Jan, Feb, March``), if any."""
+    lowered = {v.strip().lower() for v in values}
+    if not lowered:
+        return None
+    for what, names in (("calendar month names", MONTH_NAMES), ("calendar weekday names", WEEKDAY_NAMES)):
+        if lowered <= {n.lower() for n in names}:
+            return what
+    return None
+
+
+def _calendar_set(what: str, seen: tuple[str, ...]) -> list[str]:
+    """The whole calendar's names, spelled in the sample's case (jan, JAN or Jan)."""
+    names = MONTH_NAMES if what == "calendar month names" else WEEKDAY_NAMES
+    if all(v.isupper() for v in seen):
+        spelled = [n.upper() for n in names]
+    elif all(v.islower() for v in seen):
+        spelled = [n.lower() for n in names]
+    else:
+        spelled = list(names)
+    return sorted(set(spelled) | set(seen))
+
+
+def numeric_bounds(
+    name: str, low: float, high: float, integral: bool, margin: float
+) -> tuple[int | float | None, int | float | None, str]:
+    """min, max (None: unbounded) and why, for a number: bound what is impossible, not what is unseen."""
+    part = _calendar_part(name, low, high) if integral else None
+    if part is not None:
+        what, first, last = part
+        return first, last, f"{what}, {first}..{last}"
+    if low >= 0 and high <= 1 and not integral:
+        return 0, 1, "share, 0..1"
+    if low >= 0 and integral:
+        return 0, None, "count, >= 0 (no upper bound: busier days are normal)"
+    if low >= 0:
+        top = _plain_number(_nice_ceil(10 * high)) if high > 0 else None
+        shown = f"<= {top} (10 x the sample's maximum: a unit error)" if top is not None else "no upper bound"
+        return 0, top, f"non-negative amount, >= 0, {shown}"
+    lo, hi = _range(low, high, max(margin, 1.0), integral)
+    return lo, hi, f"signed measurement, {lo}..{hi} (the sample's range widened by {max(margin, 1.0):g} span each side)"
+
+
+def learned_rule(prof: ColumnProfile, margin: float) -> tuple[dict[str, Any], str]:
+    """The checks rule for one column and why it was chosen (shown in the init-data preview)."""
     rule: dict[str, Any] = {"dtype": prof.kind if prof.kind != "category" or not prof.integer_coded else "category"}
     rule["max_null_share"] = null_allowance(max(prof.null_share, prof.day_null_share))
+    why = prof.kind
     if prof.kind in ("numeric", "integer") and prof.minimum is not None and prof.maximum is not None:
-        rule["min"], rule["max"] = _range(prof.minimum, prof.maximum, margin, prof.kind == "integer")
+        low, high, why = numeric_bounds(prof.name, prof.minimum, prof.maximum, prof.kind == "integer", margin)
+        if low is not None:
+            rule["min"] = low
+        if high is not None:
+            rule["max"] = high
     if prof.kind in ("category", "bool") and prof.values is not None:
-        rule["allowed"] = [int(v) for v in prof.values] if prof.integer_coded else list(prof.values)
-    return rule
+        if prof.calendar_names:
+            rule["allowed"] = _calendar_set(prof.calendar_names, prof.values)
+            why = f"{prof.calendar_names}, the whole calendar allowed"
+        elif prof.integer_coded:
+            rule["allowed"] = [int(v) for v in prof.values]
+            why = f"integer codes, one of {', '.join(prof.values)} (pass --numeric {prof.name} if it is a number)"
+        else:
+            rule["allowed"] = list(prof.values)
+            shown = ", ".join(prof.values[:8]) + (", ..." if len(prof.values) > 8 else "")
+            why = f"{prof.kind}, one of the {len(prof.values)} values seen ({shown})"
+    return rule, why
+
+
+def column_rule(prof: ColumnProfile, margin: float) -> dict[str, Any]:
+    return learned_rule(prof, margin)[0]
+
+
+def rule_reasons(profile: DataProfile, margin: float) -> list[str]:
+    """One line per checked column (and the label): the rule chosen and why."""
+    lines = [f"{name}: {learned_rule(prof, margin)[1]}" for name, prof in profile.columns.items()]
+    if profile.label_min is not None and profile.label_max is not None:
+        why = numeric_bounds(profile.target, profile.label_min, profile.label_max, profile.label_integral, margin)[2]
+        lines.append(f"{profile.target} (label): {why}")
+    return lines
 
 
 def _range(low: float, high: float, margin: float, integral: bool) -> tuple[int | float, int | float]:
@@ -576,7 +713,10 @@ def propose(
             }
         )
     elif profile.label_min is not None and profile.label_max is not None:
-        low, high = _range(profile.label_min, profile.label_max, margin, False)
+        # a growing or seasonal label is normal: bound only what its kind makes impossible
+        low, high, _ = numeric_bounds(
+            profile.target, profile.label_min, profile.label_max, profile.label_integral, margin
+        )
         label_rule.update({"checks.label.min": low, "checks.label.max": high})
     coded_columns = {name: "category" for name, prof in profile.columns.items() if prof.integer_coded}
     if source.get("data.source") == "file":

@@ -23,7 +23,7 @@ import yaml
 from ..adapters.files import write_text_atomic
 from ..adapters.params_yaml import set_values, unified_diff
 from ..config import ConfigError, Task, parse_params
-from ..core.profile import DataProfile, ProfileOptions, propose
+from ..core.profile import DataProfile, ProfileOptions, propose, rule_reasons
 from ..core.profile import profile as profile_frame
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".csv.gz": "csv", ".txt": "csv"}
@@ -248,8 +248,18 @@ def run_init_data(
             f"the sample is part of the source ({len(frame)} rows): rows per day, and the row counts "
             "sized from them (min_rows, holdout, volume), are lower bounds; --sample-rows reads more"
         )
+    # the preview says which rule each column got and why (issue 25: rules copied from the sample's
+    # extremes quarantined clean days; a reader should see what will be refused before writing)
+    checks = [f"check {line}" for line in rule_reasons(prof, options.range_margin)]
     result = InitDataResult(
-        prof, values, [*prof.notes, *notes], old_text, new_text, source=described, sample_rows=len(frame), files=files
+        prof,
+        values,
+        [*prof.notes, *notes, *checks],
+        old_text,
+        new_text,
+        source=described,
+        sample_rows=len(frame),
+        files=files,
     )
     if write and new_text != old_text:
         write_text_atomic(params_path, new_text)
