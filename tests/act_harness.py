@@ -102,6 +102,7 @@ STANDINS: dict[str, str] = {
           name: {{required: true}}
           path: {{required: true}}
           if-no-files-found: {{required: false, default: warn}}
+          overwrite: {{required: false, default: "false"}}
         runs:
           using: composite
           steps:
@@ -110,7 +111,8 @@ STANDINS: dict[str, str] = {
                 NAME: ${{{{ inputs.name }}}}
                 PATHS: ${{{{ inputs.path }}}}
                 IF_NONE: ${{{{ inputs.if-no-files-found }}}}
-              run: python3 "{tools}/artifacts.py" upload "{store}/$NAME" "$PATHS" "$IF_NONE"
+                OVERWRITE: ${{{{ inputs.overwrite }}}}
+              run: python3 "{tools}/artifacts.py" upload "{store}/$NAME" "$PATHS" "$IF_NONE" "$OVERWRITE"
     """,
     "actions/download-artifact": """
         name: download-artifact stand-in
@@ -138,6 +140,7 @@ mode, store = sys.argv[1], Path(sys.argv[2])
 if mode == "upload":
     patterns = [p.strip() for p in sys.argv[3].splitlines() if p.strip()]
     if_none = sys.argv[4] if len(sys.argv) > 4 else "warn"
+    overwrite = len(sys.argv) > 5 and sys.argv[5] == "true"
     include = [p for p in patterns if not p.startswith("!")]
     exclude = [p[1:] for p in patterns if p.startswith("!")]
     cwd = Path.cwd()
@@ -161,6 +164,11 @@ if mode == "upload":
                 break
             parts.append(part)
         return cwd.joinpath(*parts)
+    # overwrite: true replaces the artifact of that name (as v4 does: the old one is deleted first).
+    # Without it v4 refuses a second upload of a name within one run (409); this store outlives a
+    # run (scenarios chain several act runs), so there it merges instead of refusing.
+    if overwrite and store.exists():
+        shutil.rmtree(store)
     roots = [search_path(p) for p in include]
     root = Path(os.path.commonpath([str(r) for r in roots]))
     if root.is_file():

@@ -279,8 +279,10 @@ def mlflow_server(workdir: Path, bindir: Path, pg: Postgres, store: S3, bucket: 
     )
     port = free_port()
     # basic-auth needs a static secret for its CSRF protection (one per server here).
+    # Job execution off: MLflow 3's job runner starts huey_consumer worker pools (seven processes here)
+    # that the tests never use and that compete for the machine's two cores.
     env = {**os.environ, **store.env(), "MLFLOW_AUTH_CONFIG_PATH": str(auth_ini),
-           "MLFLOW_FLASK_SERVER_SECRET_KEY": os.urandom(16).hex()}
+           "MLFLOW_FLASK_SERVER_SECRET_KEY": os.urandom(16).hex(), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     log = workdir / "mlflow-server.log"
     proc = start([str(exe), "server", "--app-name", "basic-auth", "--host", LOOPBACK, "--port", str(port),
                   "--workers", "1",

@@ -8,9 +8,17 @@ which these machines cannot reach, and local hooks run the lockfile's pinned too
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +26,7 @@ import yaml
 
 from .conftest import BakedEnv, bake_ok, run
 
-VERBS = ("setup", "test", "repro", "check", "demo", "lint")
+VERBS = ("setup", "test", "repro", "check", "demo", "lint", "ui")
 
 
 def test_pre_commit_hooks_are_local_and_cover_the_checks(cookies: Any) -> None:
@@ -45,6 +53,11 @@ def test_makefile_has_the_everyday_verbs(cookies: Any) -> None:
     # help prints the environment it means, never a literal make variable.
     assert "$(" not in listed and "create .venv from" in listed
     assert "create /elsewhere/env from" in run(["make", "help", "VENV=/elsewhere/env"], cwd=project).stdout
+    # ui: loopback only, the local sqlite store, and MLflow's job runner off (its huey_consumer
+    # processes outlived Ctrl-C); PORT moves it.
+    ui = run(["make", "-n", "ui", "PORT=5123"], cwd=project).stdout
+    assert "MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false" in ui and "mlflow ui" in ui, ui
+    assert "--host 127.0.0.1" in ui and "--port 5123" in ui and "sqlite:///mlflow.db" in ui, ui
     # test-all clears pyproject's `-m 'not slow'` addopts, so the slow tier really runs.
     assert 'pytest -q -m ""' in run(["make", "-n", "test-all"], cwd=project).stdout
 
@@ -81,3 +94,65 @@ def test_fresh_bake_passes_pre_commit_and_make_test(cookies_session: Any, baked_
     assert re.search(r"\d+ passed", tests.stdout) and " failed" not in tests.stdout
     # The hooks changed nothing: the bake is already clean.
     assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
+
+
+def processes_in(directory: Path) -> dict[int, str]:
+    """pid -> command line of the live processes whose working directory is ``directory`` (Linux /proc)."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(proc / "cwd")) == directory:
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone, or not ours to read
+    return found
+
+
+@pytest.mark.slow
+def test_make_ui_serves_and_ctrl_c_leaves_nothing_running(cookies: Any, baked_env: BakedEnv) -> None:
+    """Issue 24 item 5: stopping `mlflow ui` as the README showed left huey_consumer processes behind.
+    `make ui` answers on loopback, and after Ctrl-C (SIGINT to its process group, as a terminal sends)
+    no process is left running in the project."""
+    if shutil.which("make") is None or not Path("/proc/self/cwd").exists():
+        pytest.skip("needs make and Linux /proc")
+    project = bake_ok(cookies).resolve()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ui = subprocess.Popen(
+        ["make", "ui", f"VENV={baked_env.root}", f"PORT={port}"],
+        cwd=project,
+        env=baked_env.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the terminal's Ctrl-C reaches all of it
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert ui.poll() is None, ui.communicate()[0].decode(errors="replace")[-4000:]
+                assert time.monotonic() < deadline, "make ui did not answer within 120 s"
+                time.sleep(1)
+        # MLflow's job runner (mlflow.server.jobs._job_runner, then huey_consumer workers) is what
+        # outlived the server: with job execution off it is never started.
+        runners = [c for c in processes_in(project).values() if "_job_runner" in c or "huey" in c]
+        assert runners == [], runners
+        os.killpg(ui.pid, signal.SIGINT)
+        ui.wait(timeout=60)
+        deadline = time.monotonic() + 30  # workers exit after their parent: give them a moment
+        while processes_in(project) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert processes_in(project) == {}, "left running after Ctrl-C"
+    finally:
+        if ui.poll() is None:
+            os.killpg(ui.pid, signal.SIGKILL)
+        for pid in processes_in(project):  # a test that failed leaves nothing behind either
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)

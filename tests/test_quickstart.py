@@ -31,6 +31,7 @@ NOT_RUN: dict[tuple[str, ...], str] = {
     ("uv",): "the package index (network); same as pip install",
     ("pytest",): "the project's own tests: minutes each, run by test_e2e.py's quality gates",
     ("mlflow", "ui"): "a server that runs until stopped",
+    ("make", "ui"): "a server that runs until stopped (test_devtools.py starts and stops it)",
 }
 
 

@@ -150,6 +150,22 @@ def test_permissions_and_hygiene(baked: Path) -> None:
             assert "${{" not in step.get("run", ""), f"{path}: ${{{{ }}}} inside run"
 
 
+def test_reruns_and_cancels_are_safe(baked: Path) -> None:
+    """Issue 19 item 7. upload-artifact v4 refuses a second artifact of one name in a run (409), and
+    "Re-run failed jobs" (what the README tells people to do) is the same run: every upload sets
+    overwrite. A job-level always() runs for a cancelled run too: pr.yml's comment job would post a
+    "cancelled" comment racing the newer push's run, so it uses !cancelled()."""
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            where = f"{path.name}:{name}"
+            assert "always()" not in str(job.get("if", "")), f"{where}: job-level always(); use !cancelled()"
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    assert step.get("with", {}).get("overwrite") is True, f"{where}: {step.get('name')}: overwrite"
+    comment = load(baked / ".github" / "workflows" / "pr.yml")["jobs"]["comment"]
+    assert str(comment["if"]).startswith("!cancelled()"), comment["if"]
+
+
 def test_write_permissions_only_where_needed(baked: Path) -> None:
     writers = {}
     for path in workflow_files(baked):

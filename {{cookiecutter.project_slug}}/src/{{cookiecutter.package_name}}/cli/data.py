@@ -139,9 +139,10 @@ def register(add: Add) -> None:
     p.add_argument(
         "--range-margin",
         type=float,
-        default=0.5,
-        help="widen each observed min..max by this share of "
-        "its span on each side (default 0.5: catches unit and sign errors, not unseen tails)",
+        default=1.0,
+        help="a signed measurement's observed min..max is widened by this many spans on each side (at "
+        "least 1, the default: catches unit and sign errors, not unseen tails); counts, amounts, shares "
+        "and calendar parts get the bounds of their kind",
     )
     p.add_argument("--write", action="store_true", help="apply the proposal to params.yaml (comments kept)")
 

@@ -83,7 +83,7 @@ class ProfileOptions:
     max_categories: int = 50
     max_integer_codes: int = 10
     max_classes: int = 20
-    range_margin: float = 0.5  # ranges catch impossible values (units, sign), not a sample's unseen tails
+    range_margin: float = 1.0  # spans of headroom (at least 1) for a signed measurement: units, sign, not unseen tails
     #: names already in params.yaml (preferred when they fit the data)
     known_target: str | None = None
     known_date_column: str | None = None
