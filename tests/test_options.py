@@ -93,7 +93,7 @@ def test_answers_reach_the_project(baked: tuple[Path, dict[str, Any]]) -> None:
     python = context.get("python_version", answers["python_version"][0])
     assert pyproject["project"]["requires-python"] == f">={python}"
     package = project.name.replace("-", "_")
-    assert pyproject["project"]["scripts"][package] == f"{package}.cli:main"
+    assert pyproject["project"]["scripts"][package] == f"{package}.cli:run"
     assert (project / "src" / package / "cli" / "__init__.py").exists()
     license_choice = context.get("license", "MIT")
     assert (project / "LICENSE").exists() == (license_choice != "Proprietary")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +72,28 @@ def pin_workspace_model(root: Path) -> None:
         outs.append({"path": path, "md5": md5})
     lock = {"schema": "2.0", "stages": {"train": {"cmd": "train", "outs": outs}}}
     (root / "dvc.lock").write_text(json.dumps(lock))
+
+
+class DvcWorkspace:
+    """A copy of the project (src, dvc.yaml, small params) as a git and DVC repository, whose stages run
+    with this interpreter: the real `dvc repro` path the workflows take, without a bake."""
+
+    def __init__(self, root: Path, **overrides: Any) -> None:
+        self.root = root
+        root.mkdir()
+        shutil.copytree(PROJECT_ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(PROJECT_ROOT / "dvc.yaml", root / "dvc.yaml")
+        write_params(root, small_params(**overrides))
+        # dvc.yaml's commands say `python`: this interpreter's, with the copied package first on the path
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.env = {**os.environ, "PYTHONPATH": str(root / "src"), "PATH": path}
+        for command in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"]):
+            assert self.run(*command).returncode == 0, command
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=600, check=False
+        )
+
+    def repro(self, *targets: str) -> subprocess.CompletedProcess[str]:
+        return self.run(sys.executable, "-m", "dvc", "repro", *targets)

@@ -21,6 +21,64 @@ def test_help_lists_every_stage() -> None:
         assert command in out
 
 
+# A library whose teardown aborts the process, as pyarrow's pool threads can (apache/arrow#34314): an object
+# that aborts when the interpreter clears the modules at exit, then the CLI as `python -m` runs it.
+TEARDOWN_ABORTS = """
+import os, runpy, sys
+
+class AbortsInTeardown:
+    def __del__(self):
+        os.write(2, b"terminate called without an active exception\\n")
+        os.abort()
+
+held = type(sys)("held_by_a_native_library")
+held.pool = AbortsInTeardown()
+sys.modules[held.__name__] = held
+import atexit
+import {{ cookiecutter.package_name }}.cli as cli
+
+command = cli.main
+
+def main(argv=None):
+    # what a library the command imports does (MLflow, logging, tempfile): its atexit handler must still run
+    atexit.register(lambda: open(os.environ["ATEXIT_MARK"], "w").write("ran"))
+    return command(argv)
+
+cli.main = main
+sys.argv = ["{{ cookiecutter.package_name }}", *sys.argv[1:]]
+runpy.run_module("{{ cookiecutter.package_name }}", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["advance", "--to", "2026-01-25"], 0), (["split"], 2)])
+def test_a_finished_command_survives_a_library_aborting_in_teardown(
+    project: Path, tmp_path: Path, argv: list[str], code: int
+) -> None:
+    """CI saw `dvc repro` fail after `ingest` had done its work: "terminate called without an active
+    exception", exit 134, from a native thread pool torn down at interpreter exit. A command that
+    finished leaves with its own exit code, its output flushed and the atexit handlers run."""
+    import os
+
+    mark = tmp_path / "atexit-ran"
+    env = {**os.environ, "ATEXIT_MARK": str(mark)}
+    result = subprocess.run(
+        [sys.executable, "-c", TEARDOWN_ABORTS, "--root", str(project), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == code, result.stderr
+    assert "terminate called" not in result.stderr
+    assert mark.read_text() == "ran"
+    if code == 0:
+        assert "2026-01-25" in (project / "params.yaml").read_text()
+        assert "2026-01-25" in result.stdout, "stdout flushed before the exit"
+    else:
+        assert result.stderr.startswith("error: "), result.stderr
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys; from {{ cookiecutter.package_name }}.cli import build_parser; build_parser();"

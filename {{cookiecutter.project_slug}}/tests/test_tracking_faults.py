@@ -283,27 +283,11 @@ def test_under_dvc_repro_a_dead_server_keeps_the_workspace_model(
     down under `dvc repro` left the workspace with no model.skops and no model_info.json, while the
     README's fault table says they are untouched. The train stage's outputs persist (dvc.yaml): DVC
     leaves them in place and train replaces them only after MLflow accepted the run."""
-    import shutil
+    from .conftest import DvcWorkspace, small_params, write_params
 
-    from .conftest import PROJECT_ROOT, small_params, write_params
-
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copytree(PROJECT_ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(PROJECT_ROOT / "dvc.yaml", root / "dvc.yaml")
-    write_params(root, small_params())
-    import os
-
-    # dvc.yaml's commands say `python`: this interpreter's, with the copied package first on the path
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PATH": path}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
-
-    for command in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"]):
-        assert run(*command).returncode == 0, command
-    first = run(sys.executable, "-m", "dvc", "repro", "train")
+    workspace = DvcWorkspace(tmp_path / "project")
+    root, env = workspace.root, workspace.env
+    first = workspace.repro("train")
     assert first.returncode == 0, first.stdout + first.stderr
     model = (root / "models/model.skops").read_bytes()
     info = (root / "models/model_info.json").read_text()
@@ -313,7 +297,7 @@ def test_under_dvc_repro_a_dead_server_keeps_the_workspace_model(
     env.update(MLFLOW_TRACKING_URI=f"http://127.0.0.1:{port}", MLFLOW_HTTP_REQUEST_TIMEOUT="2")
     env.update(MLFLOW_HTTP_REQUEST_MAX_RETRIES="1", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0")
     write_params(root, small_params(**{"model.seed": 43}))  # a train param changed: train must run again
-    failed = run(sys.executable, "-m", "dvc", "repro", "train")
+    failed = workspace.repro("train")
     assert failed.returncode != 0
     assert "is unreachable" in failed.stdout + failed.stderr
     assert (root / "models/model.skops").read_bytes() == model

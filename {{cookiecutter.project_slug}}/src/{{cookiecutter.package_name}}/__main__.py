@@ -1,5 +1,5 @@
-import sys
+"""``python -m <package>``: how DVC stages and the workflows call the CLI."""
 
-from .cli import main
+from .cli import run
 
-sys.exit(main())
+run()

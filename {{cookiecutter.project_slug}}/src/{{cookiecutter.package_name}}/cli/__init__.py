@@ -8,9 +8,12 @@ Exit codes: 0 success, 1 a check or gate said no, 2 bad input or configuration.
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import check, data, decisions, pipeline, quarantine, workflow
 from .args import CommandError, Handler
@@ -19,7 +22,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
-__all__ = ["CommandError", "build_parser", "main"]
+__all__ = ["CommandError", "build_parser", "main", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,5 +99,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INTERRUPTED
 
 
+def run() -> NoReturn:
+    """The process entry point (``python -m <package>``, the console script): ``main``, then an exit that
+    skips the interpreter's teardown once the command has finished.
+
+    Native thread pools can abort a finished command while the interpreter tears down: pyarrow's parquet
+    readers leave pool threads that hit ``std::terminate`` ("terminate called without an active
+    exception", exit 134; apache/arrow#34314, open), seen here as a `dvc repro` stage that did its work
+    and then failed. Only module teardown and C++ static destructors are skipped: non-daemon threads
+    are joined and every other atexit handler has run first (this one is registered before any
+    library is imported, so it runs last); streams and logging are flushed. A command that raised keeps
+    the normal exit and its traceback.
+    """
+    finished: list[int] = []
+
+    def leave() -> None:
+        if not finished:
+            return
+        import contextlib
+        import logging
+
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can reach it
+                stream.flush()
+        os._exit(finished[0])
+
+    atexit.register(leave)
+    code = main()
+    finished.append(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

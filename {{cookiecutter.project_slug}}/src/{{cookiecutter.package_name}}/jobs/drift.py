@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..adapters.dataset import PartitionCache, list_partitions, load_partitions
+from ..adapters.files import Outputs
 from ..adapters.history import git_show, lock_out_md5, train_range
 from ..config import Params
 from ..core.drift import DriftError, _run, drift_columns, fast_drift, sample
@@ -90,13 +91,14 @@ def reference_meta(params: Params, reference_range: tuple[dt.date, dt.date], row
     }
 
 
-def write_reference(params: Params, root: Path, reference_range: tuple[dt.date, dt.date]) -> dict[str, Any]:
-    """Persist the drift reference of a model trained on ``reference_range``; returns its record for split.json."""
+def write_reference(
+    params: Params, root: Path, reference_range: tuple[dt.date, dt.date], outputs: Outputs
+) -> dict[str, Any]:
+    """Stage the drift reference of a model trained on ``reference_range`` with the split's other outputs;
+    returns its record for split.json."""
     paths = list_partitions(root / params.data.raw_dir, *reference_range)
     full = load_partitions(paths, columns=drift_columns(params))
-    target = root / REFERENCE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    sample(full, params.drift.sample_cap, params.drift.seed).to_parquet(target, index=False)
+    sample(full, params.drift.sample_cap, params.drift.seed).to_parquet(outputs.path(root / REFERENCE), index=False)
     return reference_meta(params, reference_range, len(full))
 
 

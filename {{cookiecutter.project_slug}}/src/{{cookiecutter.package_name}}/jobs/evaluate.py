@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import paths
 from ..adapters import champion as champion_mod
+from ..adapters.files import Outputs
 from ..config import Params
 from ..core.features import input_columns, predict_scores
 from ..core.metrics import compute
@@ -27,32 +28,39 @@ def _round(metrics: dict[str, float]) -> dict[str, float | None]:
 
 
 def write_plots(
-    params: Params, y: np.ndarray, scores: np.ndarray, plots_dir: Path, classes: list[Any] | None = None
+    params: Params,
+    y: np.ndarray,
+    scores: np.ndarray,
+    plots_dir: Path,
+    outputs: Outputs,
+    classes: list[Any] | None = None,
 ) -> None:
-    plots_dir.mkdir(parents=True, exist_ok=True)
     if params.project.task == "multiclass" and classes is not None:
-        write_multiclass_plots(y, scores, classes, plots_dir)
+        write_multiclass_plots(y, scores, classes, plots_dir, outputs)
     elif params.project.task == "classification":
         from sklearn.metrics import precision_recall_curve, roc_curve
 
         fpr, tpr, _ = roc_curve(y, scores)
         keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 200)).astype(int))
         roc = [{"fpr": round(float(fpr[i]), 5), "tpr": round(float(tpr[i]), 5)} for i in keep]
-        (plots_dir / "roc.json").write_text(json.dumps({"roc": roc}, indent=1) + "\n")
+        outputs.json(plots_dir / "roc.json", {"roc": roc}, indent=1)
         precision, recall, _ = precision_recall_curve(y, scores)
         keep = np.unique(np.linspace(0, len(precision) - 1, min(len(precision), 200)).astype(int))
         pr = [{"recall": round(float(recall[i]), 5), "precision": round(float(precision[i]), 5)} for i in keep]
-        (plots_dir / "precision_recall.json").write_text(json.dumps({"precision_recall": pr}, indent=1) + "\n")
+        outputs.json(plots_dir / "precision_recall.json", {"precision_recall": pr}, indent=1)
         predicted = (scores >= params.evaluate.threshold).astype(int)
-        pd.DataFrame({"actual": y, "predicted": predicted}).to_csv(plots_dir / "confusion.csv", index=False)
+        confusion = pd.DataFrame({"actual": y, "predicted": predicted})
+        confusion.to_csv(outputs.path(plots_dir / "confusion.csv"), index=False)
     else:
         frame = pd.DataFrame({"actual": y, "predicted": scores.round(4), "residual": (y - scores).round(4)})
         if len(frame) > 2000:
             frame = frame.sample(2000, random_state=0).sort_index()
-        frame.to_csv(plots_dir / "residuals.csv", index=False)
+        frame.to_csv(outputs.path(plots_dir / "residuals.csv"), index=False)
 
 
-def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any], plots_dir: Path) -> None:
+def write_multiclass_plots(
+    y: np.ndarray, scores: np.ndarray, classes: list[Any], plots_dir: Path, outputs: Outputs
+) -> None:
     """One-vs-rest ROC per class (one file, a ``class`` field per point) and the confusion matrix by class name."""
     from sklearn.metrics import roc_curve
 
@@ -63,10 +71,10 @@ def write_multiclass_plots(y: np.ndarray, scores: np.ndarray, classes: list[Any]
         fpr, tpr, _ = roc_curve(y == k, scores[:, k])
         keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 200)).astype(int))
         points += [{"class": str(name), "fpr": round(float(fpr[i]), 5), "tpr": round(float(tpr[i]), 5)} for i in keep]
-    (plots_dir / "roc.json").write_text(json.dumps({"roc": points}, indent=1) + "\n")
+    outputs.json(plots_dir / "roc.json", {"roc": points}, indent=1)
     names = np.array([str(c) for c in classes], dtype=object)
     frame = pd.DataFrame({"actual": names[y], "predicted": names[np.argmax(scores, axis=1)]})
-    frame.to_csv(plots_dir / "confusion.csv", index=False)
+    frame.to_csv(outputs.path(plots_dir / "confusion.csv"), index=False)
 
 
 def score_both(
@@ -169,22 +177,20 @@ def run_evaluate(
     importance = permutation_table(
         params, {"candidate": candidate_model, "champion": champion_model}, holdout, y, seed=params.model.seed
     )
-    (root / paths.IMPORTANCE).parent.mkdir(parents=True, exist_ok=True)
-    (root / paths.IMPORTANCE).write_text(json.dumps(importance, indent=2) + "\n")
-
     predictions = predictions_frame(params, holdout, y, candidate_scores, champion_scores, classes)
-    out["predictions"].parent.mkdir(parents=True, exist_ok=True)
-    predictions.to_parquet(out["predictions"], index=False)
-
     model_info = json.loads(out["model_info"].read_text()) if out["model_info"].exists() else {}
     candidate = {"model_md5": model_info.get("tags", {}).get("model.md5"), "mlflow_run_id": model_info.get("run_id")}
     evaluation = {
         **evaluation_record(params, holdout, classes, candidate_metrics, champion_metrics, ref.to_dict(), candidate),
         "inputs": inputs,
     }
-    out["evaluation"].write_text(json.dumps(evaluation, indent=2) + "\n")
-    out["metrics"].write_text(json.dumps(_round(candidate_metrics), indent=2) + "\n")
-    write_plots(params, y, candidate_scores, out["plots"], classes)
+    # All of the stage's outputs or none: a failure here keeps the last evaluation whole (issue 20).
+    with Outputs() as outputs:
+        outputs.json(root / paths.IMPORTANCE, importance)
+        predictions.to_parquet(outputs.path(out["predictions"]), index=False)
+        outputs.json(out["evaluation"], evaluation)
+        outputs.json(out["metrics"], _round(candidate_metrics))
+        write_plots(params, y, candidate_scores, out["plots"], outputs, classes)
 
     if track and model_info.get("run_id"):
         from ..adapters.tracking import log_evaluation

@@ -8,13 +8,13 @@ the past score the days that came after it?
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..adapters.dataset import list_partitions, load_partitions
+from ..adapters.files import Outputs
 from ..config import Params
 
 
@@ -244,15 +244,10 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
     frame = load_window(params, root)
     change = champion_change(params, root, frame)
     train, holdout, holdout_days = split_after_change(params, frame, change)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    train.to_parquet(out_dir / "train.parquet", index=False)
-    holdout.to_parquet(out_dir / "holdout.parquet", index=False)
     info: dict[str, Any] = {
         "train": date_range(train, params.project.date_column),
         "holdout": date_range(holdout, params.project.date_column),
-        "created": dt.date.today().isoformat(),
-    }
-    info.pop("created")  # keep the output deterministic so `dvc repro` stays a no-op
+    }  # no "created" date: the output stays deterministic, so `dvc repro` stays a no-op
     if change is not None:
         info["after_change"] = change
     warnings = holdout_warnings(holdout, params, holdout_days or params.split.holdout_days)
@@ -263,6 +258,10 @@ def run_split(params: Params, root: Path, out_dir: Path) -> dict[str, Any]:
     from .drift import write_reference
 
     train_range = (dt.date.fromisoformat(info["train"]["start"]), dt.date.fromisoformat(info["train"]["end"]))
-    info["drift_reference"] = write_reference(params, root, train_range)
-    (out_dir / "split.json").write_text(json.dumps(info, indent=2) + "\n")
+    # All four outputs or none: a failed split keeps the last one whole (issue 20).
+    with Outputs() as outputs:
+        train.to_parquet(outputs.path(out_dir / "train.parquet"), index=False)
+        holdout.to_parquet(outputs.path(out_dir / "holdout.parquet"), index=False)
+        info["drift_reference"] = write_reference(params, root, train_range, outputs)
+        outputs.json(out_dir / "split.json", info)
     return info
