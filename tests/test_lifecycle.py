@@ -145,6 +145,16 @@ def test_every_pin_has_a_recorded_runtime() -> None:
         assert refs == {pins[action][0]}, f".github/workflows: {action}@{refs} is not the manifest's pin"
 
 
+def test_no_pin_runs_on_node20_or_older() -> None:
+    """GitHub's runners default to Node 24 since June 2026 and dropped Node 20 in September 2026."""
+    old = {
+        action: runtime
+        for action, runtime in sync_pins.manifest_runtimes().items()
+        if (found := re.fullmatch(r"node(\d+)", runtime)) and int(found[1]) <= 20
+    }
+    assert not old, f"pinned to a release on a runtime the runners no longer ship: {old}"
+
+
 def test_sync_pins_rewrites_a_stale_pin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     github = tmp_path / ".github" / "workflows"
     github.mkdir(parents=True)
