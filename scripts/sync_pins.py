@@ -19,6 +19,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 MANIFEST = TEMPLATE / ".github" / "template-pins" / "action.yml"
 BAKED_GITHUB = TEMPLATE / "{{cookiecutter.project_slug}}" / ".github"
 USES = re.compile(r"^(?P<lead>\s*(?:-\s+)?uses:\s*)(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<rest>.*)$")
+RUNTIME = re.compile(r"^\s*#\s*runtime:\s*(?P<runtime>\S+)\s*$")
 
 
 def manifest_pins(path: Path = MANIFEST) -> dict[str, tuple[str, str]]:
@@ -29,6 +30,18 @@ def manifest_pins(path: Path = MANIFEST) -> dict[str, tuple[str, str]]:
         if match:
             pins[match["action"]] = (match["ref"], match["rest"].strip())
     return pins
+
+
+def manifest_runtimes(path: Path = MANIFEST) -> dict[str, str]:
+    """action -> the runtime recorded on the line above its pin (`# runtime: node24`)."""
+    runtimes: dict[str, str] = {}
+    previous = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match, recorded = USES.match(line), RUNTIME.match(previous)
+        if match and recorded:
+            runtimes[match["action"]] = recorded["runtime"]
+        previous = line
+    return runtimes
 
 
 def template_files() -> list[Path]:

@@ -119,6 +119,42 @@ def test_every_manifest_pin_is_used_and_dependabot_reads_it() -> None:
     assert any("/.github/template-pins" in u.get("directories", []) for u in actions)
 
 
+def used_actions(paths: list[Path]) -> dict[str, set[str]]:
+    """Hosted action -> the refs it is pinned to in ``paths`` (local ./ actions left out)."""
+    used: dict[str, set[str]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            match = sync_pins.USES.match(line)
+            if match and not match["action"].startswith("./"):
+                used.setdefault(match["action"], set()).add(match["ref"])
+    return used
+
+
+def test_every_pin_has_a_recorded_runtime() -> None:
+    """The manifest says, above each pin, what `runs: using:` its pinned commit declares."""
+    runtimes = sync_pins.manifest_runtimes()
+    assert set(runtimes) == set(sync_pins.manifest_pins()), "a pin without `# runtime: ...` above it"
+    for action, runtime in runtimes.items():
+        assert re.fullmatch(r"node\d+|composite|docker", runtime), f"{action}: unknown runtime {runtime!r}"
+    missing = set(used_actions(sync_pins.template_files())) - set(runtimes)
+    assert not missing, f"used by the template, no recorded runtime: {sorted(missing)}"
+    # The template's own CI runs on the same runners: same actions, same pins.
+    pins = sync_pins.manifest_pins()
+    for action, refs in used_actions(sorted((TEMPLATE / ".github/workflows").glob("*.yml"))).items():
+        assert action in runtimes, f".github/workflows: {action} has no recorded runtime in the manifest"
+        assert refs == {pins[action][0]}, f".github/workflows: {action}@{refs} is not the manifest's pin"
+
+
+def test_no_pin_runs_on_node20_or_older() -> None:
+    """GitHub's runners default to Node 24 since June 2026 and dropped Node 20 in September 2026."""
+    old = {
+        action: runtime
+        for action, runtime in sync_pins.manifest_runtimes().items()
+        if (found := re.fullmatch(r"node(\d+)", runtime)) and int(found[1]) <= 20
+    }
+    assert not old, f"pinned to a release on a runtime the runners no longer ship: {old}"
+
+
 def test_sync_pins_rewrites_a_stale_pin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     github = tmp_path / ".github" / "workflows"
     github.mkdir(parents=True)

@@ -166,6 +166,59 @@ def test_reruns_and_cancels_are_safe(baked: Path) -> None:
     assert str(comment["if"]).startswith("!cancelled()"), comment["if"]
 
 
+PR_ONLY_GUARD = re.compile(r"^\(?\s*github\.event_name\s*(?:==\s*'pull_request'|!=\s*'merge_group')\s*\)?$")
+
+
+def guarded_on_merge_groups(condition: object) -> bool:
+    """A job/step `if:` with `github.event_name == 'pull_request'` as one of its top-level && terms."""
+    text = str(condition or "").strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2]
+    if "||" in text:
+        return False  # an alternative could reach the dereference on a merge group anyway
+    return any(PR_ONLY_GUARD.match(term.strip()) for term in text.split("&&"))
+
+
+def test_pr_checks_run_on_merge_queues(baked: Path) -> None:
+    """Issue 19 item 8. A repository whose merge queue requires pr.yml's checks stalls unless
+    pr.yml runs on `merge_group`. That event has no `github.event.pull_request`: every job or step
+    that reads it is guarded (the comment job is skipped), and the workflow-level expressions fall
+    back to something a merge group has."""
+    wf = load(baked / ".github" / "workflows" / "pr.yml")
+    assert "pull_request" in wf["on"] and "merge_group" in wf["on"], wf["on"]
+    group = str(wf["concurrency"]["group"])
+    if "github.event.pull_request" in group:
+        assert "||" in group, f"concurrency group {group!r} is empty on a merge group: give it a fallback"
+    top = yaml.safe_dump({k: v for k, v in wf.items() if k not in ("jobs", "concurrency")})
+    assert "github.event.pull_request" not in top
+    for name, job in wf["jobs"].items():
+        job_guarded = guarded_on_merge_groups(job.get("if"))
+        outside_steps = yaml.safe_dump({k: v for k, v in job.items() if k != "steps"})
+        if "github.event.pull_request" in outside_steps:
+            assert job_guarded, f"pr.yml:{name} reads github.event.pull_request with no merge_group guard"
+        for step in job.get("steps", []):
+            if "github.event.pull_request" in yaml.safe_dump(step):
+                assert job_guarded or guarded_on_merge_groups(step.get("if")), (
+                    f"pr.yml:{name}: step {step.get('name') or step.get('uses')} reads github.event.pull_request "
+                    "on a merge_group event"
+                )
+    # The gate's champion (`main`) is the merge group's base commit.
+    base = [
+        s
+        for s in wf["jobs"]["pipeline"]["steps"]
+        if "github.event.merge_group.base_sha" in yaml.safe_dump(s) and "merge_group" in str(s.get("if", ""))
+    ]
+    assert base, "pipeline: on a merge group, main must be the group's base_sha"
+
+
+def test_the_merge_group_guard_is_strict() -> None:
+    assert guarded_on_merge_groups("!cancelled() && github.event_name == 'pull_request' && x == y")
+    assert guarded_on_merge_groups("${{ github.event_name != 'merge_group' }}")
+    assert not guarded_on_merge_groups("github.event.pull_request.head.repo.full_name == github.repository")
+    assert not guarded_on_merge_groups("github.event_name == 'pull_request' || always()")
+    assert not guarded_on_merge_groups(None)
+
+
 def test_write_permissions_only_where_needed(baked: Path) -> None:
     writers = {}
     for path in workflow_files(baked):
