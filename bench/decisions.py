@@ -54,7 +54,7 @@ ADWIN = {"clock": 1}
 # ----------------------------------------------------------------------------- streams
 
 
-STREAMS = ("abrupt", "stationary", "gradual", "covariate")
+STREAMS = ("abrupt", "stationary", "gradual", "covariate", "seasonal")
 GRADUAL_WIDTH_DAYS = 7
 # Covariate shift: from the change day on, a row of the same Agrawal(function) stream whose loan is in the
 # lower half of its range (0..500,000) is kept with this probability only, so the loan distribution moves
@@ -63,6 +63,16 @@ GRADUAL_WIDTH_DAYS = 7
 # the positive share: a larger loan leaves less disposable income) moves.
 COVARIATE_KEEP_LOW_LOAN = 0.25
 COVARIATE_LOAN_SPLIT = 250_000
+# Seasonal: the same Agrawal(function) throughout, with the inputs moving on a yearly-like cycle of
+# SEASON_DAYS days. A row is kept with probability prod_c (1 + a s(day) z_c) / (1 + a)^k over the columns of
+# SEASONAL_COLUMNS, z_c its position in the column's range scaled to [-1, 1], s(day) = sin(2 pi day /
+# SEASON_DAYS): each column's mean moves by about a/3 of its half-range and back (here about 0.29 standard
+# deviations) in step, so more than half the features drift together (dataset drift fires) while
+# P(label | features) never changes. Rows are dropped, never edited. About one row in 7.6 drawn is kept.
+SEASON_DAYS = 60
+SEASON_STRENGTH = 0.5
+SEASONAL_COLUMNS = {"salary": (20_000, 150_000), "age": (20, 80), "hyears": (1, 30), "loan": (0, 500_000),
+                    "car": (1, 20)}
 
 
 def stream_rows(kind: str, function: int, switch_to: int, seed: int, switch_at: int, days: int,
@@ -75,7 +85,9 @@ def stream_rows(kind: str, function: int, switch_to: int, seed: int, switch_at: 
       width ``GRADUAL_WIDTH_DAYS`` days centred on the middle of day ``switch_at`` (positions and width are in
       rows; the stream is cut into days of ``rows_per_day`` rows, so each day is a mixture);
     - ``covariate``: Agrawal(function) throughout, with the loan distribution shifted from day ``switch_at``
-      (``COVARIATE_KEEP_LOW_LOAN``).
+      (``COVARIATE_KEEP_LOW_LOAN``);
+    - ``seasonal``: Agrawal(function) throughout, its inputs cycling every ``SEASON_DAYS`` days (no concept
+      change: ``switch_at`` is not used).
     """
     import random
 
@@ -102,11 +114,26 @@ def stream_rows(kind: str, function: int, switch_to: int, seed: int, switch_at: 
             if x["loan"] >= COVARIATE_LOAN_SPLIT or rng.random() < COVARIATE_KEEP_LOW_LOAN:
                 yield x, y
 
+    def seasonal(day: int) -> Any:
+        import math
+
+        season = math.sin(2 * math.pi * day / SEASON_DAYS)
+        bound = (1 + SEASON_STRENGTH) ** len(SEASONAL_COLUMNS)
+        for x, y in before:
+            weight = 1.0
+            for column, (low, high) in SEASONAL_COLUMNS.items():
+                z = 2 * (min(max(float(x[column]), low), high) - low) / (high - low) - 1
+                weight *= 1 + SEASON_STRENGTH * season * z
+            if rng.random() * bound < weight:
+                yield x, y
+
     covariate = shifted() if kind == "covariate" else None
     out = []
     for i in range(days):
         source = before
-        if i >= switch_at and after is not None:
+        if kind == "seasonal":
+            source = seasonal(i)
+        elif i >= switch_at and after is not None:
             source = after
         elif i >= switch_at and covariate is not None:
             source = covariate
@@ -317,6 +344,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         by = stationary["policies"]["configured"]["retrains_by_trigger"]
         n = by.get("drift", 0) + by.get("decay", 0)
         out.append({"target": "stationary: 0 false retrains from drift or decay", "measured": n, "met": n == 0})
+    seasonal = results["streams"].get("seasonal")
+    if seasonal:
+        by = seasonal["policies"]["configured"]["retrains_by_trigger"]
+        n = by.get("drift", 0) + by.get("decay", 0)
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(by.items())) or "none"
+        out.append({"target": "seasonal: at most one proposal per real regime change (none here: the labelling "
+                              "never changes), not one per day",
+                    "measured": f"drift or decay retrains: {n} (retrains not from age, by trigger: {shown})",
+                    "met": n == 0})
     gradual = results["streams"].get("gradual")
     if gradual:
         rec = gradual["policies"]["configured"]["recovery_delay"]
@@ -360,6 +396,9 @@ def render(results: dict[str, Any]) -> str:
                      + (f", {streams['covariate']['positive_share_before_change']} -> "
                         f"{streams['covariate']['positive_share_after_change']}" if "covariate" in streams else "")
                      + ")",
+        "seasonal": f"**seasonal**: the first function throughout, its inputs cycling every {SEASON_DAYS} days "
+                    f"(rows of the stream kept with a weight that moves {', '.join(SEASONAL_COLUMNS)} up and down "
+                    "together, about 0.3 standard deviations; the labelling never changes)",
     }
     size = "smoke size" if results["mode"] == "smoke" else "full size"
     flag = " --smoke" if results["mode"] == "smoke" else " --full"
@@ -471,13 +510,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.streams.split(","):
         switches = name in ("abrupt", "gradual")
         log(f"stream {name}: Agrawal {before}" + (f" -> {after} on {change}" if switches else " throughout")
-            + (f" (loan shifts on {change})" if name == "covariate" else ""))
+            + (f" (loan shifts on {change})" if name == "covariate" else "")
+            + (f" (inputs cycle every {SEASON_DAYS} days)" if name == "seasonal" else ""))
         rows = stream_rows(name, before, after, args.seed, args.change_day, args.days, args.rows_per_day)
         project, facts = prepare(b, work / f"stream-{name}", rows, args.champion_days)
         log(f"  champion committed ({facts['metrics'].get('roc_auc', '?')} roc_auc); backtest {first}..{end}")
         report, wall = backtest(b, project, first, end, args.review_lag, args.policies)
         log(f"  backtest: {wall:.0f} s")
-        stream_change = None if name == "stationary" else change
+        stream_change = None if name in ("stationary", "seasonal") else change
         never = report["days"]["never"]
         results["streams"][name] = {
             "functions": [before, after] if switches else [before],
@@ -485,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
             **({"gradual_width_days": GRADUAL_WIDTH_DAYS} if name == "gradual" else {}),
             **({"covariate_shift": {"feature": "loan", "below": COVARIATE_LOAN_SPLIT,
                                     "kept": COVARIATE_KEEP_LOW_LOAN}} if name == "covariate" else {}),
+            **({"season": {"days": SEASON_DAYS, "strength": SEASON_STRENGTH, "columns": list(SEASONAL_COLUMNS)}}
+               if name == "seasonal" else {}),
             "positive_share": _share(rows),
             **({"positive_share_before_change": _share(rows[:args.change_day]),
                 "positive_share_after_change": _share(rows[args.change_day:])} if stream_change else {}),

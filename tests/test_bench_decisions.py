@@ -43,7 +43,7 @@ def _agreement(day: list[dict[str, Any]], function: int) -> float:
 
 
 def test_streams_gradual_mixes_and_covariate_keeps_the_labelling(decisions: Any) -> None:
-    """The four streams at 200 rows/day: where each concept holds, and what moves (fast: river only)."""
+    """The streams at 200 rows/day: where each concept holds, and what moves (fast: river only)."""
     days, change, per_day = 40, 20, 200
     rows = {k: decisions.stream_rows(k, 6, 2, 7, change, days, per_day) for k in decisions.STREAMS}
     for kind, stream in rows.items():
@@ -62,6 +62,18 @@ def test_streams_gradual_mixes_and_covariate_keeps_the_labelling(decisions: Any)
     high = [sum(r["loan"] >= 250_000 for r in d) / per_day for d in rows["covariate"]]
     assert sum(high[:change]) / change < 0.6 and sum(high[change:]) / (days - change) > 0.7, high
     assert rows["covariate"][:change] == rows["stationary"][:change]
+    # seasonal: function 6 labels every row; the season's columns rise together a quarter-season in (sin = 1)
+    # and fall a half-season later (sin = -1), about a sixth of their half-range each way
+    assert all(_agreement(d, 6) == 1.0 for d in rows["seasonal"])
+    season = decisions.SEASON_DAYS
+    rows["seasonal"] = decisions.stream_rows("seasonal", 6, 2, 7, change, season, per_day)
+    for column, (low, high) in decisions.SEASONAL_COLUMNS.items():
+        def position(day: int, column: str = column, low: float = low, high: float = high) -> float:
+            values = [2 * (r[column] - low) / (high - low) - 1 for r in rows["seasonal"][day]]
+            return sum(values) / len(values)
+
+        peak, trough = position(season // 4), position(3 * season // 4)
+        assert peak - trough > 0.2, (column, peak, trough)
 
 
 def test_targets_for_gradual_and_covariate(decisions: Any) -> None:
@@ -73,14 +85,18 @@ def test_targets_for_gradual_and_covariate(decisions: Any) -> None:
     results = {"streams": {
         "gradual": stream({"recovery_delay": 11}, {}),
         "covariate": stream({"retrains_after_change_by_trigger": {"drift": 2, "age": 1}}, held),
+        "seasonal": stream({"retrains_by_trigger": {"drift": 1, "age": 2}}, {}),
     }}
     got = {t["target"]: t for t in decisions.targets(results)}
     assert got["gradual: a better model serving within 10 days of the midpoint"]["met"] is False
+    seasonal = next(t for name, t in got.items() if name.startswith("seasonal:"))
+    assert seasonal["met"] is False and "drift or decay retrains: 1" in seasonal["measured"]
     covariate = got["covariate: no drift retrain while the champion's online metric holds"]
     assert covariate["met"] is False and "drift retrains after the change: 2" in covariate["measured"]
     # the champion got worse: a drift retrain is not a false one
     results["streams"]["covariate"] = stream({"retrains_after_change_by_trigger": {"drift": 2}}, fell)
     results["streams"]["gradual"] = stream({"recovery_delay": 10}, {})
+    results["streams"]["seasonal"] = stream({"retrains_by_trigger": {"age": 2}}, {})
     got = {t["target"]: t for t in decisions.targets(results)}
     assert all(t["met"] for t in got.values()), got
 
