@@ -360,6 +360,30 @@ def test_a_stationary_stream_never_fires_the_change_trigger(champion_repo: Path,
         assert change["fired"] is False, (day, change)
 
 
+def attempt(
+    champion: str,
+    data_end: str,
+    *,
+    verdict: str = "reject",
+    reason: str = "roc_auc: better on paper but not significantly",
+    train_end: str | None = None,
+    at: str | None = None,
+) -> Any:
+    """A retrain attempt against ``champion`` as data/attempts.json keeps it: judged on ``data_end``'s day."""
+    from {{ cookiecutter.package_name }}.adapters import attempts
+
+    return attempts.Attempt(
+        at=f"{at or data_end}T06:00:00+00:00",
+        data_end=data_end,
+        train_end=train_end or data_end,
+        verdict=verdict,
+        reason=reason,
+        champion_md5=champion,
+        candidate_md5="c" * 32,
+        holdout_start=data_end,
+    )
+
+
 def test_after_a_rejected_retry_the_change_trigger_waits_for_twice_the_days(
     champion_repo: Path, tmp_path: Path
 ) -> None:
@@ -370,21 +394,7 @@ def test_after_a_rejected_retry_the_change_trigger_waits_for_twice_the_days(
     switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0, **CHANGE_ONLY}
     root = checkout(champion_repo, tmp_path, "2026-01-26", **switch)
     champion = decide(root, "--now", "2026-01-26")["champion"]["model_md5"]
-    attempts.save(
-        root,
-        [
-            attempts.Attempt(
-                at="2026-01-25T06:00:00+00:00",
-                data_end="2026-01-24",
-                train_end="2026-01-23",
-                verdict="reject",
-                reason="roc_auc: better on paper but not significantly",
-                champion_md5=champion,
-                candidate_md5="c" * 32,
-                holdout_start="2026-01-24",
-            )
-        ],
-    )
+    attempts.save(root, [attempt(champion, "2026-01-24", train_end="2026-01-23", at="2026-01-25")])
     for end, fires in (("2026-01-25", False), ("2026-01-26", True)):
         write_params(root, small_params(**{"data.end_date": end, **switch}))
         change = triggers(decide(root, "--now", end))["change"]
@@ -467,24 +477,12 @@ def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Pa
     assert triggers(decision)["decay"]["fired"] is True, triggers(decision)["decay"]  # the champion is bad
     champion = decision["champion"]["model_md5"]
 
-    def rejected(data_end: str) -> attempts.Attempt:
-        return attempts.Attempt(
-            at=f"{data_end}T06:00:00+00:00",
-            data_end=data_end,
-            train_end=data_end,
-            verdict="reject",
-            reason="roc_auc: better on paper but not significantly",
-            champion_md5=champion,
-            candidate_md5="c" * 32,
-            holdout_start=data_end,
-        )
-
     def decay_on(end: str) -> dict[str, Any]:
         write_params(root, small_params(**{"data.end_date": end, **stays_bad}))
         assert main(["--root", str(root), "ingest"]) == 0
         return triggers(decide(root, "--now", end))["decay"]
 
-    attempts.save(root, [rejected("2026-01-28")])
+    attempts.save(root, [attempt(champion, "2026-01-28")])
     for end, fires in (("2026-01-29", False), ("2026-02-03", False), ("2026-02-04", True)):
         decay = decay_on(end)
         assert decay["fired"] is fires, (end, decay)
@@ -492,7 +490,7 @@ def test_decay_after_a_rejected_retrain_waits_for_new_evidence(champion_repo: Pa
     assert "1 retrain against it rejected" in waiting["detail"], waiting["detail"]
     assert "again with data to 2026-02-04" in waiting["detail"], waiting["detail"]
     # a second rejection in a row: two windows of new days
-    attempts.save(root, [rejected("2026-01-28"), rejected("2026-02-04")])
+    attempts.save(root, [attempt(champion, "2026-01-28"), attempt(champion, "2026-02-04")])
     for end, fires in (("2026-02-11", False), ("2026-02-18", True)):
         decay = decay_on(end)
         assert decay["fired"] is fires, (end, decay)
@@ -510,21 +508,8 @@ def test_decay_while_a_promoted_retrain_awaits_its_merge_refreshes_the_next_morn
     stays_bad = {**DECAY_ONLY, **unreachable_floor()}
     root = checkout(champion_repo, tmp_path, "2026-01-28", **stays_bad)
     champion = decide(root, "--now", "2026-01-28")["champion"]["model_md5"]
-    attempts.save(
-        root,
-        [
-            attempts.Attempt(
-                at="2026-01-28T06:00:00+00:00",
-                data_end="2026-01-28",
-                train_end="2026-01-28",
-                verdict="promote",
-                reason="roc_auc: better by 0.05 (significant)",
-                champion_md5=champion,
-                candidate_md5="c" * 32,
-                holdout_start="2026-01-28",
-            )
-        ],
-    )
+    promoted = attempt(champion, "2026-01-28", verdict="promote", reason="roc_auc: better by 0.05 (significant)")
+    attempts.save(root, [promoted])
     write_params(root, small_params(**{"data.end_date": "2026-01-29", **stays_bad}))
     assert main(["--root", str(root), "ingest"]) == 0
     decay = triggers(decide(root, "--now", "2026-01-29"))["decay"]
