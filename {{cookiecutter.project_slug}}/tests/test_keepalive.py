@@ -251,3 +251,12 @@ def test_a_refused_call_is_one_line_naming_the_permission(project: Path, api: Ap
     assert len(lines) == len(SCHEDULED), out
     assert all("403" in line and "actions: write" in line for line in lines), out
     assert api.issues, "a refused keepalive does not stop the health issue"
+
+
+def test_no_token_is_one_line_and_no_call(project: Path, api: Api) -> None:
+    root = quiet_repo(project, days=50)
+    out = run_step(root, api, RETRAIN_KEEPALIVE="on", GITHUB_TOKEN="")
+    assert api.requests == []
+    (line,) = keepalive_lines(out)
+    assert "skipped" in line, out
+    assert "no token" in line, out

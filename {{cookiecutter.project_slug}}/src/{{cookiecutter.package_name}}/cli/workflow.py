@@ -430,10 +430,16 @@ def cmd_health_issue(args: argparse.Namespace) -> int:
             _run_url(),
         )
     try:
+        gh = GitHub.from_env()
+    except GitHubError as exc:  # no token or repository: nothing can be updated or kept alive
+        gitops.annotate("warning", f"model-health issue not updated: {exc}")
+        print(f"keepalive: skipped, {exc}")
+        return EXIT_OK
+    try:
         result = update_health(
             params,
             args.root,
-            GitHub.from_env(),
+            gh,
             status=args.status,
             run_url=_run_url(),
             keepalive_after=args.keepalive_after,
