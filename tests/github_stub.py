@@ -11,6 +11,7 @@ Implements the documented contract of:
                                                    included with a "pull_request" key, newest first; create)
   PATCH     /repos/{owner}/{repo}/issues/{number} (title, body, state)
   PUT       /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable   (204 No Content)
+  GET       /repos/{owner}/{repo}                  (private, visibility, default_branch)
 with per_page/page pagination, 401 without a token, 422 for a second open pull
 request on the same head/base and for bodies over 65,536 characters (GitHub's
 documented behaviour). Every request is recorded for the tests to assert on.
@@ -22,6 +23,9 @@ anything. Rules, per endpoint, from GitHub's REST reference ("Fine-grained acces
 - Add labels to an issue (docs.github.com/rest/issues/labels#add-labels-to-an-issue): Issues or Pull
   requests, write; a label the repository does not have yet is created on the fly only for a token with
   Issues write, otherwise the call is refused (issue 19 item 1, found against github.com).
+- Enable a workflow (docs.github.com/rest/actions/workflows#enable-a-workflow): Actions, write (a job's
+  ``actions: write``); the keepalive's call is refused without it.
+- Get a repository (docs.github.com/rest/repos/repos#get-a-repository): Metadata, read, which every token has.
 A new repository starts with GitHub's default labels only (docs.github.com, "Managing labels").
 
 Faults are injected per test with ``fail(method, path_regex, *faults)``: each matching
@@ -78,6 +82,8 @@ class State:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     enabled_workflows: list[str] = field(default_factory=list)
+    private: bool = False  # the repository's visibility, as GET /repos/{owner}/{repo} reports it
+    default_branch: str = "main"
     labels: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {name: {"name": name, "color": "ededed", "description": ""} for name in DEFAULT_LABELS}
     )
@@ -214,6 +220,8 @@ class GitHubStub:
     # routing
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         prefix = f"/repos/{self.owner}/{self.repo}"
+        if path == prefix:
+            return self.get_repository() if method == "GET" else (405, {})
         if not path.startswith(prefix + "/"):
             return 404, {"message": "Not Found"}
         rest = path[len(prefix) :]
@@ -438,8 +446,16 @@ class GitHubStub:
                 issue[key] = body[key]
         return 200, issue
 
+    def get_repository(self) -> tuple[int, Any]:
+        visibility = "private" if self.state.private else "public"
+        full = f"{self.owner}/{self.repo}"
+        return 200, {"full_name": full, "private": self.state.private, "visibility": visibility,
+                     "default_branch": self.state.default_branch}
+
     def enable_workflow(self, workflow: str) -> tuple[int, Any]:
         if not re.fullmatch(r"\d+|[\w.-]+\.ya?ml", workflow):
             return 404, {"message": "Not Found"}
+        if not self._may_write("actions"):
+            return self._forbidden()
         self.state.enabled_workflows.append(workflow)
         return 204, None

@@ -91,23 +91,55 @@ def test_health_issue_is_opened_once_then_updated_in_place(project: Path, stub: 
     assert len(stub.issues) == 1 and stub.issues[0]["state"] == "open"
 
 
-def test_keepalive_reenables_the_workflow_only_after_quiet_days(project: Path, stub: GitHubStub) -> None:
-    last = git(project, "log", "-1", "--format=%cs")
-    year, month, day = (int(x) for x in last.split("-"))
+def _commit_days_ago(root: Path, days: int) -> None:
     import datetime as dt
+    import os
 
-    soon = (dt.date(year, month, day) + dt.timedelta(days=10)).isoformat()
-    later = (dt.date(year, month, day) + dt.timedelta(days=50)).isoformat()
-    assert cli(project, "health-issue", "--now", soon, env=api_env(stub))[0] == 0
-    assert stub.state.enabled_workflows == []
-    assert "Nothing to do until day 45" in health_body(stub)
-    code, out, _, _ = cli(project, "health-issue", "--now", later, env=api_env(stub))
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@e.x", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@e.x", "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "quiet"], cwd=root, env=env, check=True)
+
+
+SCHEDULED = ["batch-inference.yml", "retrain.yml", "template-update.yml"]
+
+
+def test_keepalive_reenables_every_scheduled_workflow_only_after_quiet_days(project: Path, stub: GitHubStub) -> None:
+    # issue 19 item 3: opt-in, measured on the wall clock (never the data's day), every scheduled workflow
+    env = api_env(stub)
+    code, out, _, _ = cli(project, "health-issue", env=env)
     assert code == 0, out
-    assert stub.state.enabled_workflows == ["retrain.yml"]
+    assert "keepalive is off (the default)" in out and "RETRAIN_KEEPALIVE" in health_body(stub)
+    env["RETRAIN_KEEPALIVE"] = "on"
+    assert cli(project, "health-issue", env=env)[0] == 0
+    assert stub.state.enabled_workflows == []
+    assert "nothing to do until day 45" in health_body(stub)
+    _commit_days_ago(project, 50)
+    code, out, _, _ = cli(project, "health-issue", env=env)
+    assert code == 0, out
+    assert sorted(stub.state.enabled_workflows) == SCHEDULED
     assert len(stub.calls("PUT", r"/repos/acme/churn-retrain/actions/workflows/retrain\.yml/enable")) == 1
     body = health_body(stub)
-    assert "`retrain.yml` was re-enabled through the REST API" in body and "No commit was pushed" in body
+    assert "`retrain.yml` re-enabled through the REST API" in body and "no commit pushed" in body
     assert git(project.parent / "origin.git", "log", "--oneline", "main").count("\n") == 0, "no keepalive commit"
+
+
+def test_keepalive_skips_a_private_repository_and_names_a_missing_permission(project: Path,
+                                                                             stub: GitHubStub) -> None:
+    env = {**api_env(stub), "RETRAIN_KEEPALIVE": "on"}
+    _commit_days_ago(project, 70)
+    stub.state.private = True
+    code, out, _, _ = cli(project, "health-issue", env=env)
+    assert code == 0, out
+    assert stub.state.enabled_workflows == [] and "public repositories only" in out
+    stub.state.private = False
+    stub.permissions["tok"] = {"issues": "write", "pull-requests": "read"}  # the check job without actions: write
+    code, out, _, _ = cli(project, "health-issue", env=env)
+    assert code == 0, out
+    assert stub.state.enabled_workflows == []
+    refused = [line for line in out.splitlines() if "not re-enabled" in line]
+    assert len(refused) == len(SCHEDULED) and all("(403)" in r and "`actions: write`" in r for r in refused), out
+    assert "Traceback" not in out
 
 
 def test_alerts_one_message_per_event_and_none_on_quiet_days(project: Path, stub: GitHubStub,

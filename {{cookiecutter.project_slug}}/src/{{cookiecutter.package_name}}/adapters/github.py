@@ -9,7 +9,8 @@ https://api.github.com), the repository ``$GITHUB_REPOSITORY`` and the token
   ``POST /repos/{o}/{r}/issues/{n}/labels``
 - issue comments: list, create, ``PATCH /repos/{o}/{r}/issues/comments/{id}``
 - issues: ``GET /repos/{o}/{r}/issues?labels=…&state=all``, create (POST), ``PATCH /repos/{o}/{r}/issues/{n}``
-- workflows: ``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (keepalive)
+- repository: ``GET /repos/{o}/{r}`` (visibility and default branch, for the keepalive)
+- workflows: ``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (keepalive; ``actions: write``)
 
 Everything here is idempotent: a pull request for a head branch is found and
 updated rather than opened twice; a sticky comment is found by a hidden marker
@@ -335,7 +336,14 @@ class GitHub:
     def update_issue(self, number: int, **fields: Any) -> dict[str, Any]:
         return self.request("PATCH", self._repo(f"/issues/{number}"), fields)
 
-    # actions
+    # repository (docs.github.com/rest/repos/repos#get-a-repository: "Metadata" read, every token has it)
+    def repository_info(self) -> dict[str, Any]:
+        info = self.request("GET", self._repo(""))
+        if not isinstance(info, dict):
+            raise GitHubError(f"GET {self._repo('')}: expected a repository object")
+        return info
+
+    # actions (docs.github.com/rest/actions/workflows#enable-a-workflow: "Actions" write)
     def enable_workflow(self, workflow: str) -> None:
         """``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (``workflow``: file name or numeric id); 204."""
         self.request("PUT", self._repo(f"/actions/workflows/{urllib.parse.quote(workflow)}/enable"))

@@ -422,7 +422,6 @@ def cmd_health_issue(args: argparse.Namespace) -> int:
 
     params = _params(args)
     model = params.mlflow.registered_model
-    now = dt.datetime.combine(args.now, dt.time(8, 0), tzinfo=dt.UTC) if args.now else dt.datetime.now(dt.UTC)
     if args.status != "success":
         _alert(
             "check-failed",
@@ -431,15 +430,19 @@ def cmd_health_issue(args: argparse.Namespace) -> int:
             _run_url(),
         )
     try:
+        gh = GitHub.from_env()
+    except GitHubError as exc:  # no token or repository: nothing can be updated or kept alive
+        gitops.annotate("warning", f"model-health issue not updated: {exc}")
+        print(f"keepalive: skipped, {exc}")
+        return EXIT_OK
+    try:
         result = update_health(
             params,
             args.root,
-            GitHub.from_env(),
+            gh,
             status=args.status,
-            now=now,
             run_url=_run_url(),
             keepalive_after=args.keepalive_after,
-            workflow=args.workflow,
             base=args.base,
         )
     except GitHubError as exc:  # reporting must never block the retrain it reports on
@@ -450,8 +453,11 @@ def cmd_health_issue(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     verb = "opened" if result.created else "updated"
-    print(f"health-issue: {verb} #{result.number} {result.url}; {result.keepalive}")
-    gitops.summary(f"### Model-health issue {verb}: #{result.number}\n\n{result.url}\n\n{result.keepalive}")
+    print(f"health-issue: {verb} #{result.number} {result.url}")
+    for line in result.keepalive:
+        print(line)
+    listed = "\n".join(f"- {line}" for line in result.keepalive)
+    gitops.summary(f"### Model-health issue {verb}: #{result.number}\n\n{result.url}\n\n{listed}")
     return EXIT_OK
 
 
@@ -585,11 +591,10 @@ def register(add: Add) -> None:
         "--keepalive-after",
         type=int,
         default=45,
-        help="re-enable the workflow through the API after this many days without a commit (default 45)",
+        help="with RETRAIN_KEEPALIVE=on, re-enable the scheduled workflows through the API after this many "
+        "days without a commit, by the wall clock (default 45)",
     )
-    p.add_argument("--workflow", default="retrain.yml", help="workflow file to keep alive (default retrain.yml)")
     p.add_argument("--base", default="main", help="base branch of the promotion pull request (default main)")
-    p.add_argument("--now", type=_date, help="today (default: the clock, UTC)")
     p = add("notify", cmd_notify, "send one alert to the ALERT_WEBHOOK_URL webhook (Slack/Teams), if set")
     p.add_argument("--event", required=True, choices=["retrain-proposed", "gate-rejected", "check-failed"])
     p.add_argument("--pr", type=int, help="pull request number (retrain-proposed)")
