@@ -268,3 +268,19 @@ def test_month_names_allow_the_whole_calendar_in_the_sample_case() -> None:
     rule = column_rule(profile(frame).columns["mnth"], 0.5)
     assert {"apr", "april", "dec", "jan", "march"} <= set(rule["allowed"])
     assert all(v.islower() for v in rule["allowed"])
+
+
+@pytest.mark.parametrize("per_day", [300, 3000, 30_000])
+def test_volume_is_the_rows_of_max_age_days_at_any_rate(per_day: int) -> None:
+    """The decision benchmark at 3,000 rows/day (issue 18): init-data kept the template's 10,000 whenever
+    the rows of max_age_days were more, so volume fired every 4 days on a stationary stream (28 retrains in
+    122 days, 24 rejected). Sized to the rows of max_age_days at every rate, volume fires only when rows
+    arrive faster than usual."""
+    import dataclasses
+
+    from {{ cookiecutter.package_name }}.core.profile import DataProfile, sizes
+
+    fields = {f.name: None for f in dataclasses.fields(DataProfile) if f.name not in ("notes", "label_integral")}
+    profile = DataProfile(**{**fields, "days": 60, "rows_per_day_min": per_day, "rows_per_day_median": per_day})
+    current = {"decide": {"triggers": {"age": {"max_age_days": 30}, "volume": {"min_new_rows": 10_000}}}}
+    assert sizes(profile, current)["decide.triggers.volume.min_new_rows"] == per_day * 30

@@ -618,13 +618,9 @@ def sizes(profile: DataProfile, current: dict[str, Any]) -> dict[str, Any]:
         "gate.min_holdout_rows": max(
             1, min(int(current.get("gate", {}).get("min_holdout_rows", 200)), int(per_day * holdout_days * 0.5))
         ),
-        "decide.triggers.volume.min_new_rows": max(
-            1,
-            min(
-                int(current.get("decide", {}).get("triggers", {}).get("volume", {}).get("min_new_rows", 10_000)),
-                age_rows,
-            ),
-        ),
+        # Not capped by the template's 10,000: at 3,000 rows/day that cap made volume fire every 4 days
+        # (decision benchmark, full size: 28 retrains in 122 stationary days, 24 rejected).
+        "decide.triggers.volume.min_new_rows": max(1, age_rows),
         "decide.triggers.decay.min_rows": max(1, min(int(decay.get("min_rows", 50)), int(per_day * window_days * 0.5))),
     }
 
