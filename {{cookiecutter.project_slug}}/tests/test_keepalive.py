@@ -30,7 +30,13 @@ import yaml
 from .conftest import PROJECT_ROOT
 
 OWNER_REPO = "acme/churn-retrain"
-SCHEDULED = ["batch-inference.yml", "retrain.yml", "template-update.yml"]
+SCHEDULED = [
+{%- if cookiecutter.include_batch_inference %}
+    "batch-inference.yml",
+{%- endif %}
+    "retrain.yml",
+    "template-update.yml",
+]
 
 
 @dataclass
