@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.core.change import find_change, row_losses
+from {{ cookiecutter.package_name }}.core.change import (
+    effect_size,
+    find_change,
+    row_losses,
+    welch_t,
+)
 from {{ cookiecutter.package_name }}.core.metrics import get_metric
 
 from .conftest import pin_workspace_model, small_params, write_params
@@ -24,6 +29,20 @@ DAYS = [dt.date(2026, 3, 1) + dt.timedelta(days=i) for i in range(28)]
 def daily(rng: np.random.Generator, means: list[float], rows: int = 300) -> list[np.ndarray]:
     """Per-row log losses of a champion, day by day (a skewed, loss-like distribution)."""
     return [rng.exponential(mean, rows) for mean in means]
+
+
+def test_effect_size_is_a_size_where_t_is_a_significance() -> None:
+    """The drift trigger's practical margin (``effect_min_d``): the same small shift of the loss is ever more
+    significant with more rows, while its size stays put."""
+    rng = np.random.default_rng(0)
+    for rows in (2_000, 200_000):
+        before, after = rng.normal(1.0, 1.0, rows), rng.normal(1.05, 1.0, rows)
+        assert effect_size(before, after) == pytest.approx(0.05, abs=0.03)
+        t = welch_t(before, after)
+        assert t is not None
+        assert (t > 10) is (rows == 200_000)
+    assert effect_size(np.zeros(5), np.ones(5)) == 0.0  # neither side varies: no size to speak of
+    assert effect_size(np.array([1.0]), np.array([2.0, 3.0])) == 0.0
 
 
 def test_a_stationary_stream_has_no_change() -> None:

@@ -107,7 +107,14 @@ def test_quiet_before_the_drift_onset(champion_repo: Path, tmp_path: Path, monke
 
 
 def test_cooldown_blocks_and_skips_the_expensive_triggers(champion_repo: Path, tmp_path: Path) -> None:
-    root = checkout(champion_repo, tmp_path, "2026-01-22", **{"data.demo.drift_onset": "2026-01-21"})
+    """Without the change search (``break_cooldown_on_change: false``) a cooldown day imports nothing heavy;
+    with it (the default) the search alone runs: the demo's switch on 01-21 would break this cooldown."""
+    root = checkout(
+        champion_repo,
+        tmp_path,
+        "2026-01-22",
+        **{"data.demo.drift_onset": "2026-01-21", "decide.break_cooldown_on_change": False},
+    )
     code = (
         "import sys; from {{ cookiecutter.package_name }}.cli import main;"
         f"rc = main(['--root', {str(root)!r}, 'decide', '--now', '2026-01-22']);"
@@ -192,8 +199,14 @@ def test_champion_without_split_record_is_bad_input(
 
 
 def test_all_triggers_evaluates_every_trigger_under_the_cooldown(champion_repo: Path, tmp_path: Path) -> None:
-    """Its help says every trigger is evaluated: under a cooldown too, which still blocks the retrain."""
-    root = checkout(champion_repo, tmp_path, "2026-01-22", **{"data.demo.drift_onset": "2026-01-21"})
+    """Its help says every trigger is evaluated: under a cooldown too, which still blocks the retrain (unless
+    the change search breaks it: off here, the demo's switch on 01-21 would)."""
+    root = checkout(
+        champion_repo,
+        tmp_path,
+        "2026-01-22",
+        **{"data.demo.drift_onset": "2026-01-21", "decide.break_cooldown_on_change": False},
+    )
     decision = decide(root, "--now", "2026-01-22", "--all-triggers")
     assert decision["cooldown"]["active"] is True
     assert decision["retrain"] is False
@@ -352,6 +365,44 @@ def test_a_step_in_the_champions_loss_fires_the_day_after_the_switch(champion_re
     assert split["after_change"]["day"] == "2026-01-23"
 
 
+def test_a_step_in_the_champions_loss_breaks_the_cooldown(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 18: a champion promoted on 01-20 holds a 7-day cooldown to 01-27; the concept switches on
+    01-23. The decision benchmark's abrupt stream lost three days this way (an age promotion three days
+    before the switch: retrain decided on day 3, a better model served on day 5) while the champion's AUC
+    was a coin's. A step the change search proves (t past ``min_t``, with a day to train and a day to
+    judge) is not the noise the cooldown guards against: it retrains the day after the switch. With
+    ``decide.break_cooldown_on_change: false`` the cooldown holds as before; on a stationary stream a
+    cooldown day still blocks."""
+    others_off = {f"decide.triggers.{name}.enabled": False for name in ("age", "volume", "decay", "drift")}
+    switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0, **others_off}
+    root = checkout(champion_repo, tmp_path, "2026-01-24", **switch)
+    decision = decide(root, "--now", "2026-01-25")
+    assert decision["cooldown"]["active"] is True, decision["cooldown"]
+    assert decision["retrain"] is True, decision["reason"]
+    assert decision["reason"].startswith("change fired under the cooldown"), decision["reason"]
+    assert "stepped up on 2026-01-23" in decision["reason"]
+    assert decision["cooldown"]["broken_by"] == "change"
+    t = triggers(decision)
+    assert t["change"]["fired"] is True, t["change"]
+
+    write_params(
+        root, small_params(**{"data.end_date": "2026-01-24", **switch, "decide.break_cooldown_on_change": False})
+    )
+    held = decide(root, "--now", "2026-01-25")
+    assert held["retrain"] is False
+    assert held["reason"].startswith("cooldown:"), held["reason"]
+    assert not triggers(held)["change"]["evaluated"]
+
+    quiet = {**switch, "data.demo.drift_onset": "2027-01-01"}
+    root = checkout(champion_repo, tmp_path / "quiet", "2026-01-24", **quiet)
+    still = decide(root, "--now", "2026-01-25")
+    assert still["retrain"] is False
+    assert still["reason"].startswith("cooldown:"), still["reason"]
+    assert still["cooldown"]["broken_by"] is None
+    assert triggers(still)["change"]["evaluated"]
+    assert not triggers(still)["change"]["fired"]
+
+
 def test_a_stationary_stream_never_fires_the_change_trigger(champion_repo: Path, tmp_path: Path) -> None:
     root = checkout(champion_repo, tmp_path, "2026-02-17", **{"data.demo.drift_onset": "2027-01-01", **CHANGE_ONLY})
     for day in ("2026-01-25", "2026-02-01", "2026-02-10", "2026-02-17"):
@@ -443,6 +494,23 @@ def test_drift_that_hurts_the_champion_retrains_and_says_so(champion_repo: Path,
     drift = triggers(decide(root, "--now", "2026-02-01", "--all-triggers"))["drift"]
     assert drift["fired"] is True, drift
     assert "it hurts: the champion's loss" in drift["detail"]
+    assert ", d = " in drift["detail"]  # the size of the effect, not only its significance
+
+
+def test_drift_whose_effect_is_too_small_to_matter_does_not_retrain(champion_repo: Path, tmp_path: Path) -> None:
+    """Issue 18: at thousands of rows a day the t-test finds tiny effects (the decision benchmark's seasonal
+    stream passed two drift retrains at 21,000 rows a week, both rejected). The loss must be up significantly
+    AND by ``effect_min_d`` standard deviations: the same drift as above, with a margin it does not reach."""
+    root = checkout(
+        champion_repo,
+        tmp_path,
+        "2026-01-31",
+        **{"data.demo.drift_onset": "2026-01-25", "decide.triggers.drift.effect_min_d": 5.0},
+    )
+    drift = triggers(decide(root, "--now", "2026-02-01", "--all-triggers"))["drift"]
+    assert drift["fired"] is False, drift
+    assert "by too little to matter" in drift["detail"], drift["detail"]
+    assert "< 5.0, decide.triggers.drift.effect_min_d" in drift["detail"]
 
 
 DECAY_ONLY = {

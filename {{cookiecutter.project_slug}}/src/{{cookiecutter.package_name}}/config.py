@@ -340,6 +340,11 @@ class DriftTrigger(Strict):
         description="with labels on the drifted days, fire only if the champion's loss there is up on its holdout's",
     )
     effect_t: float = Field(2.0, gt=0, description="Welch's t of that loss increase needed (one test, one side)")
+    effect_min_d: float = Field(
+        0.1,
+        ge=0.0,
+        description="and that increase at least this many standard deviations of the loss (Cohen's d)",
+    )
 
 
 class ChangeTrigger(Strict):
@@ -393,6 +398,9 @@ class TriggersParams(Strict):
 class DecideParams(Strict):
     combine: Literal["any", "all"] = "any"
     cooldown_days: float = Field(default=7, ge=0)
+    break_cooldown_on_change: bool = Field(
+        default=True, description="a step in the champion's loss the change search proves retrains under a cooldown"
+    )
     short_circuit: bool = Field(default=True, description="stop evaluating triggers once the outcome is settled")
     triggers: TriggersParams = TriggersParams()
 

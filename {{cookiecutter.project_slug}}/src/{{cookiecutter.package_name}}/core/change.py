@@ -50,6 +50,17 @@ def welch_t(before: np.ndarray, after: np.ndarray) -> float | None:
     return None if se == 0 else (float(np.mean(after)) - float(np.mean(before))) / se
 
 
+def effect_size(before: np.ndarray, after: np.ndarray) -> float:
+    """Cohen's d of ``after``'s mean against ``before``'s: the shift in pooled standard deviations
+    (positive: higher after). Unlike t it does not grow with the rows: a size, not a significance.
+    0 when neither side varies."""
+    n1, n2 = len(before), len(after)
+    if n1 < 2 or n2 < 2:
+        return 0.0
+    pooled = ((n1 - 1) * float(np.var(before, ddof=1)) + (n2 - 1) * float(np.var(after, ddof=1))) / (n1 + n2 - 2)
+    return 0.0 if pooled == 0 else (float(np.mean(after)) - float(np.mean(before))) / math.sqrt(pooled)
+
+
 def row_losses(y: np.ndarray, scores: np.ndarray, task: str) -> np.ndarray:
     """Each row's loss under the model: log loss (classification, multiclass), squared error (regression)."""
     if task == "regression":

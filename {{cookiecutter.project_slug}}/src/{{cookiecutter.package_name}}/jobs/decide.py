@@ -7,7 +7,8 @@ Order of the rules (each documented in the README):
 3. Cooldown: within ``decide.cooldown_days`` of the last change of dvc.lock on the
    champion ref, do not retrain (``--all-triggers`` still evaluates every trigger for the
    record). With ``--now`` the clock is the data's: the last change dates from the last
-   day of the data it was made from, not from its commit.
+   day of the data it was made from, not from its commit. ``decide.break_cooldown_on_change``:
+   the change trigger alone runs under a cooldown, and a step it proves breaks the cooldown.
 4. The triggers, cheapest first: age and new data volume (both counted from the newest retrain
    attempt against this champion when there is one, adapters/attempts.py), performance decay (loads the
    champion and scores the newest labelled windows), a change (the day the champion's per-row loss
@@ -389,13 +390,16 @@ def _drift_effect(
 ) -> TriggerResult:
     """Drift counts as a reason to retrain when it hurts the champion (issue 18: a season drifting away
     from the champion's months proposed a retrain every day, most rejected). With labels on the drifted
-    days, the champion's per-row loss there must be up on its loss on its own holdout (Welch's t at least
-    ``effect_t``); inputs that moved where the model still predicts as well are no evidence. Without
-    labels yet (they arrive late), drift alone fires: it is the early warning decay cannot give.
+    days, the champion's per-row loss there must be up on its loss on its own holdout, both significantly
+    (Welch's t at least ``effect_t``) and by a margin that matters: the increase in standard deviations of
+    the loss (Cohen's d) at least ``effect_min_d``. At thousands of rows a day the t-test alone finds
+    effects too small to retrain for: the decision benchmark's seasonal stream passed two drift retrains
+    that way, both rejected. Inputs that moved where the model still predicts as well are no evidence.
+    Without labels yet (they arrive late), drift alone fires: it is the early warning decay cannot give.
     """
     from dataclasses import replace
 
-    from ..core.change import welch_t
+    from ..core.change import effect_size, welch_t
     from .drift import current_range
 
     cfg = params.decide.triggers.drift
@@ -416,14 +420,22 @@ def _drift_effect(
     )
     if t is None:
         return replace(result, detail=f"{result.detail}; {change}: no holdout rows to compare, drift alone fires")
-    if t >= cfg.effect_t:
-        return replace(result, detail=f"{result.detail}; it hurts: {change} (t = {t:.1f})")
-    return replace(
-        result,
-        fired=False,
-        detail=f"{result.detail}; but it does not hurt the champion: {change} (t = {t:.1f} < {cfg.effect_t}; "
-        "decide.triggers.drift.require_effect)",
-    )
+    d = effect_size(before, after)
+    if t < cfg.effect_t:
+        return replace(
+            result,
+            fired=False,
+            detail=f"{result.detail}; but it does not hurt the champion: {change} (t = {t:.1f} < {cfg.effect_t}; "
+            "decide.triggers.drift.require_effect)",
+        )
+    if d < cfg.effect_min_d:
+        return replace(
+            result,
+            fired=False,
+            detail=f"{result.detail}; the champion's loss is up but by too little to matter: {change} (t = {t:.1f}, "
+            f"d = {d:.3f} < {cfg.effect_min_d}, decide.triggers.drift.effect_min_d)",
+        )
+    return replace(result, detail=f"{result.detail}; it hurts: {change} (t = {t:.1f}, d = {d:.2f})")
 
 
 def _drift_since_attempt(
@@ -602,6 +614,24 @@ def decide_on(
             loaded.append(production.model())
         return loaded[0]
 
+    # A step in the champion's loss that the change search proves (t past split.after_change.min_t, with a
+    # day to train and one to judge) is not the noise a cooldown guards against: it breaks the cooldown. An
+    # age promotion three days before an abrupt switch otherwise held the retrain to day 3 and a better
+    # model to day 5 in the decision benchmark, the champion at a coin's AUC meanwhile (issue 18).
+    breaker: TriggerResult | None = None
+    if blocked and champ.md5 is not None and cfg.break_cooldown_on_change and "change" in enabled:
+        tried_before = production.attempts
+        breaker = change_trigger(
+            params,
+            root,
+            champion_model(),
+            production.train_range[1],
+            tried_before[-1] if tried_before else None,
+            compute,
+        )
+        if breaker.fired:
+            blocked = False
+
     def skip_all(why: str) -> None:
         results.extend(skipped(name, why) for name in enabled)
 
@@ -613,7 +643,10 @@ def decide_on(
         skip_all("forced")
     elif blocked and not all_triggers:
         retrain, why = False, blocked_why
-        skip_all("cooldown active")
+        results.extend(
+            breaker if breaker is not None and name == "change" else skipped(name, "cooldown active")
+            for name in enabled
+        )
     else:
         span = production.train_range
         champion_info["train_range"] = [span[0].isoformat(), span[1].isoformat()]
@@ -638,7 +671,11 @@ def decide_on(
         # The champion saw its training rows and was judged on its holdout: neither is new data.
         seen_until = production.holdout_end
         for name in enabled:
-            settled = None if (all_triggers or not cfg.short_circuit) else _settled(results, cfg.combine)
+            if name == "change" and breaker is not None:  # searched already, under the cooldown
+                results.append(breaker)
+                continue
+            known = results + ([breaker] if breaker is not None else [])
+            settled = None if (all_triggers or not cfg.short_circuit) else _settled(known, cfg.combine)
             if settled:
                 results.append(skipped(name, f"outcome settled, {settled}"))
                 continue
@@ -691,6 +728,11 @@ def decide_on(
             why = blocked_why + (f"; {', '.join(fired)} fired" if fired else "; no trigger fired")
         elif force:
             why = f"forced by hand: {reason or 'no reason given'}"
+        elif retrain and breaker is not None and breaker.fired:
+            why = (
+                f"change fired under the cooldown (until {cooldown.until:%Y-%m-%d %H:%M} UTC), a proven step "
+                f"breaks it: {breaker.detail}"
+            )
         elif retrain:
             why = f"{', '.join(fired)} fired (combine: {cfg.combine})"
         elif not enabled:
@@ -707,7 +749,7 @@ def decide_on(
         "now": now.isoformat(),
         "clock": clock,
         "combine": cfg.combine,
-        "cooldown": cooldown.to_dict(),
+        "cooldown": {**cooldown.to_dict(), "broken_by": "change" if breaker is not None and breaker.fired else None},
         "champion": champion_info,
         "data": {"end_date": params.data.end_date.isoformat()},
         "triggers": [manual.to_dict(), *(r.to_dict() for r in results)],
