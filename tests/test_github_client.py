@@ -340,3 +340,15 @@ def test_the_stand_in_refuses_dispatches_and_run_lists_by_permission(stub: GitHu
     with pytest.raises(gh_mod.GitHubError) as refused:
         make(stub, []).request("GET", RUNS)
     assert refused.value.status == 403
+
+
+def test_a_rate_limited_dispatch_is_sent_again_without_a_check(stub: GitHubStub) -> None:
+    """A rate limit is a refusal that changed nothing: the event is sent again after the wait, with no run
+    lookup (so a token without actions: read is not stopped by a check it does not need)."""
+    stub.permissions["t0k"] = {"contents": "write"}
+    waits: list[float] = []
+    limited = Fault(403, {"Retry-After": "1"}, {"message": "You have exceeded a secondary rate limit"})
+    stub.fail("POST", DISPATCHES, limited)
+    assert make(stub, waits).dispatch("new-data") is None
+    assert waits == [1.0] and stub.calls("GET", RUNS) == []
+    assert len(stub.calls("POST", DISPATCHES)) == 2 and len(stub.runs) == 1

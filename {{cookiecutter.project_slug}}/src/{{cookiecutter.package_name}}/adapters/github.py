@@ -175,16 +175,18 @@ class GitHub:
         5xx answers, timeouts and lost connections are retried ``retries`` times with exponential
         backoff; a rate limit is retried after the wait GitHub asks for (``Retry-After`` or
         ``x-ratelimit-reset``) when it is at most ``max_wait``. ``already_done`` is asked before a
-        request that creates something is sent again: a 502 may hide a success, and its answer
-        (not None) is returned instead of creating a duplicate.
+        request that creates something is sent again after an answer that may hide a success (a 5xx,
+        a timeout, a lost connection; not a rate limit, which changed nothing), and its answer (not
+        None) is returned instead of creating a duplicate.
         """
         url = f"{self.api_url}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = json.dumps(body).encode() if body is not None else None
         attempts = self.retries + 1
+        maybe_done = False  # an earlier attempt may have succeeded without our hearing of it
         for attempt in range(1, attempts + 1):
-            if attempt > 1 and already_done is not None:
+            if maybe_done and already_done is not None:
                 found = already_done()
                 if found is not None:
                     return found
@@ -217,7 +219,7 @@ class GitHub:
                         ) from None
                     wait = limited
                 elif exc.code in RETRY_STATUS:
-                    wait = backoff
+                    wait, maybe_done = backoff, True
                 else:
                     hint = _permission_hint(path) if exc.code == 403 and method != "GET" else ""
                     raise GitHubError(f"{failure}{hint}", exc.code) from None
@@ -230,7 +232,7 @@ class GitHub:
                     )
                 else:
                     failure = f"{method} {url}: cannot reach the GitHub API: {reason}"
-                wait, status = backoff, None
+                wait, status, maybe_done = backoff, None, True
             if attempt == attempts:
                 tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
                 raise GitHubError(f"{failure}; gave up after {tries} (GITHUB_API_RETRIES={self.retries})", status)
