@@ -12,6 +12,8 @@ Implements the documented contract of:
   PATCH     /repos/{owner}/{repo}/issues/{number} (title, body, state)
   PUT       /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable   (204 No Content)
   GET       /repos/{owner}/{repo}                  (private, visibility, default_branch)
+  POST      /repos/{owner}/{repo}/dispatches       (204; each event starts one workflow run, event repository_dispatch)
+  GET       /repos/{owner}/{repo}/actions/runs     (event=, created=>=ISO-8601; {"total_count", "workflow_runs"})
 with per_page/page pagination, 401 without a token, 422 for a second open pull
 request on the same head/base and for bodies over 65,536 characters (GitHub's
 documented behaviour). Every request is recorded for the tests to assert on.
@@ -26,6 +28,10 @@ anything. Rules, per endpoint, from GitHub's REST reference ("Fine-grained acces
 - Enable a workflow (docs.github.com/rest/actions/workflows#enable-a-workflow): Actions, write (a job's
   ``actions: write``); the keepalive's call is refused without it.
 - Get a repository (docs.github.com/rest/repos/repos#get-a-repository): Metadata, read, which every token has.
+- Create a repository dispatch event (docs.github.com/rest/repos/repos#create-a-repository-dispatch-event):
+  Contents, write.
+- List workflow runs for a repository (docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-repository):
+  Actions, read (a job's ``actions: read``; a token with only ``contents: write`` is refused).
 A new repository starts with GitHub's default labels only (docs.github.com, "Managing labels").
 
 Faults are injected per test with ``fail(method, path_regex, *faults)``: each matching
@@ -82,6 +88,7 @@ class State:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     enabled_workflows: list[str] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)  # workflow runs, oldest first
     private: bool = False  # the repository's visibility, as GET /repos/{owner}/{repo} reports it
     default_branch: str = "main"
     labels: dict[str, dict[str, Any]] = field(
@@ -214,6 +221,10 @@ class GitHubStub:
     def issues(self) -> list[dict[str, Any]]:
         return [self.state.issues[n] for n in sorted(self.state.issues)]
 
+    @property
+    def runs(self) -> list[dict[str, Any]]:
+        return list(self.state.runs)
+
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         return [c for c in self.state.comments.values() if c["issue_number"] == number]
 
@@ -250,6 +261,10 @@ class GitHubStub:
             return self.create_issue(body) if method == "POST" else (405, {})
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             return self.update_issue(int(m.group(1)), body) if method == "PATCH" else (405, {})
+        if rest == "/dispatches":
+            return self.create_dispatch(body) if method == "POST" else (405, {})
+        if rest == "/actions/runs":
+            return self.list_runs(query) if method == "GET" else (405, {})
         if m := re.fullmatch(r"/actions/workflows/([^/]+)/enable", rest):
             return self.enable_workflow(m.group(1)) if method == "PUT" else (405, {})
         return 404, {"message": "Not Found"}
@@ -325,6 +340,10 @@ class GitHubStub:
     def _may_write(self, *scopes: str) -> bool:
         granted = self.state.permissions.get(self.token)
         return granted is None or any(granted.get(scope) == "write" for scope in scopes)
+
+    def _may_read(self, scope: str) -> bool:
+        granted = self.state.permissions.get(self.token)
+        return granted is None or granted.get(scope) in ("read", "write")
 
     @staticmethod
     def _forbidden() -> tuple[int, Any]:
@@ -459,3 +478,34 @@ class GitHubStub:
             return self._forbidden()
         self.state.enabled_workflows.append(workflow)
         return 204, None
+
+    # --- events and workflow runs ---
+    def create_dispatch(self, body: Any) -> tuple[int, Any]:
+        if not self._may_write("contents"):  # Create a repository dispatch event: Contents, write
+            return self._forbidden()
+        if not isinstance(body, dict) or not isinstance(body.get("event_type"), str) or not body["event_type"]:
+            return self._invalid("event_type is required")
+        run_id = 9000 + len(self.state.runs)
+        self.state.runs.append(
+            {
+                "id": run_id,
+                "name": "retrain",
+                "event": "repository_dispatch",
+                "status": "queued",
+                "display_title": "retrain",
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "html_url": f"https://github.example/{self.owner}/{self.repo}/actions/runs/{run_id}",
+            }
+        )
+        return 204, None
+
+    def list_runs(self, query: dict[str, str]) -> tuple[int, Any]:
+        if not self._may_read("actions"):  # List workflow runs for a repository: Actions, read
+            return self._forbidden()
+        found = [run for run in reversed(self.state.runs) if query.get("event", run["event"]) == run["event"]]
+        created = query.get("created", "")
+        if created:
+            if not re.fullmatch(r">=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created):
+                return self._invalid(f"created: unsupported filter {created!r} in this stand-in")
+            found = [run for run in found if run["created_at"] >= created[2:]]  # ISO-8601 UTC sorts as text
+        return 200, {"total_count": len(found), "workflow_runs": self._page(found, query)}

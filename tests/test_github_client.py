@@ -294,3 +294,61 @@ def test_the_stand_in_refuses_an_unknown_label_without_issues_write(stub: GitHub
     with pytest.raises(gh_mod.GitHubError) as refused:
         make(stub, []).add_labels(pr.number, ["never-created"])
     assert refused.value.status == 403
+
+
+DISPATCHES = "/repos/acme/churn-retrain/dispatches"
+RUNS = "/repos/acme/churn-retrain/actions/runs"
+
+
+def test_a_lost_dispatch_answer_is_checked_not_sent_twice(stub: GitHubStub) -> None:
+    """Issue 20 item 3: GitHub started retrain.yml, then the 204 was lost (a 502); the retry sent the event
+    again and a second retrain ran. Before re-sending, the client looks for the repository_dispatch run the
+    first attempt created."""
+    waits: list[float] = []
+    stub.fail("POST", DISPATCHES, Fault(502, applied=True))
+    found = make(stub, waits).dispatch("new-data", {"as_of": "2026-03-31"})
+    assert len(stub.calls("POST", DISPATCHES)) == 1, "the run was found before a second POST"
+    assert len(stub.runs) == 1 and found is not None and found["id"] == stub.runs[0]["id"]
+    [check] = stub.calls("GET", RUNS)
+    assert check.query["event"] == "repository_dispatch" and check.query["created"].startswith(">=")
+
+
+def test_a_dispatch_refused_before_delivery_is_sent_again(stub: GitHubStub) -> None:
+    """A 502 that changed nothing: no run appeared, so the event is sent again, once."""
+    stub.fail("POST", DISPATCHES, 502)
+    assert make(stub, []).dispatch("new-data") is None
+    assert len(stub.calls("POST", DISPATCHES)) == 2 and len(stub.runs) == 1
+
+
+def test_a_dispatch_whose_delivery_cannot_be_checked_is_never_sent_twice(stub: GitHubStub) -> None:
+    """Without actions: read the check is refused: one line saying delivery is unknown, and no second POST."""
+    stub.permissions["t0k"] = {"contents": "write"}
+    stub.fail("POST", DISPATCHES, Fault(502, applied=True))
+    with pytest.raises(gh_mod.GitHubError) as unknown:
+        make(stub, []).dispatch("new-data")
+    message = str(unknown.value)
+    assert "cannot tell whether" in message and "actions: read" in message and "\n" not in message
+    assert len(stub.calls("POST", DISPATCHES)) == 1 and len(stub.runs) == 1
+
+
+def test_the_stand_in_refuses_dispatches_and_run_lists_by_permission(stub: GitHubStub) -> None:
+    stub.permissions["t0k"] = {"actions": "read"}
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        make(stub, []).dispatch("new-data")
+    assert refused.value.status == 403 and "contents: write" in str(refused.value)
+    stub.permissions["t0k"] = {"contents": "write"}
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        make(stub, []).request("GET", RUNS)
+    assert refused.value.status == 403
+
+
+def test_a_rate_limited_dispatch_is_sent_again_without_a_check(stub: GitHubStub) -> None:
+    """A rate limit is a refusal that changed nothing: the event is sent again after the wait, with no run
+    lookup (so a token without actions: read is not stopped by a check it does not need)."""
+    stub.permissions["t0k"] = {"contents": "write"}
+    waits: list[float] = []
+    limited = Fault(403, {"Retry-After": "1"}, {"message": "You have exceeded a secondary rate limit"})
+    stub.fail("POST", DISPATCHES, limited)
+    assert make(stub, waits).dispatch("new-data") is None
+    assert waits == [1.0] and stub.calls("GET", RUNS) == []
+    assert len(stub.calls("POST", DISPATCHES)) == 2 and len(stub.runs) == 1

@@ -11,6 +11,8 @@ https://api.github.com), the repository ``$GITHUB_REPOSITORY`` and the token
 - issues: ``GET /repos/{o}/{r}/issues?labels=…&state=all``, create (POST), ``PATCH /repos/{o}/{r}/issues/{n}``
 - repository: ``GET /repos/{o}/{r}`` (visibility and default branch, for the keepalive)
 - workflows: ``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (keepalive; ``actions: write``)
+- events: ``POST /repos/{o}/{r}/dispatches`` (``contents: write``); after a lost answer
+  ``GET /repos/{o}/{r}/actions/runs?event=repository_dispatch`` (``actions: read``)
 
 Everything here is idempotent: a pull request for a head branch is found and
 updated rather than opened twice; a sticky comment is found by a hidden marker
@@ -87,6 +89,10 @@ DEFAULT_RETRIES = 4  # GITHUB_API_RETRIES: extra attempts after a 5xx, a timeout
 DEFAULT_BACKOFF = 2.0  # GITHUB_API_BACKOFF: first wait in seconds, doubled after each failed attempt
 DEFAULT_MAX_WAIT = 60.0  # GITHUB_API_MAX_WAIT: longest single wait; a rate limit asking for more fails at once
 RETRY_STATUS = frozenset({500, 502, 503, 504})
+# After a lost dispatch answer: how the delivered event's workflow run is looked for (GitHub.dispatch).
+DISPATCH_CLOCK_MARGIN = 10.0  # seconds before the first attempt that a run may be dated (clock skew)
+DISPATCH_LOOKS = 3  # looks at the run list before concluding the event was not delivered
+DISPATCH_SETTLE = 5.0  # seconds between looks: a run appears a few seconds after its event
 
 
 def _env_number(env: dict[str, str], name: str, default: float, kind: type = float) -> Any:
@@ -169,16 +175,18 @@ class GitHub:
         5xx answers, timeouts and lost connections are retried ``retries`` times with exponential
         backoff; a rate limit is retried after the wait GitHub asks for (``Retry-After`` or
         ``x-ratelimit-reset``) when it is at most ``max_wait``. ``already_done`` is asked before a
-        request that creates something is sent again: a 502 may hide a success, and its answer
-        (not None) is returned instead of creating a duplicate.
+        request that creates something is sent again after an answer that may hide a success (a 5xx,
+        a timeout, a lost connection; not a rate limit, which changed nothing), and its answer (not
+        None) is returned instead of creating a duplicate.
         """
         url = f"{self.api_url}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = json.dumps(body).encode() if body is not None else None
         attempts = self.retries + 1
+        maybe_done = False  # an earlier attempt may have succeeded without our hearing of it
         for attempt in range(1, attempts + 1):
-            if attempt > 1 and already_done is not None:
+            if maybe_done and already_done is not None:
                 found = already_done()
                 if found is not None:
                     return found
@@ -211,7 +219,7 @@ class GitHub:
                         ) from None
                     wait = limited
                 elif exc.code in RETRY_STATUS:
-                    wait = backoff
+                    wait, maybe_done = backoff, True
                 else:
                     hint = _permission_hint(path) if exc.code == 403 and method != "GET" else ""
                     raise GitHubError(f"{failure}{hint}", exc.code) from None
@@ -224,7 +232,7 @@ class GitHub:
                     )
                 else:
                     failure = f"{method} {url}: cannot reach the GitHub API: {reason}"
-                wait, status = backoff, None
+                wait, status, maybe_done = backoff, None, True
             if attempt == attempts:
                 tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
                 raise GitHubError(f"{failure}; gave up after {tries} (GITHUB_API_RETRIES={self.retries})", status)
@@ -246,14 +254,50 @@ class GitHub:
                 return items
             page += 1
 
-    # events
-    def dispatch(self, event_type: str, client_payload: dict[str, Any] | None = None) -> None:
+    # events (docs.github.com/rest/repos/repos#create-a-repository-dispatch-event: "Contents" write)
+    def dispatch(self, event_type: str, client_payload: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """``POST /repos/{o}/{r}/dispatches``: start the workflows listening to ``repository_dispatch``.
 
-        GitHub answers 204 with no body; the token needs *Contents* write on the repository.
+        GitHub answers 204 with no body; the token needs *Contents* write on the repository. Returns
+        None when GitHub accepted the event, or the workflow run found after a lost answer.
+
+        A 5xx or a timeout may hide a delivered event (the runs started, the 204 was lost), and GitHub
+        gives a dispatch no id to look up. So before sending again the client lists the
+        ``repository_dispatch`` runs created since the first attempt
+        (docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-repository, *Actions*
+        read): one found means delivered. Runs appear a few seconds after the event, so an empty list
+        is looked at again (``DISPATCH_LOOKS``). The window starts ``DISPATCH_CLOCK_MARGIN`` seconds
+        early against clock skew; a run another sender started in that window, or concurrently,
+        counts as this one: two "new data" events seconds apart are one retrain either way. When the
+        list is refused (a token without ``actions: read``) or fails, nothing is sent again: the
+        error says delivery is unknown, since a second event would start a second retrain.
         """
+        path = self._repo("/dispatches")
         body = {"event_type": event_type, "client_payload": client_payload or {}}
-        self.request("POST", self._repo("/dispatches"), body)
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - DISPATCH_CLOCK_MARGIN))
+        query = {"event": "repository_dispatch", "created": f">={since}", "per_page": 1}
+
+        def delivered() -> dict[str, Any] | None:
+            for look in range(DISPATCH_LOOKS):
+                if look:
+                    self.sleep(DISPATCH_SETTLE)
+                try:
+                    found = self.request("GET", self._repo("/actions/runs"), query=query)
+                except GitHubError as exc:
+                    raise GitHubError(
+                        f"POST {path}: the answer was lost and listing workflow runs failed ({exc}), so this cannot "
+                        f"tell whether the '{event_type}' event was delivered; not sent again (a second event would "
+                        "start a second retrain): look for a repository_dispatch run in the Actions tab and send it "
+                        "again only if there is none (listing runs needs actions: read)",
+                        exc.status,
+                    ) from None
+                runs = found.get("workflow_runs") if isinstance(found, dict) else None
+                if runs:
+                    return dict(runs[0])
+            return None
+
+        result = self.request("POST", path, body, already_done=delivered)
+        return result if isinstance(result, dict) else None
 
     # pulls
     def find_pulls(self, branch: str, base: str | None = None, state: str = "open") -> list[dict[str, Any]]:

@@ -29,6 +29,8 @@ what loads is unchanged, and nothing is trusted without this module's say.
 from __future__ import annotations
 
 import importlib
+import io
+import json
 import sys
 import zipfile
 from pathlib import Path
@@ -102,10 +104,65 @@ def refused_types(found: list[str], params: Params) -> list[str]:
     )
 
 
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
+MEMBER_MODE = 0o100644  # a regular file, rw-r--r--: what the member's permissions say, whoever saved it
+
+
+def _canonical_ids(node: Any, ids: dict[int, int], files: dict[str, str], names: set[str]) -> None:
+    """Number ``__id__`` values and stored files in order of first appearance (depth first, as saved)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "__id__" and isinstance(value, int) and not isinstance(value, bool):
+                node[key] = ids.setdefault(value, len(ids) + 1)  # from 1: skops memoizes only truthy ids
+            elif key == "file" and isinstance(value, str) and value in names:
+                node[key] = files.setdefault(value, f"{len(files) + 1}{Path(value).suffix}")
+            else:
+                _canonical_ids(value, ids, files, names)
+    elif isinstance(node, list):
+        for value in node:
+            _canonical_ids(value, ids, files, names)
+
+
+def canonical(data: bytes) -> bytes:
+    """The skops file ``data`` with everything that does not describe the model made fixed.
+
+    skops names each stored array after the memory address of the object (``140094720948784.npy``,
+    repeated as the node's ``__id__``), raw bytes after a random uuid, and stamps every zip member
+    with the time it was written. So two saves of the same fitted model never had the same bytes,
+    and DVC saw a new ``models/model.skops`` (a changed ``dvc.lock``) on every retrain. Here the ids
+    become 1, 2, ... and the files 1.npy, 2.bin, ... in the order the schema first names them (one
+    to one, so shared references stay shared), every member gets 1980-01-01 and mode 0644, data
+    members come in that order and ``schema.json`` last, as skops writes it. skops.io.dumps has no
+    option for this (0.16: only compression). A file whose schema names its members some other way
+    keeps its names (only dates, modes and order are fixed): loading is never put at risk.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        contents = {name: archive.read(name) for name in infos}
+    schema = json.loads(contents["schema.json"])
+    data_members = set(infos) - {"schema.json"}
+    files: dict[str, str] = {}
+    _canonical_ids(schema, {}, files, data_members)
+    if set(files) != data_members:  # a member the schema does not name as "file": names left as skops chose
+        schema = json.loads(contents["schema.json"])
+        files = {name: name for name in sorted(data_members)}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, new_name in [*files.items(), ("schema.json", "schema.json")]:
+            info = zipfile.ZipInfo(new_name, date_time=ZIP_EPOCH)
+            info.compress_type = infos[name].compress_type
+            info.create_system = 3  # unix, so the mode below means the same whichever system saved it
+            info.external_attr = MEMBER_MODE << 16
+            body = json.dumps(schema, indent=2).encode() if name == "schema.json" else contents[name]
+            archive.writestr(info, body)
+    return out.getvalue()
+
+
 def dumps(model: Any) -> bytes:
+    """``model`` as skops bytes that depend only on its state (see ``canonical``)."""
     sio = skops_io()
 
-    return bytes(sio.dumps(model))
+    return canonical(bytes(sio.dumps(model)))
 
 
 def model_types(model: Any) -> list[str]:

@@ -88,8 +88,15 @@ def cmd_notify_new_data(args: argparse.Namespace) -> int:
         payload["reason"] = args.reason
     if args.force:
         payload["force"] = True
-    gh.dispatch(args.event, payload)
+    run = gh.dispatch(args.event, payload)
     shown = ", ".join(f"{k}={v}" for k, v in payload.items()) or "no payload"
+    if run is not None:  # the answer was lost, the event was not: not sent twice
+        where = run.get("html_url") or f"run {run.get('id')}"
+        print(
+            f"notify-new-data: repository_dispatch '{args.event}' to {gh.repository} ({shown}) was already delivered "
+            f"(its answer was lost; {where}); not sent again"
+        )
+        return EXIT_OK
     print(f"notify-new-data: sent repository_dispatch '{args.event}' to {gh.repository} ({shown})")
     return EXIT_OK
 
