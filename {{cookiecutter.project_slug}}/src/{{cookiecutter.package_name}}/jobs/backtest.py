@@ -94,6 +94,10 @@ class ReplayProduction:
         return self.serving.holdout_end
 
     @property
+    def window_start(self) -> dt.date | None:
+        return self.serving.since
+
+    @property
     def baseline(self) -> dict[str, float]:
         return self.serving.baseline
 

@@ -163,6 +163,8 @@ def change_trigger(
     trained_until: dt.date,
     last: attempts.Attempt | None,
     compute: Engine | None = None,
+    *,
+    learnt_since: tuple[dt.date, dt.date] | None = None,
 ) -> TriggerResult:
     """Fire the day after the champion's per-row loss stepped up (issue 18: the decay windows average a
     week, so a switch showed only days later). The search is split's (``split.after_change``, core/change.py)
@@ -171,6 +173,9 @@ def change_trigger(
 
     After a retrain attempt on the days since the same step, it fires again only once those days have
     doubled: each retry has materially more evidence, and a rejected retry is not repeated every morning.
+
+    ``learnt_since``: (change day, last day it saw) when the champion itself was trained on the days since a
+    change; with no new step it is refreshed as those days double (:func:`refresh_after_change`).
     """
     from ..adapters.compute import LocalEngine
     from ..core.change import find_change, row_losses
@@ -183,8 +188,17 @@ def change_trigger(
     found_days = [(d, p) for d, p in found_days if p.exists()]
     threshold = {"min_t": cfg.min_t, "min_days_after": cfg.min_days_after, "lookback_days": cfg.lookback_days}
     if len(found_days) < cfg.min_days_after + 1:
-        return TriggerResult(
-            "change", None, threshold, False, f"{len(found_days)} day(s) after the champion's data: too few to search"
+        return refresh_after_change(
+            params,
+            TriggerResult(
+                "change",
+                None,
+                threshold,
+                False,
+                f"{len(found_days)} day(s) after the champion's data: too few to search",
+            ),
+            learnt_since,
+            last,
         )
     task = params.project.task
     scored = (compute or LocalEngine()).map(
@@ -203,12 +217,17 @@ def change_trigger(
             kept.append(day)
     step = find_change(kept, by_day, min_t=cfg.min_t, min_days_after=cfg.min_days_after)
     if step is None:
-        return TriggerResult(
-            "change",
-            None,
-            threshold,
-            False,
-            f"no step up in the champion's loss over {kept[0] if kept else start}..{end}",
+        return refresh_after_change(
+            params,
+            TriggerResult(
+                "change",
+                None,
+                threshold,
+                False,
+                f"no step up in the champion's loss over {kept[0] if kept else start}..{end}",
+            ),
+            learnt_since,
+            last,
         )
     found = (
         f"the champion's loss stepped up on {step.day} ({step.loss_before:.4f} -> {step.loss_after:.4f}, "
@@ -226,6 +245,48 @@ def change_trigger(
                 f"again with {2 * tried_with}",
             )
     return TriggerResult("change", round(step.t, 2), threshold, True, found)
+
+
+def refresh_after_change(
+    params: Params, quiet: TriggerResult, learnt_since: tuple[dt.date, dt.date] | None, last: attempts.Attempt | None
+) -> TriggerResult:
+    """Refresh a champion trained on the days since a change each time those days have doubled.
+
+    Two days after a step leave one day to train on and one to judge: the model that recovers first has
+    learnt little, and with no new step in its loss and no decay past the limit nothing retrained it. On the
+    decision benchmark's gradual stream such a model served a month, 2 % of online AUC below retraining
+    daily (issue 18). So with ``n`` days since its change seen (training and holdout), the trigger fires
+    again at ``2n`` (then ``4n`` ...: a handful of retrains per change), and ``split`` trains since the same
+    change (its window is kept). It stops once ``n`` reaches the change search's ``lookback_days``: from
+    then on the model is an ordinary champion. A refresh tried and rejected counts as seen, so the next
+    waits for twice its days.
+    """
+    if quiet.fired or learnt_since is None:
+        return quiet
+    since, seen_until = learnt_since
+    lookback = params.split.after_change.lookback_days
+    learnt = (seen_until - since).days + 1
+    if learnt <= 0 or learnt >= lookback:
+        return quiet
+    tried = 0
+    if last is not None and last.data_end_date >= since:
+        tried = (last.data_end_date - since).days + 1
+    basis = max(learnt, tried)
+    now = (params.data.end_date - since).days + 1
+    from dataclasses import replace
+
+    what = f"the champion learnt from {learnt} day(s) since the change on {since}"
+    if tried > learnt:
+        what += f" (a refresh on {tried} was tried: {last.verdict if last else ''})"
+    if now < 2 * basis:
+        return replace(quiet, detail=f"{quiet.detail}; {what}, {now} now: refreshed at {2 * basis}")
+    return replace(
+        quiet,
+        fired=True,
+        value=now,
+        detail=f"{quiet.detail}; {what}, {now} now: refresh on them (again at {2 * now}, "
+        f"until it learnt from {lookback}, split.after_change.lookback_days)",
+    )
 
 
 def _window_value(params: Params, y: Any, scores: Any, rows: int) -> tuple[float | None, tuple[float, float] | None]:
@@ -518,6 +579,11 @@ class Production:
         return history.holdout_end(self.root, self.where) or self.train_range[1]
 
     @cached_property
+    def window_start(self) -> dt.date | None:
+        """The change day the champion's training window started at (None: it trained on all history)."""
+        return history.window_change(self.root, self.where)
+
+    @cached_property
     def promoted_at(self) -> dt.datetime | None:
         assert self.champion.md5 is not None
         return history.promoted_at(self.root, self.ref_name, self.champion.md5, clock=self.clock)
@@ -532,6 +598,12 @@ class Production:
 
     def model(self) -> Any:
         return champion_mod.load(self.root, self.champion, self.params)
+
+
+def _learnt_since(production: Any) -> tuple[dt.date, dt.date] | None:
+    """(change day, last day seen) when the champion was trained on the days since a change, else None."""
+    since = production.window_start
+    return None if since is None else (since, production.holdout_end)
 
 
 def decide(
@@ -617,7 +689,8 @@ def decide_on(
     # A step in the champion's loss that the change search proves (t past split.after_change.min_t, with a
     # day to train and one to judge) is not the noise a cooldown guards against: it breaks the cooldown. An
     # age promotion three days before an abrupt switch otherwise held the retrain to day 3 and a better
-    # model to day 5 in the decision benchmark, the champion at a coin's AUC meanwhile (issue 18).
+    # model to day 5 in the decision benchmark, the champion at a coin's AUC meanwhile (issue 18). The same
+    # trigger refreshes a recovery model as the days since its change double: a schedule, not noise either.
     breaker: TriggerResult | None = None
     if blocked and champ.md5 is not None and cfg.break_cooldown_on_change and "change" in enabled:
         tried_before = production.attempts
@@ -628,6 +701,7 @@ def decide_on(
             production.train_range[1],
             tried_before[-1] if tried_before else None,
             compute,
+            learnt_since=_learnt_since(production),
         )
         if breaker.fired:
             blocked = False
@@ -711,7 +785,11 @@ def decide_on(
                     )
                 results.append(result)
             elif name == "change":
-                results.append(change_trigger(params, root, champion_model(), span[1], last, compute))
+                results.append(
+                    change_trigger(
+                        params, root, champion_model(), span[1], last, compute, learnt_since=_learnt_since(production)
+                    )
+                )
             elif name == "drift":
                 from .drift import run_drift
 
@@ -730,8 +808,8 @@ def decide_on(
             why = f"forced by hand: {reason or 'no reason given'}"
         elif retrain and breaker is not None and breaker.fired:
             why = (
-                f"change fired under the cooldown (until {cooldown.until:%Y-%m-%d %H:%M} UTC), a proven step "
-                f"breaks it: {breaker.detail}"
+                f"change fired under the cooldown (until {cooldown.until:%Y-%m-%d %H:%M} UTC), which it breaks "
+                f"(decide.break_cooldown_on_change): {breaker.detail}"
             )
         elif retrain:
             why = f"{', '.join(fired)} fired (combine: {cfg.combine})"
