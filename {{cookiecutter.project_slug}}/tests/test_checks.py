@@ -61,6 +61,62 @@ def test_range(batch: pd.DataFrame, params: Params) -> None:
     assert "column 'age': maximum expected <= 110.0, observed 250.0" in failures(check(batch, params))
 
 
+def _with_rule(params: Params, column: str, **update: object) -> Params:
+    columns = dict(params.checks.columns)
+    columns[column] = columns[column].model_copy(update=update)
+    return params.model_copy(update={"checks": params.checks.model_copy(update={"columns": columns})})
+
+
+def test_a_soft_rule_that_fails_warns_and_admits_the_day(batch: pd.DataFrame, params: Params) -> None:
+    """Issue 25: a soft rule (a bound learned from a sample, not a physical one) warns instead of quarantining."""
+    batch.loc[3, "age"] = 250
+    batch.loc[4, "region"] = "atlantis"
+    soft = _with_rule(_with_rule(params, "age", soft=("max",)), "region", soft=("allowed",))
+    report = check(batch, soft)
+    assert report.passed, failures(report)
+    warned = [w.sentence() for w in report.warnings]
+    assert "column 'age': maximum (soft) expected <= 110.0, observed 250.0" in warned
+    assert any(w.startswith("column 'region': allowed categories (soft)") and "atlantis" in w for w in warned)
+    # recorded in the checks report, both forms
+    assert any(w["rule"] == "maximum (soft)" for w in report.to_dict()["warnings"])
+    assert "column 'age': maximum (soft) expected <= 110.0, observed 250.0" in report.to_markdown()
+    # the same rules hard (the default) still quarantine
+    assert "column 'age': maximum expected <= 110.0, observed 250.0" in failures(check(batch, params))
+    # soft covers only the rules it names: the min stays hard
+    batch.loc[5, "age"] = 1
+    assert failures(check(batch, soft)) == ["column 'age': minimum expected >= 18.0, observed 1.0"]
+
+
+def test_soft_never_softens_the_type_or_a_missing_column(batch: pd.DataFrame, params: Params) -> None:
+    raw = small_params()
+    raw["checks"]["columns"]["age"]["soft"] = True  # true: every value rule of the column
+    soft = parse_params(raw)
+    assert soft.checks.columns["age"].soft == ("max_null_share", "min", "max", "allowed")
+    text = batch.assign(age=batch["age"].astype(str))
+    assert "column 'age': dtype expected integer, observed object" in failures(check(text, soft))
+    assert "column 'age': required column present expected present, observed missing" in failures(
+        check(batch.drop(columns=["age"]), soft)
+    )
+
+
+def test_off_never_checks(batch: pd.DataFrame, params: Params) -> None:
+    batch.loc[3, "age"] = 250
+    batch["region"] = 7.5
+    off = _with_rule(_with_rule(params, "age", max=None), "region", enabled=False)
+    report = check(batch, off)
+    assert report.passed, failures(report)
+    assert not [w for w in report.warnings if w.column in ("age", "region")]
+
+
+def test_soft_names_only_value_rules() -> None:
+    from {{ cookiecutter.package_name }}.config import ConfigError
+
+    raw = small_params()
+    raw["checks"]["columns"]["age"]["soft"] = ["dtype"]
+    with pytest.raises(ConfigError, match="soft"):
+        parse_params(raw)
+
+
 def test_unknown_category(batch: pd.DataFrame, params: Params) -> None:
     batch.loc[0, "region"] = "atlantis"
     [message] = failures(check(batch, params))
@@ -139,6 +195,19 @@ def test_label_range(batch: pd.DataFrame, params: Params) -> None:
     target = params.project.target
     batch.loc[0, target] = -50.0
     assert f"column '{target}': label minimum expected >= 0.0, observed -50.0" in failures(check(batch, params))
+
+
+def test_a_soft_label_bound_warns(batch: pd.DataFrame, params: Params) -> None:
+    target = params.project.target
+    batch.loc[0, target] = 20_000.0
+    assert f"column '{target}': label maximum expected <= 10000.0, observed 20000.0" in failures(check(batch, params))
+    raw = small_params()
+    raw["checks"]["label"]["soft"] = ["max"]
+    report = check(batch, parse_params(raw))
+    assert report.passed, failures(report)
+    assert f"column '{target}': label maximum (soft) expected <= 10000.0, observed 20000.0" in [
+        w.sentence() for w in report.warnings
+    ]
 
 
 {%- endif %}

@@ -79,6 +79,27 @@ def test_failures_are_listed_and_the_body_fits_the_limit() -> None:
     assert health.history_of(body), "the data block survives the trim"
 
 
+def test_data_warnings_of_admitted_days_reach_the_health_issue() -> None:
+    """Issue 25: a soft check that fails admits the day; the health issue says so in a short line."""
+    ingest = {
+        "quarantined": [],
+        "warnings": {
+            "2026-03-01": [f"column 'temp': maximum (soft) expected <= {40 + i}, observed 80.0" for i in range(7)]
+        },
+    }
+    point = health.point_from(
+        decision(False, 0.8, 0.1), day="2026-03-01", status="success", rows_today=300, run_url="", ingest=ingest
+    )
+    assert point["failures"] == []
+    assert len(point["warnings"]) == health.SHOWN_WARNINGS + 1  # the rest are counted, not listed
+    assert point["warnings"][-1] == "... and 2 more in reports/ingest.json"
+    body = render([point])
+    assert "**Data warnings** (the days were admitted):" in body
+    assert "- batch 2026-03-01: column 'temp': maximum (soft) expected <= 40, observed 80.0" in body
+    quiet = health.point_from(None, day="2026-03-02", status="success", rows_today=300, run_url="", ingest=None)
+    assert "Data warnings" not in render([point, quiet]), "only today's warnings are shown"
+
+
 @pytest.mark.parametrize("event", health.EVENTS)
 def test_alert_text_names_the_model_and_links(event: str) -> None:
     text = health.alert_text(event, model="churn", detail="why.", link="https://h/x")

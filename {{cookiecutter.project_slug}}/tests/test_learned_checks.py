@@ -141,6 +141,30 @@ def test_learned_rules_follow_the_column_kind(learned: tuple[Params, pd.DataFram
     assert "humidity: share, 0..1" in preview
 
 
+def test_each_learned_rule_has_a_kind_and_the_preview_names_it(learned: tuple[Params, pd.DataFrame, str]) -> None:
+    """Issue 25: hard where the column's kind bounds it, soft where the bound is the sample's extremes."""
+    params, _, preview = learned
+    cols = params.checks.columns
+    hard = ("mnth", "weekday", "day_of_year", "humidity", "support_calls", "month_name", "station")
+    assert {name: cols[name].soft for name in hard} == {name: () for name in hard}
+    assert cols["revenue"].soft == ("max",)  # >= 0 is physical; 10 x the sample's maximum is a guess
+    assert cols["temp"].soft == ("min", "max")  # a signed range widened from the sample
+    for name in hard:
+        [line] = [line for line in preview.splitlines() if line.startswith(f"  note: check {name}: ")]
+        assert line.endswith("[hard: a failure quarantines the day]"), line
+    assert "[max soft: a failure warns and the day is admitted; the rest hard]" in preview
+    assert "[min, max soft: a failure warns and the day is admitted; the rest hard]" in preview
+
+
+def test_a_day_past_a_soft_bound_is_admitted_with_a_warning(learned: tuple[Params, pd.DataFrame, str]) -> None:
+    params, frame, _ = learned
+    day = frame[frame["date"] == frame["date"].max()].reset_index(drop=True)
+    day.loc[0, "temp"] = 80.0  # a heat record past the learned range: unusual, not impossible
+    report = run_checks(day, params.checks, params.project, "batch", expected=params.features.all)
+    assert report.passed, [r.sentence() for r in report.failures]
+    assert any(w.column == "temp" and w.rule == "maximum (soft)" for w in report.warnings)
+
+
 def test_integer_codes_stay_categories_unless_they_count() -> None:
     from {{ cookiecutter.package_name }}.core.profile import profile
 

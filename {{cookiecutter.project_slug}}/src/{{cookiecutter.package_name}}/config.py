@@ -167,8 +167,18 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+#: the value rules of a column that may be soft; dtype and required are always hard (a wrong type or a
+#: missing column breaks the model, it is never "not seen yet")
+SoftRule = Literal["max_null_share", "min", "max", "allowed"]
+SOFT_RULES: tuple[SoftRule, ...] = get_args(SoftRule)
+
+
 class ColumnRule(Strict):
-    """Rules for one column, per batch and on the window. Any rule set to null is off."""
+    """Rules for one column, per batch and on the window.
+
+    Each rule is of one kind: hard (set: a failing batch is quarantined, the window stops), soft
+    (set and named in ``soft``: a failure is a warning in the checks report and the health issue,
+    the day is admitted) or off (null; ``enabled: false`` turns the whole column off)."""
 
     dtype: ColumnType | None = None
     required: bool = True
@@ -177,11 +187,25 @@ class ColumnRule(Strict):
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] | None = None
+    # per rule rather than per column: one column may have a hard physical bound (min 0) and a soft
+    # learned one (a max from the sample's extremes); true = every value rule of the column
+    soft: tuple[SoftRule, ...] = Field(
+        (), description="value rules that warn instead of quarantining (hard when not listed); true = all of them"
+    )
 
     @field_validator("allowed", mode="before")
     @classmethod
     def _allowed_as_text(cls, value: Any) -> Any:
         return _as_text(value)
+
+    @field_validator("soft", mode="before")
+    @classmethod
+    def _soft_all_or_none(cls, value: Any) -> Any:
+        if value is True:
+            return SOFT_RULES
+        if value is False or value is None:
+            return ()
+        return value
 
 
 class LabelRule(Strict):
@@ -203,6 +227,17 @@ class LabelRule(Strict):
     # regression: plausible range of the label (per batch and window)
     min: float | None = None
     max: float | None = None
+    # the rules above that warn instead of failing (see ColumnRule); the label's classes stay hard
+    soft: tuple[Literal["max_null_share", "min", "max"], ...] = Field(
+        (), description="the label rules that warn instead of quarantining; true = all of them"
+    )
+
+    @field_validator("soft", mode="before")
+    @classmethod
+    def _soft_all_or_none(cls, value: Any) -> Any:
+        if value is True:
+            return ("max_null_share", "min", "max")
+        return () if value is False or value is None else value
 
 
 class WindowRules(Strict):

@@ -93,7 +93,12 @@ class CheckReport:
         else:
             lines.append(f"All {len(self.results)} checks passed.")
         if self.warnings:
-            lines += ["", "Warnings (not failures; `checks.strict: true` makes unexpected columns fail):", ""]
+            lines += [
+                "",
+                "Warnings (not failures: soft rules and undeclared columns; a soft rule is listed in the column's "
+                "`soft:`, and `checks.strict: true` makes unexpected columns fail):",
+                "",
+            ]
             lines += [f"- {r.sentence()}" for r in self.warnings]
         return "\n".join(lines) + "\n"
 
@@ -333,10 +338,19 @@ def _dtype_ok(col: ColumnSummary, dtype: str) -> tuple[bool, str]:
 
 
 def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: ColumnRule) -> None:
+    def judge(key: str, label: str, passed: bool, observed: Any, expected: Any) -> None:
+        """A hard rule adds a result; a soft one that fails warns instead (the day is admitted)."""
+        if passed or key not in rule.soft:
+            report.add(name, label, passed, observed, expected)
+        else:
+            report.warn(name, f"{label} (soft)", observed, expected)
+
     if rule.max_null_share is not None:
         share = col.nulls / col.rows if col.rows else 0.0
-        report.add(name, "null share", share <= rule.max_null_share, round(share, 4), f"<= {rule.max_null_share}")
-    if rule.dtype is not None:
+        judge(
+            "max_null_share", "null share", share <= rule.max_null_share, round(share, 4), f"<= {rule.max_null_share}"
+        )
+    if rule.dtype is not None:  # always hard: ranges, categories and the model need the right type
         ok, kind = _dtype_ok(col, rule.dtype)
         if not ok and rule.dtype == "date" and col.kind == "text":
             kind += " (text that does not parse as dates: set data.file.date_format, or data.file.dtypes)"
@@ -344,14 +358,14 @@ def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: Colu
         if not ok:
             return  # ranges and categories are meaningless on the wrong type
     if rule.min is not None and col.min is not None:
-        report.add(name, "minimum", col.min >= rule.min, col.min, f">= {rule.min}")
+        judge("min", "minimum", col.min >= rule.min, col.min, f">= {rule.min}")
     if rule.max is not None and col.max is not None:
-        report.add(name, "maximum", col.max <= rule.max, col.max, f"<= {rule.max}")
+        judge("max", "maximum", col.max <= rule.max, col.max, f"<= {rule.max}")
     if rule.allowed is not None:
         allowed = {str(a) for a in rule.allowed}
         if col.values is None:
-            report.add(
-                name,
+            judge(
+                "allowed",
                 "allowed categories",
                 False,
                 f"more than {VALUE_CAP} distinct values",
@@ -360,7 +374,7 @@ def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: Colu
             return
         unknown = sorted(set(col.values) - allowed)
         shown = unknown[:10] + (["..."] if len(unknown) > 10 else [])
-        report.add(name, "allowed categories", not unknown, shown or "none outside", f"one of {list(rule.allowed)}")
+        judge("allowed", "allowed categories", not unknown, shown or "none outside", f"one of {list(rule.allowed)}")
 
 
 def _check_label(
@@ -368,9 +382,22 @@ def _check_label(
 ) -> None:
     rule = checks.label
     name = project.target
+
+    def judge(key: str, label: str, passed: bool, observed: Any, expected: Any) -> None:
+        if passed or key not in rule.soft:
+            report.add(name, label, passed, observed, expected)
+        else:
+            report.warn(name, f"{label} (soft)", observed, expected)
+
     if rule.max_null_share is not None:
         share = col.nulls / col.rows if col.rows else 0.0
-        report.add(name, "label null share", share <= rule.max_null_share, round(share, 4), f"<= {rule.max_null_share}")
+        judge(
+            "max_null_share",
+            "label null share",
+            share <= rule.max_null_share,
+            round(share, 4),
+            f"<= {rule.max_null_share}",
+        )
     labelled = col.rows - col.nulls
     if col.rows and not labelled:
         report.add(name, "label present", False, "no labelled rows", "at least one")
@@ -380,9 +407,9 @@ def _check_label(
             report.add(name, "label dtype", False, col.dtype, "numeric")
             return
         if rule.min is not None and col.min is not None:
-            report.add(name, "label minimum", col.min >= rule.min, col.min, f">= {rule.min}")
+            judge("min", "label minimum", col.min >= rule.min, col.min, f">= {rule.min}")
         if rule.max is not None and col.max is not None:
-            report.add(name, "label maximum", col.max <= rule.max, col.max, f"<= {rule.max}")
+            judge("max", "label maximum", col.max <= rule.max, col.max, f"<= {rule.max}")
         return
     # classification (any number of classes)
     if rule.classes is not None and col.values is not None:

@@ -20,6 +20,7 @@ DATA_RE = re.compile(re.escape(DATA_OPEN) + r"\n(.*?)\n" + re.escape(DATA_CLOSE)
 KEEP_POINTS = 60
 SHOWN_POINTS = 14
 SHOWN_FAILURES = 5
+SHOWN_WARNINGS, WARNING_CHARS = 5, 200  # data warnings of admitted days, today's only
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -70,6 +71,15 @@ def point_from(
         failures.append(f"check job {status}")
     for day_q in (ingest or {}).get("quarantined") or []:
         failures.append(f"batch {day_q} quarantined")
+    # admitted days with warnings (soft checks that failed, undeclared columns): a few lines, the rest counted
+    warned = [
+        f"batch {day_w}: {line}"[:WARNING_CHARS].replace("-->", "->")  # never closes the data block
+        for day_w, lines in sorted(((ingest or {}).get("warnings") or {}).items())
+        for line in lines
+    ]
+    warnings = warned[:SHOWN_WARNINGS]
+    if len(warned) > SHOWN_WARNINGS:
+        warnings.append(f"... and {len(warned) - SHOWN_WARNINGS} more in reports/ingest.json")
     return {
         "day": day,
         "status": status,
@@ -80,6 +90,7 @@ def point_from(
         "rows": rows_today,
         "run": run_url,
         "failures": failures,
+        "warnings": warnings,
     }
 
 
@@ -147,6 +158,9 @@ def render(
         lines += [decision_md.strip().replace("### Retraining decision", "**Retraining decision**", 1), ""]
     else:
         lines += ["No decision today: the check stopped before `decide` (see *Last failures*).", ""]
+    if today.get("warnings"):
+        lines += ["**Data warnings** (the days were admitted):", ""]
+        lines += [f"- {w}" for w in today["warnings"]] + [""]
     shown = history[-SHOWN_POINTS:]
     lines += [
         "## Trends",
@@ -182,7 +196,9 @@ def render(
     else:
         lines.append(f"None in the last {len(history)} checks.")
     lines += ["", "## Keepalive", "", keepalive, ""]
-    data = json.dumps({"points": history}, separators=(",", ":"))
+    # older points keep no warnings: the body holds 60 points, and only today's are shown
+    kept = [{k: v for k, v in p.items() if k != "warnings"} for p in history[:-1]] + history[-1:]
+    data = json.dumps({"points": kept}, separators=(",", ":"))
     lines += [DATA_OPEN, data, DATA_CLOSE, ""]
     return "\n".join(lines)
 

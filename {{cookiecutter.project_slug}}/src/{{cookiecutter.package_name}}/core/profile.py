@@ -526,49 +526,81 @@ def _calendar_set(what: str, seen: tuple[str, ...]) -> list[str]:
     return sorted(set(spelled) | set(seen))
 
 
+#: a text category set with at most this many values is closed and hard (a new value is more likely an
+#: upstream change than growth); a larger one is soft: a new value warns and the day is admitted
+SMALL_SET = 10
+HARD = "[hard: a failure quarantines the day]"
+
+
+def _numeric(
+    name: str, low: float, high: float, integral: bool, margin: float
+) -> tuple[int | float | None, int | float | None, str, tuple[str, ...]]:
+    """min, max (None: unbounded), why, and which of them are soft, for a number.
+
+    Hard where the column's kind makes a value impossible (the calendar, a share's 0..1, a count's or
+    an amount's 0); soft where the bound is only learned from the sample's extremes (an amount's
+    10 x maximum, a signed measurement's widened range): growth warns, it does not quarantine."""
+    part = _calendar_part(name, low, high) if integral else None
+    if part is not None:
+        what, first, last = part
+        return first, last, f"{what}, {first}..{last}", ()
+    if low >= 0 and high <= 1 and not integral:
+        return 0, 1, "share, 0..1", ()
+    if low >= 0 and integral:
+        return 0, None, "count, >= 0 (no upper bound: busier days are normal)", ()
+    if low >= 0:
+        top = _plain_number(_nice_ceil(10 * high)) if high > 0 else None
+        shown = f"<= {top} (10 x the sample's maximum: a unit error)" if top is not None else "no upper bound"
+        return 0, top, f"non-negative amount, >= 0, {shown}", ("max",) if top is not None else ()
+    lo, hi = _range(low, high, max(margin, 1.0), integral)
+    why = f"signed measurement, {lo}..{hi} (the sample's range widened by {max(margin, 1.0):g} span each side)"
+    return lo, hi, why, ("min", "max")
+
+
 def numeric_bounds(
     name: str, low: float, high: float, integral: bool, margin: float
 ) -> tuple[int | float | None, int | float | None, str]:
     """min, max (None: unbounded) and why, for a number: bound what is impossible, not what is unseen."""
-    part = _calendar_part(name, low, high) if integral else None
-    if part is not None:
-        what, first, last = part
-        return first, last, f"{what}, {first}..{last}"
-    if low >= 0 and high <= 1 and not integral:
-        return 0, 1, "share, 0..1"
-    if low >= 0 and integral:
-        return 0, None, "count, >= 0 (no upper bound: busier days are normal)"
-    if low >= 0:
-        top = _plain_number(_nice_ceil(10 * high)) if high > 0 else None
-        shown = f"<= {top} (10 x the sample's maximum: a unit error)" if top is not None else "no upper bound"
-        return 0, top, f"non-negative amount, >= 0, {shown}"
-    lo, hi = _range(low, high, max(margin, 1.0), integral)
-    return lo, hi, f"signed measurement, {lo}..{hi} (the sample's range widened by {max(margin, 1.0):g} span each side)"
+    return _numeric(name, low, high, integral, margin)[:3]
+
+
+def _kind_text(soft: tuple[str, ...]) -> str:
+    if not soft:
+        return HARD
+    return f"[{', '.join(soft)} soft: a failure warns and the day is admitted; the rest hard]"
 
 
 def learned_rule(prof: ColumnProfile, margin: float) -> tuple[dict[str, Any], str]:
-    """The checks rule for one column and why it was chosen (shown in the init-data preview)."""
+    """The checks rule for one column and why it was chosen, with its kind (shown in the init-data preview).
+
+    max_null_share stays hard: a column turning empty is the commonest sign of a broken upstream."""
     rule: dict[str, Any] = {"dtype": prof.kind if prof.kind != "category" or not prof.integer_coded else "category"}
     rule["max_null_share"] = null_allowance(max(prof.null_share, prof.day_null_share))
     why = prof.kind
+    soft: tuple[str, ...] = ()
     if prof.kind in ("numeric", "integer") and prof.minimum is not None and prof.maximum is not None:
-        low, high, why = numeric_bounds(prof.name, prof.minimum, prof.maximum, prof.kind == "integer", margin)
+        low, high, why, soft = _numeric(prof.name, prof.minimum, prof.maximum, prof.kind == "integer", margin)
         if low is not None:
             rule["min"] = low
         if high is not None:
             rule["max"] = high
     if prof.kind in ("category", "bool") and prof.values is not None:
-        if prof.calendar_names:
+        if prof.calendar_names:  # the whole calendar: a value outside it is impossible, hard
             rule["allowed"] = _calendar_set(prof.calendar_names, prof.values)
             why = f"{prof.calendar_names}, the whole calendar allowed"
-        elif prof.integer_coded:
+        elif prof.integer_coded:  # at most max_integer_codes codes: a small closed set, hard
             rule["allowed"] = [int(v) for v in prof.values]
             why = f"integer codes, one of {', '.join(prof.values)} (pass --numeric {prof.name} if it is a number)"
         else:
             rule["allowed"] = list(prof.values)
             shown = ", ".join(prof.values[:8]) + (", ..." if len(prof.values) > 8 else "")
             why = f"{prof.kind}, one of the {len(prof.values)} values seen ({shown})"
-    return rule, why
+            if len(prof.values) > SMALL_SET:  # many values: the sample has likely not seen them all
+                soft = ("allowed",)
+                why += f", more than {SMALL_SET}"
+    if soft:
+        rule["soft"] = list(soft)
+    return rule, f"{why} {_kind_text(soft)}"
 
 
 def column_rule(prof: ColumnProfile, margin: float) -> dict[str, Any]:
@@ -576,11 +608,11 @@ def column_rule(prof: ColumnProfile, margin: float) -> dict[str, Any]:
 
 
 def rule_reasons(profile: DataProfile, margin: float) -> list[str]:
-    """One line per checked column (and the label): the rule chosen and why."""
+    """One line per checked column (and the label): the rule chosen, why, and its kind."""
     lines = [f"{name}: {learned_rule(prof, margin)[1]}" for name, prof in profile.columns.items()]
     if profile.label_min is not None and profile.label_max is not None:
-        why = numeric_bounds(profile.target, profile.label_min, profile.label_max, profile.label_integral, margin)[2]
-        lines.append(f"{profile.target} (label): {why}")
+        _, _, why, soft = _numeric(profile.target, profile.label_min, profile.label_max, profile.label_integral, margin)
+        lines.append(f"{profile.target} (label): {why} {_kind_text(soft)}")
     return lines
 
 
@@ -710,10 +742,10 @@ def propose(
         )
     elif profile.label_min is not None and profile.label_max is not None:
         # a growing or seasonal label is normal: bound only what its kind makes impossible
-        low, high, _ = numeric_bounds(
+        low, high, _, soft = _numeric(
             profile.target, profile.label_min, profile.label_max, profile.label_integral, margin
         )
-        label_rule.update({"checks.label.min": low, "checks.label.max": high})
+        label_rule.update({"checks.label.min": low, "checks.label.max": high, "checks.label.soft": list(soft)})
     coded_columns = {name: "category" for name, prof in profile.columns.items() if prof.integer_coded}
     if source.get("data.source") == "file":
         out["data.file.dtypes"] = coded_columns
