@@ -70,6 +70,13 @@ class CheckReport:
     def add(self, column: str, rule: str, passed: bool, observed: Any, expected: Any) -> None:
         self.results.append(CheckResult(column, rule, bool(passed), _plain(observed), _plain(expected)))
 
+    def judge(self, column: str, rule: str, passed: bool, observed: Any, expected: Any, *, soft: bool) -> None:
+        """A hard rule adds a result; a soft one that fails warns instead (the day is admitted)."""
+        if passed or not soft:
+            self.add(column, rule, passed, observed, expected)
+        else:
+            self.warn(column, f"{rule} (soft)", observed, expected)
+
     def warn(self, column: str, rule: str, observed: Any, expected: Any) -> None:
         self.warnings.append(CheckResult(column, rule, False, _plain(observed), _plain(expected)))
 
@@ -339,11 +346,7 @@ def _dtype_ok(col: ColumnSummary, dtype: str) -> tuple[bool, str]:
 
 def _check_column(report: CheckReport, name: str, col: ColumnSummary, rule: ColumnRule) -> None:
     def judge(key: str, label: str, passed: bool, observed: Any, expected: Any) -> None:
-        """A hard rule adds a result; a soft one that fails warns instead (the day is admitted)."""
-        if passed or key not in rule.soft:
-            report.add(name, label, passed, observed, expected)
-        else:
-            report.warn(name, f"{label} (soft)", observed, expected)
+        report.judge(name, label, passed, observed, expected, soft=key in rule.soft)
 
     if rule.max_null_share is not None:
         share = col.nulls / col.rows if col.rows else 0.0
@@ -384,10 +387,7 @@ def _check_label(
     name = project.target
 
     def judge(key: str, label: str, passed: bool, observed: Any, expected: Any) -> None:
-        if passed or key not in rule.soft:
-            report.add(name, label, passed, observed, expected)
-        else:
-            report.warn(name, f"{label} (soft)", observed, expected)
+        report.judge(name, label, passed, observed, expected, soft=key in rule.soft)
 
     if rule.max_null_share is not None:
         share = col.nulls / col.rows if col.rows else 0.0
