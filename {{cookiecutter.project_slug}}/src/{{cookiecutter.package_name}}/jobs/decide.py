@@ -187,19 +187,13 @@ def change_trigger(
     found_days = [(d, partition_path(root / params.data.raw_dir, d)) for d in days(start, end)]
     found_days = [(d, p) for d, p in found_days if p.exists()]
     threshold = {"min_t": cfg.min_t, "min_days_after": cfg.min_days_after, "lookback_days": cfg.lookback_days}
+
+    def no_step(detail: str) -> TriggerResult:
+        """No new step: the champion may still be due a refresh on the days since its own change."""
+        return refresh_after_change(params, TriggerResult("change", None, threshold, False, detail), learnt_since, last)
+
     if len(found_days) < cfg.min_days_after + 1:
-        return refresh_after_change(
-            params,
-            TriggerResult(
-                "change",
-                None,
-                threshold,
-                False,
-                f"{len(found_days)} day(s) after the champion's data: too few to search",
-            ),
-            learnt_since,
-            last,
-        )
+        return no_step(f"{len(found_days)} day(s) after the champion's data: too few to search")
     task = params.project.task
     scored = (compute or LocalEngine()).map(
         labelled_scores,
@@ -217,18 +211,7 @@ def change_trigger(
             kept.append(day)
     step = find_change(kept, by_day, min_t=cfg.min_t, min_days_after=cfg.min_days_after)
     if step is None:
-        return refresh_after_change(
-            params,
-            TriggerResult(
-                "change",
-                None,
-                threshold,
-                False,
-                f"no step up in the champion's loss over {kept[0] if kept else start}..{end}",
-            ),
-            learnt_since,
-            last,
-        )
+        return no_step(f"no step up in the champion's loss over {kept[0] if kept else start}..{end}")
     found = (
         f"the champion's loss stepped up on {step.day} ({step.loss_before:.4f} -> {step.loss_after:.4f}, "
         f"t = {step.t:.1f}, {step.days_after} day(s) after it)"
