@@ -351,6 +351,7 @@ class Harness:
         job: str | None = None,
         timeout: float = 900,
         secrets: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> ActResult:
         binary = act_binary()
         assert binary is not None
@@ -395,10 +396,12 @@ class Harness:
         ]
         for key, value in (variables or {}).items():
             cmd += ["--var", f"{key}={value}"]
+        for key, value in (env or {}).items():  # the job's environment, as a runner's would hold it
+            cmd += ["--env", f"{key}={value}"]
         if job:
             cmd += ["-j", job]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
-        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+        host = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "MLFLOW_"))}
+        result = subprocess.run(cmd, cwd=repo, env=host, capture_output=True, text=True, check=False, timeout=timeout)
         output = result.stdout + result.stderr
         # The setup action installs with `uv pip install --python "$(command -v python)"`: every
         # install must land in this harness's venv. One that lands elsewhere (the template's own

@@ -23,6 +23,9 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 if str(TEMPLATE) not in sys.path:
     sys.path.append(str(TEMPLATE))
 LOCKFILE = TEMPLATE / "{{cookiecutter.project_slug}}" / "requirements.lock"
+# Tests that prove how the baked suite is started (`make test`, pr.yml's lint-and-test job) run this
+# sample of it through PYTEST_ADDOPTS: the whole suite runs once per CI run, in test_e2e's default bake.
+BAKED_TESTS_SAMPLE = "tests/test_config.py tests/test_architecture.py"
 
 
 def pytest_configure(config: pytest.Config) -> None:
