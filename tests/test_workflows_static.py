@@ -342,3 +342,19 @@ def test_oidc_is_opt_in_and_id_token_only_where_it_runs(baked: Path) -> None:
             export = next(i for i, s in enumerate(steps) if "export-if-set" in s.get("run", ""))
             assert oidc[0] < setup < export, f"{where}: OIDC, then setup, then export-if-set"
     assert users == (3 if OPTIONS[baked]["include_batch_inference"] else 2)
+
+
+def test_readme_names_the_oidc_subject_of_each_environment(baked: Path) -> None:
+    """Issue 19 item 4. A job bound to an environment gets the subject repo:O/R:environment:NAME, not a
+    branch ref: the README's trust-policy condition names it for every environment an OIDC job uses."""
+    readme = (baked / "README.md").read_text()
+    environments = {
+        job["environment"]
+        for path in workflow_files(baked)
+        for job in load(path)["jobs"].values()
+        if any(str(s.get("uses", "")).startswith(OIDC_AWS) for s in job["steps"])
+    }
+    assert environments
+    for name in environments:
+        assert f'"token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:{name}"' in readme, name
+    assert "id-token: write" in readme
