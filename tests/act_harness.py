@@ -129,6 +129,31 @@ STANDINS: dict[str, str] = {
                 DEST: ${{{{ inputs.path }}}}
               run: python3 "{tools}/artifacts.py" download "{store}/$NAME" "$DEST"
     """,
+    # As the real action does with OIDC (id-token: write and role-to-assume, no keys given): exports
+    # the role's temporary credentials for the job's later steps. Fixed fake values; nothing is called.
+    "aws-actions/configure-aws-credentials": """
+        name: configure-aws-credentials stand-in
+        description: exports fixed stand-in role credentials, as the real action does after AssumeRoleWithWebIdentity
+        inputs:
+          role-to-assume: {{required: true}}
+          aws-region: {{required: true}}
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              env:
+                ROLE: ${{{{ inputs.role-to-assume }}}}
+                REGION: ${{{{ inputs.aws-region }}}}
+              run: |
+                echo "configure-aws-credentials stand-in: assumed $ROLE in $REGION"
+                {{
+                  echo "AWS_ACCESS_KEY_ID=ASIASTANDINROLEKEY"
+                  echo "AWS_SECRET_ACCESS_KEY=stand-in-role-secret"
+                  echo "AWS_SESSION_TOKEN=stand-in-role-session"
+                  echo "AWS_REGION=$REGION"
+                  echo "AWS_DEFAULT_REGION=$REGION"
+                }} >> "$GITHUB_ENV"
+    """,
 }
 
 ARTIFACTS_PY = r'''

@@ -226,14 +226,18 @@ def test_write_permissions_only_where_needed(baked: Path) -> None:
             granted = {k for k, v in job["permissions"].items() if v == "write"}
             if granted:
                 writers[f"{path.stem}:{name}"] = granted
-    assert writers == {
-        "retrain:check": {"issues", "actions"},  # the model-health issue and the keepalive
+    expected = {
+        "retrain:check": {"issues", "actions", "id-token"},  # the model-health issue, the keepalive, OIDC
+        "retrain:retrain": {"id-token"},  # OIDC to AWS (opt-in)
         "retrain:promote-pr": {"contents", "pull-requests"},
         "pr:comment": {"pull-requests"},
         "promote:register": {"contents"},
         "rollback:rollback-pr": {"contents", "pull-requests"},
         "template-update:update": {"contents", "pull-requests"},
     }
+    if OPTIONS[baked]["include_batch_inference"]:
+        expected["batch-inference:predict"] = {"id-token"}
+    assert writers == expected
 
 
 def test_retrain_wiring(baked: Path) -> None:
@@ -289,3 +293,68 @@ def test_pull_requests_never_write_to_the_shared_registry(baked: Path) -> None:
         assert "MLFLOW_TRACKING_URI" not in (job.get("env") or {})
         for step in job.get("steps", []):
             assert "MLFLOW_TRACKING_URI" not in (step.get("env") or {})
+
+
+CLOUD_CREDENTIAL = re.compile(r"^(AWS_|GOOGLE_|AZURE_|ARM_|GCP_)")
+OIDC_AWS = "aws-actions/configure-aws-credentials@"
+
+
+def test_cloud_credentials_are_exported_only_when_set(baked: Path) -> None:
+    """Issue 19 item 4. `env: {AWS_ACCESS_KEY_ID: ${{ secrets.X }}}` is an empty string when the secret
+    is absent, which hides the credentials a role-assuming step exported: botocore finds none. No job
+    or step sets a cloud credential variable in `env:`; secrets go as IF_SET_<NAME> to `export-if-set`."""
+    callers = 0
+    for path in workflow_files(baked):
+        wf = load(path)
+        assert not [k for k in wf.get("env") or {} if CLOUD_CREDENTIAL.match(k)], f"{path.name}: workflow env"
+        for name, job in wf["jobs"].items():
+            for where, env in [("job env", job.get("env")), *((s.get("name"), s.get("env")) for s in job["steps"])]:
+                direct = [k for k in env or {} if CLOUD_CREDENTIAL.match(k)]
+                assert not direct, f"{path.name}:{name}: {where}: {direct} in env: (pass IF_SET_<NAME> to export-if-set)"
+            for step in job["steps"]:
+                if any(k.startswith("IF_SET_") for k in step.get("env") or {}):
+                    assert "export-if-set" in step.get("run", ""), f"{path.name}:{name}: IF_SET_* without export-if-set"
+                    callers += 1
+    assert callers >= 2
+
+
+def test_oidc_is_opt_in_and_id_token_only_where_it_runs(baked: Path) -> None:
+    """Issue 19 item 4. Every job that runs configure-aws-credentials grants `id-token: write` (without it
+    the action finds no ACTIONS_ID_TOKEN_REQUEST_TOKEN) and no other job does. The step runs only with
+    the repository variable AWS_ROLE_ARN, assumes that role, comes before the setup action (whose
+    `dvc pull` may need it) and before `export-if-set` (which keeps the role's keys)."""
+    users = 0
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            where = f"{path.name}:{name}"
+            steps = job["steps"]
+            oidc = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith(OIDC_AWS)]
+            granted = job["permissions"].get("id-token") == "write"
+            assert granted == bool(oidc), f"{where}: id-token: write {'without' if granted else 'missing for'} OIDC"
+            if not oidc:
+                continue
+            users += 1
+            step = steps[oidc[0]]
+            assert step["if"] == "vars.AWS_ROLE_ARN != ''", where
+            assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}", where
+            assert "aws-access-key-id" not in step["with"], where
+            setup = next(i for i, s in enumerate(steps) if s.get("uses") == "./.github/actions/setup")
+            export = next(i for i, s in enumerate(steps) if "export-if-set" in s.get("run", ""))
+            assert oidc[0] < setup < export, f"{where}: OIDC, then setup, then export-if-set"
+    assert users == (3 if OPTIONS[baked]["include_batch_inference"] else 2)
+
+
+def test_readme_names_the_oidc_subject_of_each_environment(baked: Path) -> None:
+    """Issue 19 item 4. A job bound to an environment gets the subject repo:O/R:environment:NAME, not a
+    branch ref: the README's trust-policy condition names it for every environment an OIDC job uses."""
+    readme = (baked / "README.md").read_text()
+    environments = {
+        job["environment"]
+        for path in workflow_files(baked)
+        for job in load(path)["jobs"].values()
+        if any(str(s.get("uses", "")).startswith(OIDC_AWS) for s in job["steps"])
+    }
+    assert environments
+    for name in environments:
+        assert f'"token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:{name}"' in readme, name
+    assert "id-token: write" in readme

@@ -129,6 +129,22 @@ def set_output(name: str, value: str) -> None:
             handle.write(f"{name}={value}\n")
 
 
+def export_env(name: str, value: str) -> None:
+    """``name=value`` for the job's later steps (``$GITHUB_ENV``), one line: no line break may reach it.
+
+    GitHub reads ``$GITHUB_ENV`` line by line, so a value with a line break would end the
+    assignment early and could set a second variable of the value's choosing (``NODE_OPTIONS=...``):
+    such a value is refused, never escaped or written in the multi-line form.
+    """
+    path = os.environ.get("GITHUB_ENV")
+    if not path:
+        raise RuntimeError("GITHUB_ENV is not set: exporting for later steps works only inside a GitHub Actions step")
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"{name}: the value contains a line break, which $GITHUB_ENV cannot take as one line")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{name}={value}\n")
+
+
 def summary(markdown: str) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:

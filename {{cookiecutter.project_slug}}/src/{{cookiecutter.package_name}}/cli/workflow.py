@@ -14,6 +14,7 @@ what it needs when it runs.
 | predict        | batch-inference: score a day's batch with the champion             |
 | rollback       | rollback: restore a model-v<N> on a branch and open a PR             |
 | template-update| template-update: newest template release on a branch, one PR         |
+| export-if-set  | retrain, batch-inference: cloud credentials for later steps, if set  |
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .args import Add
+from .args import Add, CommandError
 from .args import date_arg as _date
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -183,6 +184,48 @@ def cmd_remote_push(args: argparse.Namespace) -> int:
         return _remote_failure(gitops, "remote-push", line, advice, EXIT_REFUSED)
     if stored:
         print(f"remote-push: {stored} retrain attempt(s) stored ({'/'.join(attempts.REMOTE_PATH)})")
+    return EXIT_OK
+
+
+# --- cloud credentials ------------------------------------------------------------------------
+
+IF_SET_PREFIX = "IF_SET_"
+
+
+def cmd_export_if_set(args: argparse.Namespace) -> int:
+    """Export each ``IF_SET_<NAME>`` of this step's environment as ``<NAME>`` for the job's later steps,
+    only when it is non-empty and ``<NAME>`` is not already set.
+
+    A step's ``env: {AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}}`` puts an empty string in the
+    environment when the secret does not exist, and botocore then finds no credentials, even those a
+    role-assuming step (OIDC, ``aws-actions/configure-aws-credentials``) exported for the job. So the
+    workflows pass secrets and variables under ``IF_SET_<NAME>``; an absent one changes nothing, and
+    credentials already in the environment (the role's, with their session token) win over stored keys.
+    Values are never printed; a value with a line break is refused before anything is written.
+    """
+    from ..adapters import gitops
+
+    wanted = {
+        key.removeprefix(IF_SET_PREFIX): value
+        for key, value in sorted(os.environ.items())
+        if key.startswith(IF_SET_PREFIX) and key != IF_SET_PREFIX
+    }
+    bad = [name for name, value in wanted.items() if "\n" in value or "\r" in value]
+    if bad:
+        raise CommandError(
+            f"export-if-set: {', '.join(bad)}: the value contains a line break; $GITHUB_ENV takes one line "
+            "per variable, so nothing was exported. Remove the line break from the secret or variable."
+        )
+    if not os.environ.get("GITHUB_ENV"):
+        raise CommandError("export-if-set: GITHUB_ENV is not set: it exports for later steps of a GitHub Actions job")
+    for name, value in wanted.items():
+        if not value:
+            print(f"export-if-set: {name}: not set (no secret or variable): left as it is")
+        elif os.environ.get(name):
+            print(f"export-if-set: {name}: already set in this job (e.g. by a role-assuming step): kept")
+        else:
+            gitops.export_env(name, value)
+            print(f"export-if-set: {name}: exported for the later steps")
     return EXIT_OK
 
 
@@ -599,6 +642,11 @@ def register(add: Add) -> None:
     p.add_argument("--event", required=True, choices=["retrain-proposed", "gate-rejected", "check-failed"])
     p.add_argument("--pr", type=int, help="pull request number (retrain-proposed)")
     p.add_argument("--detail", help="text of the message (default: from the reports)")
+    add(
+        "export-if-set",
+        cmd_export_if_set,
+        "export each non-empty IF_SET_<NAME> of the environment as <NAME> for the job's later steps ($GITHUB_ENV)",
+    )
     p = add(
         "template-update",
         cmd_template_update,
