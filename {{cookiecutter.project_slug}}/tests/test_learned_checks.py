@@ -12,6 +12,7 @@ sample cannot vouch that it is closed, so a new value warns and the day is admit
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.checks import run_checks
 from {{ cookiecutter.package_name }}.core.profile import ProfileOptions
 
 from .conftest import PROJECT_ROOT
+from .test_keepalive import Api, api, quiet_repo, run_step  # noqa: F401  (the GitHub stand-in fixture reused)
 
 FIRST_DAY = dt.date(2026, 1, 15)
 DAYS, SAMPLE_DAYS, ROWS_PER_DAY = 120, 21, 40
@@ -206,6 +208,31 @@ def test_a_category_set_still_growing_in_the_sample_warns_a_stable_one_quarantin
     day.loc[0, "station"] = "west"
     report = run_checks(day, params.checks, params.project, "batch", expected=params.features.all)
     assert [r.column for r in report.failures] == ["station"]
+
+
+def test_a_soft_finding_is_admitted_by_ingest_and_reaches_the_health_issue(
+    learned: tuple[Params, pd.DataFrame, str], tmp_path: Path, api: Api
+) -> None:
+    """End to end: ingest admits the first voucher day (payment's set is soft) and records the warning;
+    the check job's health step, run as retrain.yml runs it, lists it in the model-health issue."""
+    _, frame, _ = learned
+    root = tmp_path / "project"  # where the fixture ran init-data --write
+    voucher = pd.Timestamp(FIRST_DAY + dt.timedelta(days=VOUCHER_DAY))
+    after_sample = frame[(frame["date"] >= pd.Timestamp(FIRST_DAY + dt.timedelta(days=SAMPLE_DAYS)))]
+    after_sample[after_sample["date"] <= voucher].to_parquet(root / "data/external/later.parquet", index=False)
+    day = voucher.date().isoformat()
+    assert main(["--root", str(root), "advance", "--to", day]) == 0
+    assert main(["--root", str(root), "ingest"]) == 0
+    assert (root / f"data/raw/{day}.parquet").exists()
+    summary = json.loads((root / "reports/ingest.json").read_text())
+    assert summary["quarantined"] == []
+    [warning] = summary["warnings"][day]
+    assert warning.startswith("column 'payment': allowed categories (soft)"), warning
+    assert warning.endswith("observed ['voucher']"), warning
+    run_step(quiet_repo(root, days=1), api)
+    [issue] = api.issues
+    assert "**Data warnings** (the days were admitted):" in issue["body"]
+    assert f"- batch {day}: {warning}" in issue["body"], issue["body"]
 
 
 def test_too_few_days_to_tell_leave_a_small_set_soft() -> None:
