@@ -22,7 +22,9 @@ happen in ``jobs/init_data.py``. What is found, and how:
   a calendar part gets its calendar range, a share 0..1, a count >= 0, a non-negative amount
   >= 0 and ten times the sample's maximum (a unit error), a signed measurement its observed
   range widened by ``range_margin`` (at least one span) on each side. Month and weekday
-  names get the whole calendar as their allowed set.
+  names get the whole calendar as their allowed set. A text category set is closed (hard) only
+  where the data says so: at most ``SMALL_SET`` values, every one seen before the last third of
+  the sample's days (of at least ``MIN_DAYS_TO_TELL``); otherwise a new value warns (soft).
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ class ColumnProfile:
     day_null_share: float = 0.0  # the largest null share of a single day (batch checks see days)
     #: text categories that are calendar names: "calendar month names" | "calendar weekday names"
     calendar_names: str | None = None
+    #: a category's arrivals: the sample's days that hold a value of it, and the values first seen
+    #: in the last third of those days (``late_window``); a set still growing there is not closed
+    sample_days: int = 0
+    late_values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -396,6 +402,9 @@ def profile(frame: pd.DataFrame, opts: ProfileOptions | None = None) -> DataProf
             prof = _column(name, frame[name], opts)
         worst_day = float(frame[name].isna().groupby(dates.dt.normalize()).mean().max())
         prof = replace(prof, day_null_share=max(prof.null_share, worst_day))
+        if prof.kind == "category":
+            sample_days, late = _arrivals(frame[name], dates.dt.normalize())
+            prof = replace(prof, sample_days=sample_days, late_values=late)
         columns[name] = prof
         if name == id_column or name in opts.exclude:
             continue
@@ -527,8 +536,35 @@ def _calendar_set(what: str, seen: tuple[str, ...]) -> list[str]:
 
 
 #: a text category set with at most this many values is closed and hard (a new value is more likely an
-#: upstream change than growth); a larger one is soft: a new value warns and the day is admitted
+#: upstream change than growth) if it was complete early in the sample (below); a larger one is soft:
+#: a new value warns and the day is admitted
 SMALL_SET = 10
+#: Is a small set closed? Only if the sample saw it complete early: no value first seen in the last
+#: third of the sample's days. A closed set shows its values early and then stops growing; a third of
+#: the days with no new value is the plateau asked for, and a value first seen there (a new payment
+#: mean, a new store) says the set is still growing, so a next new value is likely normal life: warn.
+#: A rare value of a closed set can also first show late; soft is the safe side of that doubt. With
+#: fewer than a week of days the sample cannot tell (a weekend-only value has not had its day; the last
+#: third is one or two days): soft too.
+MIN_DAYS_TO_TELL = 7
+
+
+def late_window(days: int) -> int:
+    """How many of the sample's last days a closed set must show no new value in: a third, rounded up."""
+    return math.ceil(days / 3)
+
+
+def _arrivals(series: pd.Series, days: pd.Series) -> tuple[int, tuple[str, ...]]:
+    """The days that hold a value of ``series``, and the values first seen in the last third of them."""
+    seen = pd.DataFrame({"day": days, "value": category_strings(series)}).dropna()
+    order = sorted(seen["day"].unique())
+    if len(order) < MIN_DAYS_TO_TELL:
+        return len(order), ()
+    first = seen.groupby("value")["day"].min()
+    late = first[first >= order[len(order) - late_window(len(order))]]
+    return len(order), tuple(sorted(str(v) for v in late.index))
+
+
 HARD = "[hard: a failure quarantines the day]"
 
 
@@ -595,9 +631,22 @@ def learned_rule(prof: ColumnProfile, margin: float) -> tuple[dict[str, Any], st
             rule["allowed"] = list(prof.values)
             shown = ", ".join(prof.values[:8]) + (", ..." if len(prof.values) > 8 else "")
             why = f"{prof.kind}, one of the {len(prof.values)} values seen ({shown})"
+            days, late = prof.sample_days, late_window(prof.sample_days)
             if len(prof.values) > SMALL_SET:  # many values: the sample has likely not seen them all
                 soft = ("allowed",)
                 why += f", more than {SMALL_SET}"
+            elif days < MIN_DAYS_TO_TELL:
+                soft = ("allowed",)
+                why += f", only {days} day{'s' * (days != 1)} in the sample, too few to tell whether the set is closed"
+            elif prof.late_values:  # still growing in the sample's last days: the next new value is likely normal
+                soft = ("allowed",)
+                new = ", ".join(prof.late_values[:5]) + (", ..." if len(prof.late_values) > 5 else "")
+                why += (
+                    f", {len(prof.late_values)} of {len(prof.values)} values first seen in the sample's last "
+                    f"{late} of {days} days ({new}): the set is still growing"
+                )
+            else:
+                why += f", every value seen before the sample's last {late} of {days} days: a closed set"
     if soft:
         rule["soft"] = list(soft)
     return rule, f"{why} {_kind_text(soft)}"
