@@ -92,3 +92,20 @@ print(json.dumps([type(good).__name__, refused, len(SKLEARN_ESTIMATOR_TYPE_NAMES
     assert f"{os.system.__module__}.system" in refused
     assert "sklearn.metrics._classification.accuracy_score" in refused
     assert not pytest_imported
+
+
+def test_the_credentials_step_imports_no_params_machinery(tmp_path: Path) -> None:
+    """`export-if-set` runs as its own step before every daily check: it reads no params.yaml, so it pays
+    for neither pydantic nor pandas (0.21 s before, 0.07 s after; docs/benchmarks.md, issue 23)."""
+    code = (
+        "import json, sys; from {{ cookiecutter.package_name }}.cli import main;"
+        "rc = main(['export-if-set']);"
+        "print(json.dumps([rc, [m for m in ('pydantic', 'pandas', 'yaml', 'sklearn') if m in sys.modules]]))"
+    )
+    env = {**os.environ, "GITHUB_ENV": str(tmp_path / "env"), "IF_SET_AWS_REGION": "eu-west-1"}
+    env.pop("AWS_REGION", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    rc, imported = json.loads(out.strip().splitlines()[-1])
+    assert rc == 0
+    assert imported == []
+    assert (tmp_path / "env").read_text() == "AWS_REGION=eu-west-1\n"

@@ -69,7 +69,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.root = args.root.resolve()
     args.main = main  # for commands that run other commands (see args.Main)
     from ..adapters.gitops import command_guard, log_safe, summary
-    from ..config import ConfigError
 
     def fail(exc: BaseException) -> int:
         # One line for people, and on Actions the same line in the job summary, where a
@@ -83,8 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with command_guard():
         try:
             return int(args.handler(args))
-        except (ConfigError, CommandError) as exc:
+        except CommandError as exc:
             return fail(exc)
+        # config.ConfigError is a ValueError: caught below without importing config (pydantic, ~0.15 s) in
+        # commands that never read params.yaml, such as the workflows' export-if-set step (issue 23).
         except (FileNotFoundError, ValueError, RuntimeError) as exc:
             # Domain errors (bad data, missing inputs, unfetchable champion) carry
             # messages written for people; show them without a traceback.
