@@ -54,6 +54,19 @@ def test_bench_smoke_writes_a_table_with_numbers(tmp_path: Path, baked_env: Bake
 
     data = json.loads((out / "benchmarks.json").read_text())
     assert data["not_measured"] == []
+    # Issue 23: the check is measured as a runner installs it, against the import floor run beside it.
+    check = data["check"]
+    assert check["lock"] == "requirements-runtime.lock"
+    assert check["importable"] == {"pytest": False, "dask": False, "ruff": False, "mypy": False}
+    first = next(iter(check["cases"].values()))["new_pyc"]
+    assert first["floor"] > 0 and first["ratio"] == pytest.approx(first["wall"] / first["floor"], rel=0.01)
+    # Issue 18: the backtest as a person runs it (smoke: 30 days; the full run's 365 has the 60 s target).
+    runs = data["backtest"]["runs"]
+    assert set(runs["default"]["policies"]) == {"configured", "never", "every:7", "every:1"}
+    assert runs["default"]["policies"]["every:1"]["retrains"] == data["backtest"]["days"]
+    assert set(runs["configured"]["policies"]) == {"configured"} and runs["configured"]["wall"] > 0
+    assert re.search(rf"daily check ÷ import floor, 30 d × 300 rows/day, bytecode compiled .*≤ 2 ×\s+(yes|NO)\s+×\d",
+                     result.stdout), result.stdout
     assert not data["noop"]["30"]["retrain"], data["noop"]["30"]["reason"]
     loop = data["loop"]["10000"]
     assert loop["total_wall"] > loop["fit_seconds"] > 0
