@@ -196,7 +196,7 @@ def cmd_export_if_set(args: argparse.Namespace) -> int:
     """Export each ``IF_SET_<NAME>`` of this step's environment as ``<NAME>`` for the job's later steps,
     only when it is non-empty and ``<NAME>`` is not already set.
 
-    A step's ``env: {AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}}`` puts an empty string in the
+    A step's ``env:`` entry ``AWS_ACCESS_KEY_ID`` set from ``secrets.AWS_ACCESS_KEY_ID`` puts an empty string in the
     environment when the secret does not exist, and botocore then finds no credentials, even those a
     role-assuming step (OIDC, ``aws-actions/configure-aws-credentials``) exported for the job. So the
     workflows pass secrets and variables under ``IF_SET_<NAME>``; an absent one changes nothing, and
