@@ -31,6 +31,26 @@ import yaml
 
 REPOSITORY = "acme/churn-retrain"
 USES_RE = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
+# GitHub accepts `queue: max` in a concurrency block (up to 100 pending runs wait in order instead of the
+# newest cancelling the one pending: docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/
+# control-workflow-concurrency, changelog 2026-05-07); act 0.2.89, the newest release, refuses the workflow
+# ("Unknown Property queue"). act gets the workflow without that line; nothing else is changed.
+QUEUE_LINE = re.compile(r"^[ \t]+queue: max[ \t]*(#.*)?\n", re.M)
+
+
+def act_readable(workflow: Path, scratch: Path) -> Path:
+    """``workflow`` as act can parse it: the same file, or a copy without ``queue: max`` lines in ``scratch``
+    (outside the repository, so no job can commit it)."""
+    text = workflow.read_text()
+    stripped = QUEUE_LINE.sub("", text)
+    if stripped == text:
+        return workflow
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = scratch / workflow.name
+    copy.write_text(stripped)
+    return copy
+
+
 INSTALL_TARGET_RE = re.compile(r"Using Python [\d.]+ environment at: (\S+?)(?:\x1b\[[\d;]*m)?\s*$", re.M)
 
 
@@ -388,7 +408,7 @@ class Harness:
             str(binary),
             event,
             "-W",
-            f".github/workflows/{workflow}",
+            str(act_readable(repo / ".github" / "workflows" / workflow, self.base / "act-workflows")),
             "-e",
             str(event_file),
             "-P",

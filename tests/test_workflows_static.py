@@ -256,6 +256,21 @@ def test_retrain_wiring(baked: Path) -> None:
     assert pr["concurrency"]["cancel-in-progress"] is True
 
 
+def test_no_pending_run_is_silently_cancelled(baked: Path) -> None:
+    """Issue 19 finding 6: in a concurrency group GitHub keeps one pending run and cancels it when the next
+    one queues (a forced run or a new-data dispatch waiting behind a long retrain was discarded by the next
+    schedule). `queue: max` (docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/
+    control-workflow-concurrency) keeps up to 100 waiting in order; GitHub refuses it beside
+    cancel-in-progress: true, which only pr.yml uses (a newer push supersedes a PR's run on purpose)."""
+    for path in workflow_files(baked):
+        group = load(path)["concurrency"]
+        if path.name == "pr.yml":
+            assert group["cancel-in-progress"] is True and "queue" not in group, group
+        else:
+            assert group["cancel-in-progress"] is False, path.name
+            assert group.get("queue") == "max", f"{path.name}: a pending run would be cancelled by the next one"
+
+
 def test_the_model_main_already_pins_gets_no_promotion_pr_and_passes_the_pr_check(baked: Path) -> None:
     """Issue 24: `gate-step` answers promote=false, already-champion=true for the model main pins."""
     retrain = load(baked / ".github" / "workflows" / "retrain.yml")["jobs"]
