@@ -1066,7 +1066,9 @@ def cause_check(results: dict[str, Any], key: str | None = None) -> str:
     case = cases[key] if key else next(iter(cases.values()))
     first = next(iter(cases.values()))
     steps = ", ".join(f"{s['name'].split(' (')[0]} {fmt_s(s['wall'])}" for s in case["new_pyc"]["steps"])
-    load = (results.get("machine") or {}).get("load_average_start")
+    # a section re-measured later (--merge) carries the load of its own run
+    load = (results.get("check") or {}).get("load_average_start") or (results.get("machine") or {}).get(
+        "load_average_start")
     text = f"Steps: {steps}. "
     if key:
         grew = case["new_pyc"]["wall"] - first["new_pyc"]["wall"]
@@ -1107,7 +1109,20 @@ def cause_pytest(results: dict[str, Any]) -> str:
     return "Slowest: " + "; ".join(f"`{t['test']}` {fmt_s(t['seconds'])} ({t['when']})" for t in slow) + "."
 
 
+def cause_backtest(results: dict[str, Any]) -> str:
+    bt = results.get("backtest") or {}
+    run = (bt.get("runs") or {}).get("default") or {}
+    alone = (bt.get("runs") or {}).get("configured")
+    daily = (run.get("policies") or {}).get("every:1", {})
+    return (f"The four policies replay one after another in one process; `every:1` alone retrains "
+            f"{daily.get('retrains', '?')} times, each a fit on all history so far and a gate on its holdout, "
+            "and that is most of the time" + (f": the configured policy alone took {fmt_s(alone['wall'])}"
+                                              if alone else "") + ". Pass `--policy configured` (or the policies "
+            "you want to compare) for a quick answer.")
+
+
 CAUSES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "backtest_default": cause_backtest,
     "gate": cause_gate,
     "newcomer_pytest": cause_pytest,
     "check": cause_check,
@@ -1794,6 +1809,7 @@ def merge_sections(argv: list[str]) -> int:
     sections = [s for s in partial["config"]["sections"] if s in partial]
     for section in sections:
         full[section] = partial[section]
+        full[section]["load_average_start"] = partial["machine"].get("load_average_start")
     full["config"].update({k: v for k, v in partial["config"].items() if k not in full["config"]
                            or k.startswith(tuple(sections))})
     full["config"]["sections"] = list(dict.fromkeys([*full["config"]["sections"], *sections]))
