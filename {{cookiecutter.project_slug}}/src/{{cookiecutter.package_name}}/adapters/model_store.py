@@ -19,11 +19,14 @@ The list comes from ``params.yaml`` (reviewed in git), never from the model file
 (MLflow's skops flavour reads its list from the artifact it loads). A file holding any
 other type is refused with one line naming the types; nothing is ever unpickled.
 
-skops is imported without its scan of every scikit-learn estimator (``skops_io``): that scan
-imports all of scikit-learn, its test utilities (pytest) and Dask when installed, several times
-the cost of the daily check's own imports. Without it skops trusts no estimator by default, so
-every estimator type in a file goes through the policy above (which trusts scikit-learn classes):
-what loads is unchanged, and nothing is trusted without this module's say.
+skops is imported without two scans it runs at import to build its default-trusted lists
+(``skops_io``): of every scikit-learn estimator (which imports all of scikit-learn, its test
+utilities, so pytest, and Dask when installed) and of every public name of ``scipy.special``
+for ufuncs (0.6 s on 2 cores: the names load lazily, one submodule after another). Together
+several times the daily check's own imports. Without them skops trusts no estimator and no
+scipy ufunc by default, so those types go through the policy above: estimators are scikit-learn
+classes and load as before; a scipy ufunc is a function, so a file holding one is refused unless
+``model.trusted_types`` lists it. Nothing is trusted without this module's say.
 """
 
 from __future__ import annotations
@@ -50,24 +53,61 @@ def _no_estimators(type_filter: Any = None) -> list[tuple[str, type]]:
     return []
 
 
-def skops_io() -> ModuleType:
-    """``skops.io``, imported with scikit-learn's ``all_estimators`` answering no estimator.
+class _NoScipyUfuncScan:
+    """An import hook that, just before ``skops.io._trusted_types`` runs, makes skops' public-name
+    scan answer nothing for ``scipy.special`` (it finds nothing itself: ``find_spec`` returns None).
 
-    skops computes its default-trusted estimator list once, at import, by calling
-    ``sklearn.utils.all_estimators()``, which imports every scikit-learn module (and through them
-    pytest and Dask). An empty default list only narrows what skops trusts on its own; this
-    module's policy (``refused_types``) then decides for every type in the file.
+    That scan looks every scipy ufunc up by searching all of ``sys.modules`` (ufuncs carry no
+    ``__module__``): 0.6 s in the daily check's process, growing with what it has imported.
+    """
+
+    def __init__(self) -> None:
+        self.patched: tuple[ModuleType, Any] | None = None
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        utils = sys.modules.get("skops.io._utils")
+        scan = getattr(utils, "get_public_type_names", None)
+        if name != "skops.io._trusted_types" or utils is None or scan is None or self.patched:
+            return None
+        import scipy.special
+
+        def public_type_names(module: ModuleType, oftype: type) -> list[str]:
+            return [] if module is scipy.special else list(scan(module=module, oftype=oftype))
+
+        self.patched = (utils, scan)
+        utils.get_public_type_names = public_type_names  # type: ignore[attr-defined]
+        return None
+
+    def restore(self) -> None:
+        if self.patched:
+            utils, scan = self.patched
+            utils.get_public_type_names = scan  # type: ignore[attr-defined]
+
+
+def skops_io() -> ModuleType:
+    """``skops.io``, imported with scikit-learn's ``all_estimators`` answering no estimator and the
+    ``scipy.special`` ufunc scan answering no name (``_NoScipyUfuncScan``).
+
+    skops computes its default-trusted lists once, at import: ``sklearn.utils.all_estimators()``
+    imports every scikit-learn module (and through them pytest and Dask), and the scipy ufunc list
+    searches every loaded module for each ufunc. Empty default lists only narrow what skops trusts
+    on its own; this module's policy (``refused_types``) then decides for every such type in the
+    file. A skops laid out otherwise (another release) keeps its scan: slower, never less safe.
     """
     if "skops.io" in sys.modules:  # already imported (by MLflow, or a test): its own defaults apply
         return sys.modules["skops.io"]
     import sklearn.utils
 
     walk = sklearn.utils.all_estimators
+    hook = _NoScipyUfuncScan()
     sklearn.utils.all_estimators = _no_estimators
+    sys.meta_path.insert(0, hook)  # type: ignore[arg-type]
     try:
         import skops.io
     finally:
         sklearn.utils.all_estimators = walk
+        sys.meta_path.remove(hook)  # type: ignore[arg-type]
+        hook.restore()
     return skops.io
 
 
