@@ -124,9 +124,11 @@ def test_open_pr_pushes_one_branch_and_one_pr_then_updates_it(project: Path, stu
     )
     assert git(origin, "show", "promote/churn-retrain:metrics.json") == '{"roc_auc": 0.8}'
     assert git(origin, "rev-parse", "main") != git(origin, "rev-parse", "promote/churn-retrain")
-    assert "GITHUB_TOKEN" in summary and "will not run" in summary  # the token notice
+    assert "GITHUB_TOKEN" in summary and "Approve workflows to run" in summary  # the token notice
     pr = stub.pulls[0]
     assert "| metric |" in pr["body"] and "actions/runs/42" in pr["body"]
+    # issue 19 item 9: the reviewer reads in the body what to click for the held checks
+    assert "Approve workflows to run" in pr["body"] and "PROMOTION_TOKEN" in pr["body"]
     assert [lab["name"] for lab in pr["labels"]] == ["model-promotion"]
     # a second run (new numbers) updates the same pull request and branch
     git(project, "switch", "-q", "main")
@@ -139,7 +141,8 @@ def test_open_pr_pushes_one_branch_and_one_pr_then_updates_it(project: Path, stu
     assert code == 0, out
     assert len(stub.pulls) == 1 and len(stub.calls("POST", r".*/pulls")) == 1
     assert git(origin, "show", "promote/churn-retrain:metrics.json") == '{"roc_auc": 0.81}'
-    assert "will not run" not in summary
+    assert "Approve workflows to run" not in summary
+    assert "Approve workflows to run" not in stub.pulls[0]["body"]  # opened by PROMOTION_TOKEN: checks start
 
 
 def test_open_pr_with_nothing_changed_proposes_nothing(project: Path, stub: GitHubStub) -> None:

@@ -281,7 +281,18 @@ def test_the_model_main_already_pins_gets_no_promotion_pr_and_passes_the_pr_chec
     assert fail["if"] == "steps.gate.outputs.promote != 'true' && steps.gate.outputs.already-champion != 'true'"
 
 
-SECRET_ENVIRONMENTS = {"pr:pipeline": "pr-checks"}  # every other job that reads a secret: model-promotion
+# Issue 19 item 9: the environment of each job that reads a secret. A job that only reads (the daily check,
+# batch scoring) gets the read-only DVC credential of `model-monitoring`; the jobs that write (dvc push,
+# MLflow registry, git pushes and pull requests) share `model-promotion`, where reviewers go.
+SECRET_ENVIRONMENTS = {
+    "pr:pipeline": "pr-checks",
+    "retrain:check": "model-monitoring",
+    "batch-inference:predict": "model-monitoring",
+}  # every other job that reads a secret: model-promotion
+READ_ONLY_ENVIRONMENTS = {"pr-checks", "model-monitoring"}
+# What a job runs that writes somewhere a read-only job must not: the DVC remote, git, MLflow's registry.
+WRITES = re.compile(r"\b(remote-push|dvc push|open-pr|promote|rollback|template-update)\b")
+SECRET = re.compile(r"secrets\.([A-Z][A-Z0-9_]*)")
 
 
 def test_secrets_only_in_jobs_bound_to_an_environment(baked: Path) -> None:
@@ -296,6 +307,53 @@ def test_secrets_only_in_jobs_bound_to_an_environment(baked: Path) -> None:
             else:
                 assert "environment" not in job, f"{where} names an environment but reads no secret"
     assert {"retrain:check", "retrain:retrain", "retrain:promote-pr", "pr:pipeline", "promote:register"} <= seen
+
+
+def environment_secrets(baked: Path) -> dict[str, set[str]]:
+    """Environment -> the secrets its jobs read; {} for jobs bound to none (which read none)."""
+    found: dict[str, set[str]] = {}
+    for path in workflow_files(baked):
+        for job in load(path)["jobs"].values():
+            if "environment" in job:
+                found.setdefault(job["environment"], set()).update(SECRET.findall(yaml.safe_dump(job)))
+    return found
+
+
+def test_read_only_jobs_get_a_read_only_environment(baked: Path) -> None:
+    """Issue 19 item 9. A job that only reads (check, batch scoring) is bound to `model-monitoring`, never to
+    `model-promotion`: it would hold the write credential, and reviewers put on promotion would hold up the
+    daily check. A job that writes (dvc push, MLflow registry, a branch or a pull request) is bound to
+    `model-promotion`, and no read-only environment releases a token that can push or open pull requests."""
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            where, env = f"{path.stem}:{name}", job.get("environment")
+            runs = " ".join(str(step.get("run", "")) for step in job["steps"])
+            writes = bool(WRITES.search(runs)) or job["permissions"].get("contents") == "write"
+            if env in READ_ONLY_ENVIRONMENTS:
+                assert not writes, f"{where} writes but is bound to the read-only environment {env}"
+            if env == "model-promotion":
+                assert writes, f"{where} only reads but is bound to model-promotion (the write credential)"
+            if writes and "secrets." in yaml.safe_dump(job):
+                assert env == "model-promotion", where
+    secrets = environment_secrets(baked)
+    for env in READ_ONLY_ENVIRONMENTS:
+        held = secrets.get(env, set())
+        assert not held & {"PROMOTION_TOKEN", "TEMPLATE_UPDATE_TOKEN", "MLFLOW_TRACKING_PASSWORD"}, (env, held)
+    assert "model-monitoring" in secrets and "model-promotion" in secrets
+
+
+def test_readme_lists_what_each_environment_holds(baked: Path) -> None:
+    """Issue 19 item 9. The README's environments table names, for every environment, exactly the secrets
+    its jobs read (a secret put there that no job reads is a credential handed out for nothing), and
+    states the plan limits: environments in a private repository need a paid plan."""
+    readme = (baked / "README.md").read_text()
+    for env, held in environment_secrets(baked).items():
+        rows = [line for line in readme.splitlines() if line.startswith(f"| `{env}` |")]
+        assert len(rows) == 1, f"README: one row of the environments table for {env}"
+        listed = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", rows[0].split("|")[3]))
+        assert listed == held, f"README row {env}: lists {sorted(listed)}, its jobs read {sorted(held)}"
+    for phrase in ("GitHub Free", "private", "required reviewers", "repository secrets"):
+        assert phrase in readme, phrase
 
 
 def test_pull_requests_never_write_to_the_shared_registry(baked: Path) -> None:
@@ -371,5 +429,6 @@ def test_readme_names_the_oidc_subject_of_each_environment(baked: Path) -> None:
     }
     assert environments
     for name in environments:
-        assert f'"token.actions.githubusercontent.com:sub": "repo:OWNER/REPO:environment:{name}"' in readme, name
+        assert f'"repo:OWNER/REPO:environment:{name}"' in readme, name  # in the condition on `...:sub`
+    assert '"token.actions.githubusercontent.com:sub": [' in readme
     assert "id-token: write" in readme

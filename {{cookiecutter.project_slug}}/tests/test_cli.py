@@ -219,3 +219,20 @@ def test_a_full_disk_is_one_line_naming_the_file_and_exit_2(
     assert line.startswith("error: No space left on device (")
     assert "train.parquet" in line
     assert line.endswith("free disk space and re-run")
+
+
+def test_a_pull_request_opened_with_github_token_says_what_a_reviewer_clicks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19 item 9. On github.com a pull request that the workflow's GITHUB_TOKEN opens or updates gets its
+    `pull_request` runs held for approval (docs.github.com/en/actions/concepts/security/github_token): the body
+    says where to click, and what to do when no run waits (close and reopen) or how to avoid it (PROMOTION_TOKEN)."""
+    from {{ cookiecutter.package_name }}.cli.workflow import token_notice_markdown
+
+    monkeypatch.setenv("TOKEN_KIND", "github-token")
+    notice = token_notice_markdown()
+    for words in ("Approve workflows to run", "Conversation", "write access", "close and reopen", "PROMOTION_TOKEN"):
+        assert words in notice, words
+    assert "pipeline (dvc repro + gate)" in notice  # the required check that waits
+    monkeypatch.setenv("TOKEN_KIND", "promotion-token")
+    assert token_notice_markdown() == ""
+    monkeypatch.delenv("TOKEN_KIND")
+    assert token_notice_markdown() == notice  # no TOKEN_KIND: the workflow's own token

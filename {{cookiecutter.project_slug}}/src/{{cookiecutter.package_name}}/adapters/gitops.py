@@ -318,8 +318,9 @@ def unreachable_message(remote: Remote | None, action: str) -> str:
         "so checks, drift and retraining still run.\n"
         "- A retrain fails at `remote-push` until a real remote is set (data and a model stored nowhere are "
         "never proposed): `dvc remote modify storage url s3://bucket/path` (or gs://, azure://, ssh://) and "
-        "commit `.dvc/config`, then store credentials in the secret `DVC_REMOTE_CONFIG` of the "
-        "`model-promotion` environment (content of `.dvc/config.local`, see README, *Set up on GitHub*).\n"
+        "commit `.dvc/config`, then store credentials in the secret `DVC_REMOTE_CONFIG` of each environment "
+        "(content of `.dvc/config.local`, see README, *Set up on GitHub*): read and write in `model-promotion`, "
+        "read-only in `model-monitoring` and `pr-checks`.\n"
     )
 
 

@@ -33,11 +33,28 @@ from .args import date_arg as _date
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
 STICKY_MARKER = "retrain-gate"
+# A pull request opened or updated with the workflow's GITHUB_TOKEN (as github-actions[bot]): events that token
+# causes start no workflow run, except workflow_dispatch and repository_dispatch, but on github.com (since June
+# 2026) its pull_request events (opened, synchronize, reopened) do create runs, held in an approval-required
+# state until someone with write access approves them in the pull request's merge box. GitHub's docs:
+# https://docs.github.com/en/actions/concepts/security/github_token (When GITHUB_TOKEN triggers workflow runs)
+# and https://docs.github.com/en/actions/how-tos/manage-workflow-runs/approve-runs-from-forks (the button).
+# Where no run is created (GitHub Enterprise Server), a person closing and reopening the pull request starts them.
 TOKEN_NOTICE = (
-    "Opened with the workflow's `GITHUB_TOKEN`: GitHub does not start `pull_request` workflows for it, so the "
-    "gate check (`pr.yml`) will not run on this PR by itself. Add a fine-grained PAT or GitHub App token as "
-    "the secret `PROMOTION_TOKEN` (README, *Set up on GitHub*), or close and reopen the PR to start the checks."
+    "Opened with the workflow's `GITHUB_TOKEN` (as `github-actions[bot]`): GitHub holds this pull request's "
+    "checks (`pr.yml`, with the required check `pipeline (dvc repro + gate)`) until someone with write access "
+    'approves them. On the **Conversation** tab, under "workflow(s) awaiting approval", click '
+    "**Approve workflows to run**, again after each update of the branch by the workflow. If no run awaits "
+    "approval, close and reopen the pull request. With a fine-grained PAT or GitHub App token as the secret "
+    "`PROMOTION_TOKEN` (README, *Set up on GitHub*) the checks start by themselves."
 )
+
+
+def token_notice_markdown() -> str:
+    """The notice for a pull request body, or "" when a PROMOTION_TOKEN (or TEMPLATE_UPDATE_TOKEN) opened it."""
+    if os.environ.get("TOKEN_KIND", "github-token") != "github-token":
+        return ""
+    return f"\n\n> [!IMPORTANT]\n> **Checks need an approval.** {TOKEN_NOTICE}\n"
 
 
 def _params(args: argparse.Namespace) -> Any:
@@ -96,8 +113,9 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
         print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
         gitops.annotate("error", f"remote-pull: {line}")
         gitops.summary(
-            f"### `dvc pull` failed\n\n{line}\n\nIf the cause is access, check the `DVC_REMOTE_CONFIG` secret of the "
-            "`model-promotion` environment (credentials); if objects are missing, the data pinned by `dvc.lock` was "
+            f"### `dvc pull` failed\n\n{line}\n\nIf the cause is access, check the `DVC_REMOTE_CONFIG` secret of this "
+            "job's environment (`model-monitoring`: the check and batch scoring; `model-promotion`: the retrain and "
+            "promotion; `pr-checks`: pull requests); if objects are missing, the data pinned by `dvc.lock` was "
             "never pushed (`dvc push`)."
         )
         return EXIT_REFUSED
@@ -293,6 +311,7 @@ def cmd_open_pr(args: argparse.Namespace) -> int:
     if not body_file.exists():
         raise FileNotFoundError(f"{args.body_file} not found: run `report` first")
     body = body_file.read_text(encoding="utf-8")
+    body += token_notice_markdown()
     if url := _run_url():
         body += f"\n\n<sub>Proposed by [this workflow run]({url}).</sub>\n"
     title = args.title or f"Promote {name}: model trained on data up to {params.data.end_date}"
@@ -403,7 +422,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         "The gate check compares this model with the current champion: a rollback may be worse on recent data. "
         "That is the reviewer's call.\n\n"
         f"### Metrics at `{args.tag}`\n```json\n{new}\n```\n### Metrics on `{args.base}` now\n```json\n{old}\n```\n"
-    )
+    ) + token_notice_markdown()
     result = upsert_pull(gh, branch, args.base, title, body, labels=["model-rollback"])
     if result.label_problem:  # the pull request is open: say so, do not fail the job
         gitops.annotate("warning", result.label_problem)
@@ -565,7 +584,12 @@ def cmd_template_update(args: argparse.Namespace) -> int:
     from ..jobs import template_update
 
     result = template_update.run(
-        args.root, ref=args.ref or None, base=args.base, branch=args.branch, open_pr=not args.no_pr
+        args.root,
+        ref=args.ref or None,
+        base=args.base,
+        branch=args.branch,
+        open_pr=not args.no_pr,
+        notice=token_notice_markdown(),
     )
     the_plan = result.plan
     if the_plan.up_to_date:

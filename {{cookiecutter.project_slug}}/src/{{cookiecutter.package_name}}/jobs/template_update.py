@@ -118,8 +118,11 @@ def body(plan: Plan, new_label: str, outcome: UpdateOutcome, stat: str, rejects:
     return "\n".join(lines) + "\n"
 
 
-def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BRANCH, open_pr: bool = True) -> Result:
-    """Apply the update on ``branch`` and (``open_pr``) push it and upsert its pull request."""
+def run(
+    root: Path, ref: str | None = None, base: str = "main", branch: str = BRANCH, open_pr: bool = True, notice: str = ""
+) -> Result:
+    """Apply the update on ``branch`` and (``open_pr``) push it and upsert its pull request (``notice``
+    appended to its body: what a reviewer must do for its checks to run)."""
     the_plan = plan(root, ref)
     if the_plan.up_to_date:
         return Result(the_plan)
@@ -153,7 +156,12 @@ def run(root: Path, ref: str | None = None, base: str = "main", branch: str = BR
     from ..adapters.github import upsert_pull
 
     pr = upsert_pull(
-        gh, branch, base, title(the_plan, new_label), body(the_plan, new_label, outcome, stat, rejects), labels=[LABEL]
+        gh,
+        branch,
+        base,
+        title(the_plan, new_label),
+        body(the_plan, new_label, outcome, stat, rejects) + notice,
+        labels=[LABEL],
     )
     if pr.label_problem:  # the pull request is open: say so, do not fail the job
         gitops.annotate("warning", pr.label_problem)
