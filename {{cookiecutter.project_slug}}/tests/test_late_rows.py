@@ -55,7 +55,8 @@ def test_late_rows_for_an_ingested_day_are_refused_in_one_line(
 
     demo = make_source(parse_params(small_params()))
     today = demo.fetch(_day(6))
-    late = demo.fetch(_day(3)).head(3).assign(customer_id=["late-1", "late-2", "late-3"])
+    late = pd.concat([demo.fetch(_day(2)).head(2), demo.fetch(_day(3)).head(1)])
+    late = late.assign(customer_id=["late-1", "late-2", "late-3"])
     pd.concat([today, late]).to_csv(folder / "2026-01-06.csv", index=False)
     _window(project, 6)
     for _ in range(2):  # refused again on the next run: never silent, never half-forgotten
@@ -63,7 +64,7 @@ def test_late_rows_for_an_ingested_day_are_refused_in_one_line(
         err = capsys.readouterr().err
         lines = [line for line in err.splitlines() if "already-ingested" in line]
         assert len(lines) == 1, err
-        assert "3 row(s) for already-ingested day(s) 2026-01-03 in data/external/2026-01-06.csv" in lines[0]
+        assert "3 row(s) for already-ingested day(s) 2026-01-02..2026-01-03 in data/external/2026-01-06.csv" in lines[0]
         assert "refused" in lines[0]
         assert "nothing written for them" in lines[0]
         assert "Traceback" not in err
@@ -71,7 +72,9 @@ def test_late_rows_for_an_ingested_day_are_refused_in_one_line(
     assert len(pd.read_parquet(project / "data/raw/2026-01-06.parquet")) == len(today)  # the new day is in
     summary = json.loads((project / "reports/ingest.json").read_text())
     assert summary["ok"] is False
-    assert summary["late_rows"] == [{"file": "data/external/2026-01-06.csv", "days": {"2026-01-03": 3}}]
+    assert summary["late_rows"] == [
+        {"file": "data/external/2026-01-06.csv", "days": {"2026-01-02": 2, "2026-01-03": 1}}
+    ]
 
 
 def test_rows_already_ingested_that_come_again_are_not_late(project: Path) -> None:

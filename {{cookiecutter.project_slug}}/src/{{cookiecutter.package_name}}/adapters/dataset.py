@@ -94,13 +94,19 @@ def summary_path(partition: Path) -> Path:
     return partition.with_name(partition.name.removesuffix(".parquet") + ".summary.json")
 
 
-def read_summary(partition: Path, signature: str) -> dict[str, Any] | None:
-    """The partition's check summary when it was made under ``signature``, else None."""
+def read_sidecar(partition: Path) -> dict[str, Any] | None:
+    """The partition's summary file as stored (summary and fingerprints), parsed once; None when unreadable."""
     try:
         data = json.loads(summary_path(partition).read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("signature") != signature:
+    return data if isinstance(data, dict) else None
+
+
+def read_summary(partition: Path, signature: str, data: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The partition's check summary when it was made under ``signature``, else None (``data``: the parsed file)."""
+    data = data if data is not None else read_sidecar(partition)
+    if data is None or data.get("signature") != signature:
         return None
     summary = data.get("summary")
     return summary if isinstance(summary, dict) else None
@@ -117,13 +123,12 @@ def write_summary(
     write_text_atomic(summary_path(partition), json.dumps(data, sort_keys=True) + "\n")
 
 
-def read_fingerprints(partition: Path, date_column: str, id_column: str | None) -> dict[str, str | None] | None:
+def read_fingerprints(
+    partition: Path, date_column: str, id_column: str | None, data: dict[str, Any] | None = None
+) -> dict[str, str | None] | None:
     """The fingerprints kept beside the partition when made with these columns, else None."""
-    try:
-        data = json.loads(summary_path(partition).read_text())
-    except (OSError, ValueError):
-        return None
-    prints = data.get("fingerprints") if isinstance(data, dict) else None
+    data = data if data is not None else read_sidecar(partition)
+    prints = data.get("fingerprints") if data is not None else None
     if not isinstance(prints, dict) or prints.get("by") != f"{date_column}|{id_column}":
         return None
     return prints

@@ -40,6 +40,7 @@ from ..adapters.dataset import (
     partition_day,
     partition_path,
     read_fingerprints,
+    read_sidecar,
     read_summary,
     row_hashes,
     write_partition,
@@ -133,24 +134,35 @@ def summarize_partition(params: Params, path: Path, *, write: bool) -> Partition
     return summary
 
 
-def ensure_summaries(params: Params, paths: list[Path]) -> None:
-    """Rebuild the summaries ingest owns when missing, made under other rules, or without fingerprints."""
+def ensure_summaries(params: Params, paths: list[Path]) -> dict[Path, dict[str, str | None]]:
+    """Rebuild the summaries ingest owns when missing, made under other rules, or without fingerprints;
+    returns each partition's fingerprints (each file parsed once: the daily check reads them all)."""
     signature = summary_signature(params.checks, params.project)
+    found = {}
     for path in paths:
-        if read_summary(path, signature) is None or _prints(params, path) is None:
+        data = read_sidecar(path)
+        prints = _prints(params, path, data)
+        if read_summary(path, signature, data) is None or prints is None:
             summarize_partition(params, path, write=True)
+            prints = _prints(params, path)
+        if prints is not None:
+            found[path] = prints
+    return found
 
 
-def _prints(params: Params, path: Path) -> dict[str, str | None] | None:
-    return read_fingerprints(path, params.project.date_column, params.project.id_column)
+def _prints(params: Params, path: Path, data: dict[str, Any] | None = None) -> dict[str, str | None] | None:
+    return read_fingerprints(path, params.project.date_column, params.project.id_column, data)
 
 
-def _ingested_prints(params: Params, raw_dir: Path) -> dict[tuple[str, str], dt.date]:
-    """(kind, fingerprint) -> the first ingested day that has it, over all of data/raw (a retry's window is one day)."""
+def _ingested_prints(
+    params: Params, raw_dir: Path, known: dict[Path, dict[str, str | None]]
+) -> dict[tuple[str, str], dt.date]:
+    """(kind, fingerprint) -> the first ingested day that has it, over all of data/raw (a retry's window is
+    one day); ``known``: the fingerprints already read."""
     index: dict[tuple[str, str], dt.date] = {}
     for path in list_partitions(raw_dir):
         day = partition_day(path)
-        prints = _prints(params, path)
+        prints = known.get(path) or _prints(params, path)
         if prints is None:
             summarize_partition(params, path, write=True)
             prints = _prints(params, path) or {}
@@ -170,7 +182,9 @@ def _resent(params: Params, batch: pd.DataFrame, index: dict[tuple[str, str], dt
     return None
 
 
-def _late_rows(params: Params, raw_dir: Path, source: Any, existing: list[dt.date]) -> list[dict[str, Any]]:
+def _late_rows(
+    params: Params, raw_dir: Path, source: Any, existing: list[dt.date], known: dict[Path, dict[str, str | None]]
+) -> list[dict[str, Any]]:
     """Rows the source holds for already-ingested days that are not stored, per file (sources that say
     which file rows came from: ``parts(day)``). A day whose rows print as stored is not read."""
     if not existing or not hasattr(source, "parts"):
@@ -186,7 +200,7 @@ def _late_rows(params: Params, raw_dir: Path, source: Any, existing: list[dt.dat
             continue
         parts = source.parts(day)
         path = partition_path(raw_dir, day)
-        stored_prints = _prints(params, path)
+        stored_prints = known.get(path)
         batch = pd.concat([rows for _, rows in parts], ignore_index=True)
         now = fingerprints(batch, date_column, params.project.id_column)
         if stored_prints is not None and stored_prints.get("content") == now["content"]:
@@ -194,8 +208,8 @@ def _late_rows(params: Params, raw_dir: Path, source: Any, existing: list[dt.dat
         stored = pd.read_parquet(path)
         for name, rows in parts:
             columns = [c for c in rows.columns if c in stored.columns]
-            known = row_hashes(stored, date_column, columns)
-            new = int((~np.isin(row_hashes(rows, date_column, columns), known)).sum())
+            stored_rows = row_hashes(stored, date_column, columns)
+            new = int((~np.isin(row_hashes(rows, date_column, columns), stored_rows)).sum())
             if new:
                 days_of = per_file.setdefault(name, {})
                 days_of[day.isoformat()] = days_of.get(day.isoformat(), 0) + new
@@ -300,14 +314,14 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
     missing = set(todo)
     result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
-    ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
+    known = ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
     if not todo and params.data.source != "file":
         return result  # only a file source says where rows came from: the others have no late rows to find
     fetcher = _Fetcher(params, raw_dir, root)
-    result.late = _late_rows(params, raw_dir, fetcher.source, result.existing)
+    result.late = _late_rows(params, raw_dir, fetcher.source, result.existing, known)
     if not todo:
         return result
-    ingested = _ingested_prints(params, raw_dir)
+    ingested = _ingested_prints(params, raw_dir, known)
     fp_params = params_fingerprint(params)
     for day in todo:
         batch, error = fetcher.fetch(day)  # the first batch with columns settles the config check
