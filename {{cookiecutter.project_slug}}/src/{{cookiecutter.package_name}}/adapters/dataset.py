@@ -8,6 +8,8 @@ Beside each admitted partition, ``2026-01-05.summary.json`` holds what the data 
 to know about it (core.checks.summarize), so checking the whole window reads summaries,
 not history. It records the rules it was made under (a hash of ``checks`` and ``project``);
 a missing or stale one is recomputed from its partition. DVC tracks both with ``data/raw``.
+It also holds the day's fingerprints (:func:`fingerprints`): ingest compares them to tell a
+re-sent batch or late rows for a day from new data without reading history.
 """
 
 from __future__ import annotations
@@ -92,24 +94,74 @@ def summary_path(partition: Path) -> Path:
     return partition.with_name(partition.name.removesuffix(".parquet") + ".summary.json")
 
 
-def read_summary(partition: Path, signature: str) -> dict[str, Any] | None:
-    """The partition's check summary when it was made under ``signature``, else None."""
+def read_sidecar(partition: Path) -> dict[str, Any] | None:
+    """The partition's summary file as stored (summary and fingerprints), parsed once; None when unreadable."""
     try:
         data = json.loads(summary_path(partition).read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("signature") != signature:
+    return data if isinstance(data, dict) else None
+
+
+def read_summary(partition: Path, signature: str, data: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The partition's check summary when it was made under ``signature``, else None (``data``: the parsed file)."""
+    data = data if data is not None else read_sidecar(partition)
+    if data is None or data.get("signature") != signature:
         return None
     summary = data.get("summary")
     return summary if isinstance(summary, dict) else None
 
 
-def write_summary(partition: Path, signature: str, summary: dict[str, Any]) -> None:
+def write_summary(
+    partition: Path, signature: str, summary: dict[str, Any], prints: dict[str, str | None] | None = None
+) -> None:
     from .files import write_text_atomic
 
-    write_text_atomic(
-        summary_path(partition), json.dumps({"signature": signature, "summary": summary}, sort_keys=True) + "\n"
-    )
+    data: dict[str, Any] = {"signature": signature, "summary": summary}
+    if prints is not None:
+        data["fingerprints"] = prints
+    write_text_atomic(summary_path(partition), json.dumps(data, sort_keys=True) + "\n")
+
+
+def read_fingerprints(
+    partition: Path, date_column: str, id_column: str | None, data: dict[str, Any] | None = None
+) -> dict[str, str | None] | None:
+    """The fingerprints kept beside the partition when made with these columns, else None."""
+    data = data if data is not None else read_sidecar(partition)
+    prints = data.get("fingerprints") if data is not None else None
+    if not isinstance(prints, dict) or prints.get("by") != f"{date_column}|{id_column}":
+        return None
+    return prints
+
+
+def row_hashes(frame: pd.DataFrame, date_column: str, columns: list[str] | None = None) -> Any:
+    """One 64-bit hash per row over ``columns`` (default: all but the date column), taken on the values'
+    text so a Parquet round trip (object vs string, category vs text) does not change it."""
+    import pandas as pd
+
+    cols = sorted(str(c) for c in (columns if columns is not None else frame.columns) if c != date_column)
+    return pd.util.hash_pandas_object(frame[cols].astype("string"), index=False).to_numpy()
+
+
+def fingerprints(frame: pd.DataFrame, date_column: str, id_column: str | None) -> dict[str, str | None]:
+    """A day's identity apart from its date: ``content`` (its rows, in any order, date column left out) and
+    ``ids`` (its set of ids, when the data declares an id column); None when there is nothing to print."""
+    import hashlib
+
+    import numpy as np
+
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()[:32]
+
+    content = None
+    if len(frame):
+        names = ",".join(sorted(str(c) for c in frame.columns if c != date_column)).encode()
+        content = digest(names + np.sort(row_hashes(frame, date_column)).tobytes())
+    ids = None
+    if id_column and id_column in frame.columns and frame[id_column].notna().any():
+        values = sorted(set(frame[id_column].dropna().astype(str)))
+        ids = digest("\n".join(values).encode())
+    return {"by": f"{date_column}|{id_column}", "content": content, "ids": ids}
 
 
 class PartitionCache:

@@ -30,6 +30,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  batch {day} quarantined in {params.data.quarantine_dir}/:", file=sys.stderr)
         for line in failures.splitlines():
             print(f"    - {line}", file=sys.stderr)
+    if result.late:
+        print(f"ingest: {result.late_line()}", file=sys.stderr)
     if result.quarantined or result.blocked:
         print(
             f"  held days block the pipeline until they pass: fix the source or the params (the next ingest "

@@ -11,6 +11,17 @@ ingest exits 1. A held day is re-checked by every later ingest whose params or
 source differ from that fingerprint, and admitted if it passes now; otherwise it
 keeps failing the run until a person decides (``quarantine retry|release``).
 
+Nothing is lost or doubled without a word (issue 20 item 5). Rows a source holds for a day already
+in ``data/raw`` that are not in it (late rows: a newer file carrying them, a day's file changed
+upstream) are refused: one line names how many, their days and files, nothing is written for them,
+and ingest exits 1 on every run until a person removes them from the source. Refusing is the one
+policy because a day in ``data/raw`` is never rewritten and every reader takes a day as one file;
+appending them as a correction partition would have to be taught to all of them. Rows that are
+already stored coming again (a cumulative export) are neither refused nor stored twice. A new
+day whose batch is an ingested day's again (the same set of ids, or the same rows under another
+date) fails the ``re-sent batch`` check and is quarantined like any bad batch (``quarantine
+release`` admits it on a person's word). Each day's fingerprints are kept in its summary file.
+
 Only one ingest runs at a time (a lock file beside the raw data); partitions are
 written to unique temporary files and renamed, never rewritten.
 """
@@ -22,7 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..adapters.dataset import days, list_partitions, partition_path, read_summary, write_partition
+from ..adapters.dataset import (
+    days,
+    fingerprints,
+    list_partitions,
+    partition_day,
+    partition_path,
+    read_fingerprints,
+    read_sidecar,
+    read_summary,
+    row_hashes,
+    write_partition,
+)
 from ..adapters.dataset import write_summary as write_partition_summary
 from ..adapters.files import write_json, write_report
 from ..adapters.locks import exclusive
@@ -47,10 +69,23 @@ class IngestResult:
     released: list[dt.date] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    late: list[dict[str, Any]] = field(default_factory=list)  # [{"file": name, "days": {day: rows}}]
 
     @property
     def ok(self) -> bool:
-        return not (self.quarantined or self.blocked)
+        return not (self.quarantined or self.blocked or self.late)
+
+    def late_line(self) -> str:
+        """The refused late rows in one line ("" when there are none)."""
+        if not self.late:
+            return ""
+        rows = sum(n for entry in self.late for n in entry["days"].values())
+        late_days = sorted({dt.date.fromisoformat(d) for entry in self.late for d in entry["days"]})
+        files = ", ".join(entry["file"] for entry in self.late)
+        return (
+            f"{rows} row(s) for already-ingested day(s) {_runs(late_days)} in {files}: refused (a day in data/raw "
+            "is never rewritten); nothing written for them: remove them from the source to go on"
+        )
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} day(s) added", f"{len(self.existing)} already present"]
@@ -62,6 +97,8 @@ class IngestResult:
             parts.append("QUARANTINED " + ", ".join(d.isoformat() for d in self.quarantined))
         if self.blocked:
             parts.append("still in quarantine " + ", ".join(d.isoformat() for d in self.blocked))
+        if self.late:
+            parts.append(f"LATE ROWS refused: {sum(n for e in self.late for n in e['days'].values())}")
         return "; ".join(parts)
 
 
@@ -89,18 +126,94 @@ def summarize_partition(params: Params, path: Path, *, write: bool) -> Partition
     """A partition's check summary, as stored (Parquet may hand back other dtypes); ``write``: keep it beside it."""
     import pandas as pd
 
-    summary = summarize(pd.read_parquet(path), params.checks, params.project)
+    frame = pd.read_parquet(path)
+    summary = summarize(frame, params.checks, params.project)
     if write:
-        write_partition_summary(path, summary_signature(params.checks, params.project), summary.to_dict())
+        prints = fingerprints(frame, params.project.date_column, params.project.id_column)
+        write_partition_summary(path, summary_signature(params.checks, params.project), summary.to_dict(), prints)
     return summary
 
 
-def ensure_summaries(params: Params, paths: list[Path]) -> None:
-    """Rebuild the summaries ingest owns when missing or made under other rules."""
+def ensure_summaries(params: Params, paths: list[Path]) -> dict[Path, dict[str, str | None]]:
+    """Rebuild the summaries ingest owns when missing, made under other rules, or without fingerprints;
+    returns each partition's fingerprints (each file parsed once: the daily check reads them all)."""
     signature = summary_signature(params.checks, params.project)
+    found = {}
     for path in paths:
-        if read_summary(path, signature) is None:
+        data = read_sidecar(path)
+        prints = _prints(params, path, data)
+        if read_summary(path, signature, data) is None or prints is None:
             summarize_partition(params, path, write=True)
+            prints = _prints(params, path)
+        if prints is not None:
+            found[path] = prints
+    return found
+
+
+def _prints(params: Params, path: Path, data: dict[str, Any] | None = None) -> dict[str, str | None] | None:
+    return read_fingerprints(path, params.project.date_column, params.project.id_column, data)
+
+
+def _ingested_prints(
+    params: Params, raw_dir: Path, known: dict[Path, dict[str, str | None]]
+) -> dict[tuple[str, str], dt.date]:
+    """(kind, fingerprint) -> the first ingested day that has it, over all of data/raw (a retry's window is
+    one day); ``known``: the fingerprints already read."""
+    index: dict[tuple[str, str], dt.date] = {}
+    for path in list_partitions(raw_dir):
+        day = partition_day(path)
+        prints = known.get(path) or _prints(params, path)
+        if prints is None:
+            summarize_partition(params, path, write=True)
+            prints = _prints(params, path) or {}
+        for kind in ("content", "ids"):
+            if day is not None and prints.get(kind):
+                index.setdefault((kind, str(prints[kind])), day)
+    return index
+
+
+def _resent(params: Params, batch: pd.DataFrame, index: dict[tuple[str, str], dt.date]) -> tuple[str, dt.date] | None:
+    """(what matched, which day) when the batch is an ingested day's again: same rows (date left out) or same ids."""
+    prints = fingerprints(batch, params.project.date_column, params.project.id_column)
+    for kind in ("content", "ids"):
+        value = prints.get(kind)
+        if value and (kind, value) in index:
+            return kind, index[(kind, value)]
+    return None
+
+
+def _late_rows(
+    params: Params, raw_dir: Path, source: Any, existing: list[dt.date], known: dict[Path, dict[str, str | None]]
+) -> list[dict[str, Any]]:
+    """Rows the source holds for already-ingested days that are not stored, per file (sources that say
+    which file rows came from: ``parts(day)``). A day whose rows print as stored is not read."""
+    if not existing or not hasattr(source, "parts"):
+        return []
+    import numpy as np
+    import pandas as pd
+
+    date_column = params.project.date_column
+    held = set(source.days_with_rows())
+    per_file: dict[str, dict[str, int]] = {}
+    for day in existing:
+        if day not in held:
+            continue
+        parts = source.parts(day)
+        path = partition_path(raw_dir, day)
+        stored_prints = known.get(path)
+        batch = pd.concat([rows for _, rows in parts], ignore_index=True)
+        now = fingerprints(batch, date_column, params.project.id_column)
+        if stored_prints is not None and stored_prints.get("content") == now["content"]:
+            continue
+        stored = pd.read_parquet(path)
+        for name, rows in parts:
+            columns = [c for c in rows.columns if c in stored.columns]
+            stored_rows = row_hashes(stored, date_column, columns)
+            new = int((~np.isin(row_hashes(rows, date_column, columns), stored_rows)).sum())
+            if new:
+                days_of = per_file.setdefault(name, {})
+                days_of[day.isoformat()] = days_of.get(day.isoformat(), 0) + new
+    return [{"file": name, "days": found} for name, found in sorted(per_file.items())]
 
 
 def check_params_against(params: Params, columns: list[str]) -> None:
@@ -201,10 +314,14 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
     missing = set(todo)
     result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
-    ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
+    known = ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
+    if not todo and params.data.source != "file":
+        return result  # only a file source says where rows came from: the others have no late rows to find
+    fetcher = _Fetcher(params, raw_dir, root)
+    result.late = _late_rows(params, raw_dir, fetcher.source, result.existing, known)
     if not todo:
         return result
-    fetcher = _Fetcher(params, raw_dir, root)
+    ingested = _ingested_prints(params, raw_dir, known)
     fp_params = params_fingerprint(params)
     for day in todo:
         batch, error = fetcher.fetch(day)  # the first batch with columns settles the config check
@@ -224,12 +341,19 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
             result.empty.append(day)  # no rows and no file named after the day: a date gap, reported
             continue
         passed, report = _judge(params, day, batch, error)
+        same = _resent(params, batch, ingested) if batch is not None and not batch.empty else None
+        if same is not None:
+            report.add("*", "re-sent batch", False, f"same {same[0]} as {same[1]}", "none")
+            passed = False
         if report.warnings:
             result.warnings[day.isoformat()] = [w.sentence() for w in report.warnings]
         if passed:
             assert batch is not None
             write_partition(batch, partition_path(raw_dir, day))
             summarize_partition(params, partition_path(raw_dir, day), write=True)
+            for kind, value in (_prints(params, partition_path(raw_dir, day)) or {}).items():
+                if kind in ("content", "ids") and value:
+                    ingested.setdefault((kind, value), day)
             if record is not None:
                 changed = _changed(record.fingerprint, fingerprint)
                 record.status = "admitted"
@@ -280,5 +404,6 @@ def write_summary(result: IngestResult, path: Path) -> None:
             "released": [d.isoformat() for d in result.released],
             "failures": result.reports,
             "warnings": result.warnings,
+            "late_rows": result.late,
         },
     )

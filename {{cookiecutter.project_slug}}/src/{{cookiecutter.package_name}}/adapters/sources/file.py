@@ -104,6 +104,7 @@ class FileSource:
         # they are parsed here unless data.file.dtypes says otherwise; text that does not parse stays
         # text and the dtype check names what to set.
         self.declared_dates = declared_dates
+        self._origins: dict[dt.date, list[str]] = {}  # each day's row groups: the file each came from
 
     def _format(self, path: str) -> str:
         if self.params.format != "auto":
@@ -264,6 +265,7 @@ class FileSource:
                 dates = frame[self.date_column].dt.normalize()
                 for stamp, rows in frame.groupby(dates, sort=False):
                     by_day.setdefault(pd.Timestamp(stamp).date(), []).append(rows)
+                    self._origins.setdefault(pd.Timestamp(stamp).date(), []).append(path)
                 continue
             if day is None:
                 raise SourceError(
@@ -296,6 +298,21 @@ class FileSource:
     def announced(self, day: dt.date) -> bool:
         """A file is named after ``day``: an empty result is an empty batch, not a gap."""
         return day in self._loaded[2]
+
+    def days_with_rows(self) -> list[dt.date]:
+        """Every day some readable file holds rows for (ingest looks for late rows among them)."""
+        return sorted(self._loaded[0])
+
+    def parts(self, day: dt.date) -> list[tuple[str, pd.DataFrame]]:
+        """The day's rows, per file they came from (named relative to the project root when under it)."""
+        groups = self._loaded[0].get(day, [])  # read first: it fills the origins
+        return [(self._shown(path), rows) for path, rows in zip(self._origins.get(day, []), groups, strict=True)]
+
+    def _shown(self, path: str) -> str:
+        if self.root is not None and "://" not in path:
+            with contextlib.suppress(ValueError):
+                return str(Path(path).resolve().relative_to(Path(self.root).resolve()))
+        return path
 
     def fetch(self, day: dt.date) -> pd.DataFrame:
         """The day's rows with the columns of the files they came from (a column renamed upstream shows)."""
