@@ -3,9 +3,11 @@
     python bench/_wrap.py LOG -- CMD [ARG...]
 
 The command's stdout and stderr go to LOG. The last line on our stdout is
-``{"wall": seconds, "peak_rss_mb": MB, "rc": exit code}``. Peak RSS is
-``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set of any
-descendant that was waited for (so `dvc repro`'s stage processes count). This
+``{"wall": seconds, "cpu": seconds, "peak_rss_mb": MB, "rc": exit code}``. Peak RSS
+is ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set of any
+descendant that was waited for (so `dvc repro`'s stage processes count); CPU is
+the user + system time of the same descendants: what the command costs whatever
+else the machine runs (wall time grows with load, CPU time barely does). This
 wrapper is started fresh for every measurement, so earlier commands never leak
 into the figure.
 """
@@ -28,8 +30,10 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         rc = subprocess.call(cmd, stdout=handle, stderr=subprocess.STDOUT)
         wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
-    print(json.dumps({"wall": round(wall, 3), "peak_rss_mb": round(peak_kb / 1024, 1), "rc": rc}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kb = usage.ru_maxrss  # kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps({"wall": round(wall, 3), "cpu": round(cpu, 3), "peak_rss_mb": round(peak_kb / 1024, 1), "rc": rc}))
     return 0
 
 

@@ -25,7 +25,7 @@ Each figure is the median of ``--reps`` runs. Sections (``--only`` / ``--skip``)
   gate     the promotion gate on a project whose holdout has --gate-rows rows (full 1M): the `gate`
            command's process and the `run_gate` call in a fresh process
   install  environment from the lockfile: uv warm cache, uv cold cache, plain pip
-  newcomer scripts/demo.sh from a fresh clone of the template, the baked `demo` command, the baked
+  newcomer scripts/demo.sh from a fresh clone of the template, the baked `demo`, `gate` and `report`, the baked
            project's default pytest tier (with its 15 slowest tests), beside what the READMEs state
 """
 
@@ -108,6 +108,7 @@ class Measure:
     peak_rss_mb: float
     rc: int
     bench: dict[str, Any] = field(default_factory=dict)
+    cpu: float | None = None  # user + system seconds of the command's processes
 
 
 def log(message: str) -> None:
@@ -160,7 +161,7 @@ class Runner:
         for line in text.splitlines():
             if line.startswith("BENCH "):
                 bench = json.loads(line[6:])
-        m = Measure(data["wall"], data["peak_rss_mb"], data["rc"], bench)
+        m = Measure(data["wall"], data["peak_rss_mb"], data["rc"], bench, data.get("cpu"))
         log(f"  {name}: {m.wall:.2f} s, {m.peak_rss_mb:.0f} MB" + (f" {bench}" if bench else ""))
         return m
 
@@ -181,6 +182,8 @@ def median_measure(samples: list[Measure]) -> dict[str, Any]:
         "n": len(samples),
         "walls": [s.wall for s in samples],
     }
+    if all(s.cpu is not None for s in samples):
+        out["cpu"] = round(statistics.median(s.cpu for s in samples if s.cpu is not None), 3)
     numeric = {k for s in samples for k, v in s.bench.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     for key in sorted(numeric):
         out[key] = round(statistics.median(s.bench[key] for s in samples if key in s.bench), 3)
@@ -848,6 +851,9 @@ def bench_gate(cfg: Config, b: Baked) -> dict[str, Any]:
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ten": 10}
 
 
+DURATION_CLAIM = re.compile(r"(~\s*|about |under |within )(\d+|" + "|".join(WORDS) + r")\s*(?:min\b|minutes?)")
+
+
 def readme_claim(text: str, near: str, after: int = 3) -> dict[str, Any] | None:
     """The first "~N min" / "about N minutes" / "under N minutes" within ``after`` lines from one naming ``near``."""
     lines = text.splitlines()
@@ -855,8 +861,7 @@ def readme_claim(text: str, near: str, after: int = 3) -> dict[str, Any] | None:
         if near not in line:
             continue
         for j, candidate in enumerate(lines[i:i + after]):
-            m = re.search(r"(~\s*|about |under |within )(\d+|" + "|".join(WORDS) + r")\s*(?:min\b|minutes?)",
-                          candidate)
+            m = DURATION_CLAIM.search(candidate)
             if m:
                 n = int(m.group(2)) if m.group(2).isdigit() else WORDS[m.group(2)]
                 return {"minutes": n, "text": m.group(0).strip(), "line": i + j + 1}
@@ -881,22 +886,32 @@ def bench_newcomer(cfg: Config, b: Baked) -> dict[str, Any]:
     env = b.runner.env(PYTHON=python311())
     env["PATH"] = os.environ.get("PATH", "")  # a newcomer's shell: no benchmark venv on PATH
     env.pop("VIRTUAL_ENV", None)
+    load = os.getloadavg()[0]
     m = b.runner.measure("newcomer-demo.sh", ["bash", str(clone / "scripts/demo.sh"), str(out)], cfg.work, env=env)
-    results["demo.sh"] = {"wall": m.wall, "peak_rss_mb": m.peak_rss_mb,
+    results["demo.sh"] = {"wall": m.wall, "cpu": m.cpu, "load": load, "peak_rss_mb": m.peak_rss_mb,
                           "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone,
                                                    capture_output=True, text=True).stdout.strip()}
     project = next(out.iterdir())
     venv_bin = project / ".venv" / "bin"
     env["PATH"] = f"{venv_bin}{os.pathsep}{env['PATH']}"
+    load = os.getloadavg()[0]
     m = b.runner.measure("newcomer-demo", [str(venv_bin / "python"), "-m", b.package, "demo"], project, env=env)
-    results["demo"] = {"wall": m.wall, "peak_rss_mb": m.peak_rss_mb}
+    results["demo"] = {"wall": m.wall, "cpu": m.cpu, "load": load, "peak_rss_mb": m.peak_rss_mb}
+    # The quick start's next steps on the model demo.sh trained: `gate` (the first model: floors only), then
+    # `report`, the promotion body with its figures and model card, logged to the MLflow run (issue 24).
+    for step in ("gate", "report"):
+        load = os.getloadavg()[0]
+        m = b.runner.measure(f"newcomer-{step}", [str(venv_bin / "python"), "-m", b.package, step], project, env=env)
+        results[step] = {"wall": m.wall, "cpu": m.cpu, "load": load, "peak_rss_mb": m.peak_rss_mb}
     # The default tier as the README tells a newcomer to run it: plain `pytest` (addopts: -m 'not slow').
+    load = os.getloadavg()[0]
     m = b.runner.measure("newcomer-pytest", [str(venv_bin / "pytest"), "-q", "-p", "no:cacheprovider",
                                              "--durations=15"], project, env=env)
     log_text = sorted(b.runner.logs.glob("*newcomer-pytest.log"))[-1].read_text(errors="replace")
     durations = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)", log_text, re.M)
     summary = re.findall(r"^(?:=+ )?(\d+ (?:passed|failed).*?)(?: =+)?$", log_text, re.M)
-    results["pytest"] = {"wall": m.wall, "peak_rss_mb": m.peak_rss_mb, "summary": summary[-1] if summary else "",
+    results["pytest"] = {"wall": m.wall, "cpu": m.cpu, "load": load, "peak_rss_mb": m.peak_rss_mb,
+                         "summary": summary[-1] if summary else "",
                          "slowest": [{"seconds": float(t), "when": w, "test": n} for t, w, n in durations]}
     # Again: the first run also writes the bytecode of what only the tests import (pytest, hypothesis...).
     again = b.runner.measure("newcomer-pytest-again", [str(venv_bin / "pytest"), "-q", "-p", "no:cacheprovider"],
@@ -1182,6 +1197,13 @@ def fmt_range(run: dict[str, Any] | None) -> str:
     return f"{fmt_s(run['wall'])} ({min(walls):.2f}–{max(walls):.2f} s, {len(walls)} runs)"
 
 
+def cpu_and_load(x: dict[str, Any]) -> str:
+    """``; CPU 2.9 min, load 1.04`` for a newcomer figure that has them (older results do not)."""
+    parts = ([f"CPU {x['cpu'] / 60:.1f} min"] if x.get("cpu") is not None else []) + (
+        [f"load {x['load']:.2f}"] if x.get("load") is not None else [])
+    return "; " + ", ".join(parts) if parts else ""
+
+
 def fmt_mb(x: float | None) -> str:
     return "–" if x is None else (f"{x / 1024:.2f} GB" if x >= 1024 else f"{x:.0f} MB")
 
@@ -1333,11 +1355,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             x = newcomer[key]
             limit = claim["minutes"] * 60 if claim else None
             add(f"newcomer_{key}", name, f"README: {claim['text']}" if claim else "README states no time",
-                f"{fmt_s(x['wall'])} ({x['wall'] / 60:.1f} min)", limit is None or x["wall"] <= limit)
-        x = newcomer["pytest"]
-        add("newcomer_pytest", "the baked project's `pytest` (default tier)", "< 2 min",
-            f"{fmt_s(x['wall'])} ({x['summary']})" + (f"; again {fmt_s(x['again'])}" if x.get("again") else ""),
-            x["wall"] < 120)
+                f"{fmt_s(x['wall'])} ({x['wall'] / 60:.1f} min{cpu_and_load(x)})", limit is None or x["wall"] <= limit)
+        if "report" in newcomer:
+            x = newcomer["report"]
+            add("newcomer_report", "the baked `report` after the first `gate` (figures, card, MLflow)", "reported",
+                f"{fmt_s(x['wall'])}{cpu_and_load(x)}", True)
+        x, claim = newcomer["pytest"], claims.get("pytest")
+        limit = claim["minutes"] * 60 if claim else 120
+        add("newcomer_pytest", "the baked project's `pytest` (default tier)",
+            f"README: {claim['text']}" if claim else "< 2 min",
+            f"{fmt_s(x['wall'])} ({x['summary']}{cpu_and_load(x)})"
+            + (f"; again {fmt_s(x['again'])}" if x.get("again") else ""), x["wall"] <= limit)
     inst = results.get("install")
     if inst and "uv-warm" in inst:
         add("install_warm", "environment from lockfile, uv warm cache", "≤ 10 s", fmt_s(inst["uv-warm"]["wall"]),
@@ -1652,12 +1680,16 @@ def render_markdown(cfg: Config, results: dict[str, Any], plot_name: str | None)
                   "the baked `demo`), then in the project it made: the baked `demo` again, and plain `pytest -q",
                   "--durations=15` (the default tier: the baked `addopts` deselect `slow`). One run each.", ""]
         body = []
-        for key, what in (("demo.sh", "`scripts/demo.sh`"), ("demo", "baked `demo`"), ("pytest", "baked `pytest`")):
+        for key, what in (("demo.sh", "`scripts/demo.sh`"), ("demo", "baked `demo`"), ("gate", "baked `gate`"),
+                          ("report", "baked `report`"), ("pytest", "baked `pytest`")):
+            if key not in newcomer:
+                continue  # results from before gate and report were measured here
             x, c = newcomer[key], claims.get(key)
             again = f"; again {fmt_s(x['again'])}" if x.get("again") else ""
-            body.append([what, f"**{fmt_s(x['wall'])}** ({x['wall'] / 60:.1f} min{again})", fmt_mb(x["peak_rss_mb"]),
-                         f"\"{c['text']}\" (README line {c['line']})" if c else "–"])
-        lines += table(["path", "wall", "peak RSS", "README says"], body)
+            body.append([what, f"**{fmt_s(x['wall'])}** ({x['wall'] / 60:.1f} min{again})",
+                         fmt_s(x.get("cpu")), "–" if x.get("load") is None else f"{x['load']:.2f}",
+                         fmt_mb(x["peak_rss_mb"]), f"\"{c['text']}\" (README line {c['line']})" if c else "–"])
+        lines += table(["path", "wall", "CPU (user + system)", "load at start", "peak RSS", "README says"], body)
         slow = newcomer["pytest"].get("slowest") or []
         if slow:
             lines += ["", f"`pytest` ({newcomer['pytest']['summary']}), slowest:", ""]

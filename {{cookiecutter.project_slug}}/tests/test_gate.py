@@ -496,6 +496,30 @@ def test_numpy_metrics_match_scikit_learn() -> None:
             assert get_metric("roc_auc_ovr")(ym, sm) == pytest.approx(np.mean(per_class), abs=1e-12)
 
 
+def test_curve_points_match_scikit_learn() -> None:
+    """The report's ROC and precision-recall figures are NumPy too: the same points as scikit-learn's curves."""
+    from sklearn import metrics as sk
+
+    from {{ cookiecutter.package_name }}.core.metrics import pr_points, roc_points
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n = int(rng.integers(2, 300))
+        y = (rng.random(n) < rng.random()).astype(int)
+        if not 0 < y.sum() < n:
+            continue
+        s = np.round(rng.random(n), int(rng.integers(1, 4)))
+        fpr, tpr, _ = sk.roc_curve(y, s, drop_intermediate=False)
+        ours = roc_points(y, s)
+        # scikit-learn starts at (0, 0) with an infinite threshold: the same first point
+        np.testing.assert_allclose(ours[0], fpr, atol=1e-12)
+        np.testing.assert_allclose(ours[1], tpr, atol=1e-12)
+        precision, recall, _ = sk.precision_recall_curve(y, s)
+        recall_ours, precision_ours = pr_points(y, s)
+        np.testing.assert_allclose(recall_ours, recall[::-1], atol=1e-12)
+        np.testing.assert_allclose(precision_ours, precision[::-1], atol=1e-12)
+
+
 def test_ranking_metrics_are_undefined_without_both_classes() -> None:
     """A window or holdout of one class has no AUC and no average precision (NaN), never a 0.0 that reads as a collapse."""
     import math

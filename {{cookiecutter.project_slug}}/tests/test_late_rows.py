@@ -2,7 +2,8 @@
 
 A day in data/raw is never rewritten, so rows that arrive later for it (inside a newer file) are
 refused in one line and the run fails until a person acts; a new day whose batch is an ingested
-day's again (same ids, or the same rows under another date) fails its checks and is quarantined.
+day's again (the same rows under another date) fails its checks and is quarantined, and one with an
+ingested day's ids but other values is admitted with a warning (a daily snapshot looks like that).
 """
 
 from __future__ import annotations
@@ -88,25 +89,36 @@ def test_rows_already_ingested_that_come_again_are_not_late(project: Path) -> No
     assert len(pd.read_parquet(project / "data/raw/2026-01-03.parquet")) == 120
 
 
-@pytest.mark.parametrize("how", ["content", "ids"])
-def test_a_re_sent_batch_under_a_new_date_is_quarantined(
-    project: Path, capsys: pytest.CaptureFixture[str], how: str
-) -> None:
+def test_a_re_sent_batch_under_a_new_date_is_quarantined(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder, day5 = _file_project(project, 5)
     assert main(["--root", str(project), "ingest"]) == 0
     capsys.readouterr()
-    if how == "content":  # yesterday's file again, under today's date
-        resent = day5.assign(event_date=str(_day(6)))
-    else:  # today's rows, but yesterday's ids: the same customers' rows again
-        resent = make_source(parse_params(small_params())).fetch(_day(6)).assign(customer_id=day5["customer_id"])
-    resent.to_csv(folder / "2026-01-06.csv", index=False)
+    day5.assign(event_date=str(_day(6))).to_csv(folder / "2026-01-06.csv", index=False)  # yesterday's, as today's
     _window(project, 6)
     assert main(["--root", str(project), "ingest"]) == 1
     err = capsys.readouterr().err
     assert "batch 2026-01-06 quarantined" in err
-    assert f"re-sent batch expected none, observed same {how} as 2026-01-05" in err
+    assert "re-sent batch expected none, observed same content as 2026-01-05" in err
     assert not (project / "data/raw/2026-01-06.parquet").exists()
     assert (project / "data/quarantine/2026-01-06.parquet").exists()
+
+
+def test_the_same_ids_with_new_values_warn_and_are_admitted(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Today's rows for yesterday's customers: a corrected re-send, or a daily snapshot of one population
+    (every customer, every day). Holding it would hold every day of a snapshot feed: a warning instead."""
+    folder, day5 = _file_project(project, 5)
+    assert main(["--root", str(project), "ingest"]) == 0
+    capsys.readouterr()
+    today = make_source(parse_params(small_params())).fetch(_day(6)).assign(customer_id=day5["customer_id"])
+    today.to_csv(folder / "2026-01-06.csv", index=False)
+    _window(project, 6)
+    assert main(["--root", str(project), "ingest"]) == 0
+    out = capsys.readouterr().out
+    warning = "warning: batch 2026-01-06: dataset: re-sent batch (soft) expected none, observed same ids as 2026-01-05"
+    assert warning in out
+    assert (project / "data/raw/2026-01-06.parquet").exists()
+    summary = json.loads((project / "reports/ingest.json").read_text())
+    assert any("same ids as 2026-01-05" in w for w in summary["warnings"]["2026-01-06"]), summary["warnings"]
 
 
 def test_demo_days_are_not_mistaken_for_re_sent_batches(project: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
@@ -215,7 +217,15 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
             "champion": {"baseline": {"roc_auc": 0.8}, "promoted_at": "2026-01-06T08:00:00+00:00"},
         },
     )
-    assert main(["--root", str(project), "report", "--no-track"]) == 0
+    # In its own process: drawing the five figures and the card imports no scikit-learn (issue 24: the
+    # report's cost; the curves and their areas are the gate's NumPy metrics).
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main;"
+        f"rc = main(['--root', {str(project)!r}, 'report', '--no-track']);"
+        "print(rc, sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'mlflow'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []", out
     body = (project / "reports/promotion.md").read_text()
     figures = project / "reports/figures"
     for name in ("roc_pr.png", "calibration.png", "drift.png", "timeline.png", "importance.png"):

@@ -66,13 +66,34 @@ def _average_precision(y: np.ndarray, s: np.ndarray, _: float) -> float:
         # says 0.0, which would make a decay window of negatives look like a collapse). NaN, like
         # roc_auc on one class: the window is not scored, the gate refuses to judge.
         return float("nan")
+    recall, precision = pr_points(positive, s)
+    return float(np.sum(np.diff(recall) * precision[1:]))
+
+
+def _counts_by_threshold(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True and false positives when cutting at each distinct score, highest first (one sort)."""
+    positive = np.asarray(y) == 1
     order = np.argsort(-s, kind="mergesort")
     sorted_s = s[order]
-    ends = np.r_[np.flatnonzero(sorted_s[1:] != sorted_s[:-1]), n - 1]  # last row of each tied score
+    ends = np.r_[np.flatnonzero(sorted_s[1:] != sorted_s[:-1]), len(s) - 1]  # last row of each tied score
     tps = np.cumsum(positive[order])[ends]
-    precision = tps / (ends + 1)
-    recall = tps / tps[-1]
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    return tps, ends + 1 - tps
+
+
+def roc_points(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(false positive rate, true positive rate) at every distinct threshold, from (0, 0): scikit-learn's
+    ``roc_curve(..., drop_intermediate=False)`` without importing ``sklearn.metrics`` (the report's figures)."""
+    tps, fps = _counts_by_threshold(y, np.asarray(scores, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):  # one class: NaN, as the AUC is
+        return np.r_[0.0, fps] / fps[-1], np.r_[0.0, tps] / tps[-1]
+
+
+def pr_points(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(recall, precision) at every distinct threshold, from (0, 1) as scikit-learn's
+    ``precision_recall_curve`` ends; the step area under it is ``average_precision``."""
+    tps, fps = _counts_by_threshold(y, np.asarray(scores, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.r_[0.0, tps / tps[-1]], np.r_[1.0, tps / (tps + fps)]
 
 
 def _log_loss(y: np.ndarray, s: np.ndarray, _: float) -> float:

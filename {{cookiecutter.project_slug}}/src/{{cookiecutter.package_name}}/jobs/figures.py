@@ -55,16 +55,17 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _curves(y: np.ndarray, scores: dict[str, np.ndarray], kind: str) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
-    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
+    """Each model's ROC or precision-recall points and area, computed as the gate computes its metrics
+    (``core.metrics``): the legend's AUC and AP are the gate's numbers, and the report never imports
+    ``sklearn.metrics`` (about a second of a report's CPU)."""
+    from ..core.metrics import get_metric, pr_points, roc_points
 
     out = {}
     for who, s in scores.items():
         if kind == "roc":
-            fpr, tpr, _ = roc_curve(y, s)
-            out[who] = (fpr, tpr, float(auc(fpr, tpr)))
+            out[who] = (*roc_points(y, s), get_metric("roc_auc")(y, s))
         else:
-            precision, recall, _ = precision_recall_curve(y, s)
-            out[who] = (recall, precision, float(average_precision_score(y, s)))
+            out[who] = (*pr_points(y, s), get_metric("average_precision")(y, s))
     return out
 
 

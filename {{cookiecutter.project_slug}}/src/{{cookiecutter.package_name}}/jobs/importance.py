@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..config import Params
-from ..core.features import input_columns, predict_scores
 from ..core.metrics import get_metric
 
 TOP = 10
@@ -34,7 +33,11 @@ def permutation_table(
     top: int = TOP,
 ) -> dict[str, Any]:
     """Importance per input column for each model in ``models`` (a None model is skipped)."""
+    # Here, not at the top: the report imports this module for ``to_markdown`` only, and the feature
+    # pipeline's module imports scikit-learn (a second of the report's CPU).
     from sklearn.inspection import permutation_importance
+
+    from ..core.features import input_columns, predict_scores
 
     primary = params.evaluate.primary_metric
     metric = get_metric(primary)

@@ -18,8 +18,9 @@ and ingest exits 1 on every run until a person removes them from the source. Ref
 policy because a day in ``data/raw`` is never rewritten and every reader takes a day as one file;
 appending them as a correction partition would have to be taught to all of them. Rows that are
 already stored coming again (a cumulative export) are neither refused nor stored twice. A new
-day whose batch is an ingested day's again (the same set of ids, or the same rows under another
-date) fails the ``re-sent batch`` check and is quarantined like any bad batch (``quarantine
+day whose batch is an ingested day's again (the same rows under another date) fails the
+``re-sent batch`` check and is quarantined like any bad batch; the same set of ids with other
+values only warns, as daily snapshots of one population look like that (``quarantine
 release`` admits it on a person's word). Each day's fingerprints are kept in its summary file.
 
 Only one ingest runs at a time (a lock file beside the raw data); partitions are
@@ -343,8 +344,12 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
         passed, report = _judge(params, day, batch, error)
         same = _resent(params, batch, ingested) if batch is not None and not batch.empty else None
         if same is not None:
-            report.add("*", "re-sent batch", False, f"same {same[0]} as {same[1]}", "none")
-            passed = False
+            # The same rows under another date are a re-sent batch: held. The same ids with other values
+            # may be one (a corrected re-send) or a daily snapshot of one population (every customer,
+            # every day): a warning the health issue carries, never a hold on every such day.
+            ids_only = same[0] == "ids"
+            report.judge("*", "re-sent batch", False, f"same {same[0]} as {same[1]}", "none", soft=ids_only)
+            passed = passed and ids_only
         if report.warnings:
             result.warnings[day.isoformat()] = [w.sentence() for w in report.warnings]
         if passed:
