@@ -224,10 +224,12 @@ def test_a_row_repeated_on_another_day_fails_the_window(
     assert "column 'row_id': duplicate share expected <= 0.0, observed 0.0071" in capsys.readouterr().err
 
 
-def test_unexpected_column_is_a_warning_and_strict_makes_it_a_failure(
+def test_a_kept_undeclared_column_is_a_warning_and_strict_makes_it_a_failure(
     real: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """With `checks.undeclared: keep` (the default drops it: tests/test_unsafe_input.py)."""
     root, folder = real
+    write_params(root, real_params(folder, **{"checks.undeclared": "keep"}))
     day = folder / "2026-01-02.csv"
     pd.read_csv(day).assign(ssn="123-45-6789").to_csv(day, index=False)
     assert run(root, "ingest") == 0

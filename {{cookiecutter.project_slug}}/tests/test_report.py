@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.adapters.inputs import fingerprint
@@ -217,6 +215,9 @@ def test_report_draws_figures_writes_the_model_card_and_links_both(project: Path
             "champion": {"baseline": {"roc_auc": 0.8}, "promoted_at": "2026-01-06T08:00:00+00:00"},
         },
     )
+    import subprocess
+    import sys
+
     # In its own process: drawing the five figures and the card imports no scikit-learn (issue 24: the
     # report's cost; the curves and their areas are the gate's NumPy metrics).
     code = (

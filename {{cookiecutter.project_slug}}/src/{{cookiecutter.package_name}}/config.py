@@ -249,13 +249,22 @@ class WindowRules(Strict):
 
 
 class ChecksParams(Strict):
-    strict: bool = False  # undeclared columns: a warning (false) or a failure (true)
+    # Columns declared nowhere (not in checks.columns, features, target, date or id): an export can carry
+    # what the project must not keep (an `ssn`), and data/raw is append-only history in git and the DVC
+    # remote. drop: never stored (a warning names them); refuse: the day is quarantined (its held copy
+    # without them too); keep: stored, with a warning.
+    undeclared: Literal["drop", "refuse", "keep"] = "drop"
+    strict: bool = Field(False, description="kept from before `undeclared`: true means `undeclared: refuse`")
     min_rows: int = Field(1, ge=0)  # per batch: an empty or header-only batch fails it
     duplicate_subset: tuple[str, ...] = ()
     max_duplicate_share: float | None = Field(0.0, ge=0.0, le=1.0)
     label: LabelRule = LabelRule()
     window: WindowRules = WindowRules()
     columns: dict[str, ColumnRule] = Field(default_factory=dict)
+
+    @property
+    def undeclared_policy(self) -> Literal["drop", "refuse", "keep"]:
+        return "refuse" if self.strict else self.undeclared
 
 
 class AfterChange(Strict):

@@ -415,6 +415,11 @@ def _check_label(
     if rule.classes is not None and col.values is not None:
         unknown = sorted(set(col.values) - set(rule.classes))
         report.add(name, "label values", not unknown, unknown[:10] or "none outside", f"one of {list(rule.classes)}")
+    elif project.task == "classification" and col.values is not None:
+        # A binary task's label is 0/1 or true/false (init-data refuses anything else): a `2` is bad data,
+        # refused with its batch rather than found later by the window's class balance.
+        unknown = sorted(v for v in col.values if not _binary_label(v))
+        report.add(name, "label values", not unknown, unknown[:10] or "none outside", "0/1 or true/false (binary)")
     min_classes = rule.min_classes if scope == "window" else rule.batch_min_classes
     min_share = rule.min_class_share if scope == "window" else rule.batch_min_class_share
     if min_classes is None and not min_share:
@@ -433,6 +438,15 @@ def _check_label(
         report.add(
             name, "label balance (smallest class share)", smallest >= min_share, round(smallest, 4), f">= {min_share}"
         )
+
+
+def _binary_label(value: str) -> bool:
+    if value.strip().lower() in ("true", "false"):
+        return True
+    try:
+        return float(value) in (0.0, 1.0)
+    except ValueError:
+        return False
 
 
 def declared_columns(checks: ChecksParams, project: ProjectParams, expected: Iterable[str] = ()) -> set[str]:
@@ -495,12 +509,26 @@ def check_summary(
         )
 
     unexpected = sorted(set(cols) - declared_columns(checks, project, expected))
+    policy = checks.undeclared_policy
     for name in unexpected:
-        if checks.strict:
-            report.add(name, "declared column", False, "not in checks.columns or features", "declared (checks.strict)")
+        if policy == "refuse":
+            report.add(
+                name, "declared column", False, "not in checks.columns or features", "declared (checks.undeclared)"
+            )
+        elif policy == "drop" and scope == "batch":
+            report.warn(name, "undeclared column dropped", "not in checks.columns or features", "declared")
         else:
             report.warn(name, "unexpected column", "not in checks.columns or features", "declared")
     return report
+
+
+def undeclared_columns(
+    frame: pd.DataFrame, checks: ChecksParams, project: ProjectParams, expected: Iterable[str] = ()
+) -> list[str]:
+    """The columns of ``frame`` that ingest must not store (``checks.undeclared`` drop or refuse)."""
+    if checks.undeclared_policy == "keep":
+        return []
+    return sorted(str(c) for c in set(frame.columns) - declared_columns(checks, project, expected))
 
 
 def date_gaps(days_present: Iterable[str], start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:

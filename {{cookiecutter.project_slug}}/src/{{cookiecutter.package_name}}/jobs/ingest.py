@@ -51,7 +51,14 @@ from ..adapters.files import write_json, write_report
 from ..adapters.locks import exclusive
 from ..adapters.quarantine import Quarantine, Record, actor, batch_fingerprint, params_fingerprint
 from ..config import ConfigError, Params
-from ..core.checks import PartitionSummary, config_problems, run_checks, summarize, summary_signature
+from ..core.checks import (
+    PartitionSummary,
+    config_problems,
+    run_checks,
+    summarize,
+    summary_signature,
+    undeclared_columns,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -342,6 +349,9 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
             result.empty.append(day)  # no rows and no file named after the day: a date gap, reported
             continue
         passed, report = _judge(params, day, batch, error)
+        if batch is not None:
+            # Judged with them (the report names them); stored without them, held or admitted alike.
+            batch = batch.drop(columns=undeclared_columns(batch, params.checks, params.project, params.features.all))
         same = _resent(params, batch, ingested) if batch is not None and not batch.empty else None
         if same is not None:
             # The same rows under another date are a re-sent batch: held. The same ids with other values
