@@ -327,7 +327,12 @@ def test_h_remote_unwritable_fails_the_retrain_job_no_pr_nothing_pushed(
     assert result.job_succeeded("check"), result.output[-8000:]  # reading the remote works
     assert result.job_failed("retrain"), result.output[-8000:]
     failed = [line for line in result.output.splitlines() if "remote-push: dvc push to DVC remote 'storage'" in line]
-    assert failed and url in failed[0] and "403" in failed[0], result.output[-8000:]
+    # The line always names the remote and its URL. Why the upload failed is the server's 403 on most runs;
+    # when DVC's parallel uploads see the refused connection close first it reports the broken connection
+    # instead (seen once in CI on a loaded runner), and either is an honest cause.
+    assert failed and url in failed[0] and "failed:" in failed[0], result.output[-8000:]
+    causes = ("403", "Forbidden", "Broken pipe", "Connection reset", "ServerDisconnected", "ClientOSError")
+    assert any(cause in failed[0] for cause in causes), failed[0]
     assert not result.job_succeeded("promotion pull request")
     only_health_issue_calls(stub)  # no pull request for a model stored nowhere
     assert h.origin_git("for-each-ref", "refs/heads/promote/") == "", "no promotion branch"
