@@ -22,6 +22,8 @@ OWN = f"{PACKAGE}.core.estimators:" + (
     "FlooredRidgeRegressor" if TASK == "regression" else "BalancedLogisticClassifier"
 )
 OWN_PARAMS: dict[str, Any] = {"alpha": 2.0, "floor": 0.0} if TASK == "regression" else {"C": 0.5}
+SKLEARN_LINEAR = "sklearn.linear_model:" + ("Ridge" if TASK == "regression" else "LogisticRegression")
+SKLEARN_PARAM = "alpha" if TASK == "regression" else "C"
 LGBM = "lightgbm:LGBMRegressor" if TASK == "regression" else "lightgbm:LGBMClassifier"
 LGBM_PARAMS: dict[str, Any] = {"n_estimators": 40, "learning_rate": 0.1, "min_child_samples": 10, "verbose": -1}
 
@@ -82,8 +84,10 @@ def test_an_estimator_that_is_not_installed_is_refused_at_params_load(
         ("collections:OrderedDict", {}, "is not a scikit-learn-compatible"),
         ("logistic_regresion", {}, "model.estimator: 'logistic_regresion' is neither"),
         (OWN, {"C_": 1.0, "alpha_": 1.0}, "model.params: unknown parameter(s) C_, alpha_ for"),
+        # A value of the wrong kind: scikit-learn would refuse it only inside fit, after DVC removed the model.
+        (SKLEARN_LINEAR, {SKLEARN_PARAM: "high"}, f"model.params: The '{SKLEARN_PARAM}' parameter of"),
     ],
-    ids=["missing-class", "not-an-estimator", "misspelt-builtin", "misspelt-param"],
+    ids=["missing-class", "not-an-estimator", "misspelt-builtin", "misspelt-param", "wrong-kind-of-value"],
 )
 def test_model_mistakes_stop_ingest_before_any_data_is_touched(
     project: Path, capsys: pytest.CaptureFixture[str], estimator: str, params: dict[str, Any], message: str
@@ -92,6 +96,20 @@ def test_model_mistakes_stop_ingest_before_any_data_is_touched(
     assert main(["--root", str(project), "ingest"]) == 2
     assert message in one_line_error(capsys)
     assert not (project / "data").exists(), "nothing fetched, nothing quarantined"
+
+
+def test_a_value_of_the_wrong_kind_fails_train_in_one_line_and_keeps_the_model(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_model(project, SKLEARN_LINEAR, {})
+    pipeline(project)
+    model = project / "models/model.skops"
+    before = model.read_bytes()
+    with_model(project, SKLEARN_LINEAR, {SKLEARN_PARAM: "high"})
+    capsys.readouterr()
+    assert main(["--root", str(project), "train", "--no-track"]) == 2
+    assert f"params.yaml: model.params: The '{SKLEARN_PARAM}' parameter of" in one_line_error(capsys)
+    assert model.read_bytes() == before
 
 
 class _Marker:

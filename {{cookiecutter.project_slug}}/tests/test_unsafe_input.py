@@ -95,3 +95,89 @@ def test_a_label_outside_a_binary_task_is_refused_with_its_batch(
     summary = json.loads((project / "reports/ingest.json").read_text())
     assert summary["ok"] is False
 {%- endif %}
+
+
+# --- quarantine withdraw: a day admitted by mistake leaves history, on record --------------------
+
+
+def _withdraw(project: Path, day: str, reason: str = "the customer revoked consent") -> int:
+    return main(["--root", str(project), "quarantine", "withdraw", day, "--reason", reason])
+
+
+def test_withdraw_moves_an_admitted_day_out_of_history_and_ingest_does_not_fetch_it_again(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    _file_project(project)
+    assert main(["--root", str(project), "ingest"]) == 0
+    raw = project / "data/raw/2026-01-03.parquet"
+    rows = pd.read_parquet(raw)
+    capsys.readouterr()
+    assert _withdraw(project, "2026-01-03") == 0
+    out = capsys.readouterr().out
+    assert f"quarantine withdraw 2026-01-03: {len(rows)} row(s) moved from data/raw to data/quarantine" in out
+    assert "data/withdrawn.json" in out  # what to commit so every clone and runner skips the day
+    assert not raw.exists()
+    assert not (project / "data/raw/2026-01-03.summary.json").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(project / "data/quarantine/2026-01-03.parquet"), rows)
+    ledger = json.loads((project / "data/withdrawn.json").read_text())
+    assert ledger["2026-01-03"]["why"] == "the customer revoked consent"
+    assert ledger["2026-01-03"]["rows"] == len(rows)
+    assert ledger["2026-01-03"]["by"]
+
+    # The source still has the file: ingest skips the day, reports it and does not fail.
+    assert main(["--root", str(project), "ingest"]) == 0
+    assert not raw.exists()
+    summary = json.loads((project / "reports/ingest.json").read_text())
+    assert summary["ok"] is True
+    assert summary["withdrawn"] == ["2026-01-03"]
+    assert main(["--root", str(project), "validate"]) == 0
+
+    # A fresh runner has no data/quarantine: the committed ledger alone keeps the day out.
+    import shutil
+
+    shutil.rmtree(project / "data/quarantine")
+    assert main(["--root", str(project), "ingest"]) == 0
+    assert not raw.exists()
+    assert main(["--root", str(project), "quarantine", "list"]) == 0
+    assert "2026-01-03  withdrawn" in capsys.readouterr().out
+
+
+def test_withdraw_refuses_what_it_cannot_do_with_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _file_project(project)
+    assert main(["--root", str(project), "ingest"]) == 0
+    capsys.readouterr()
+    assert _withdraw(project, "2026-02-01") == 2
+    assert "2026-02-01 is not in data/raw" in capsys.readouterr().err
+    assert _withdraw(project, "2026-01-02", reason="  ") == 2
+    assert "--reason is required" in capsys.readouterr().err
+    assert _withdraw(project, "2026-01-02") == 0
+    assert _withdraw(project, "2026-01-02") == 2
+    assert "2026-01-02 is already withdrawn" in capsys.readouterr().err
+
+
+def test_a_withdrawn_day_comes_back_by_release_or_retry(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    _file_project(project)
+    assert main(["--root", str(project), "ingest"]) == 0
+    raw2, raw4 = project / "data/raw/2026-01-02.parquet", project / "data/raw/2026-01-04.parquet"
+    rows = pd.read_parquet(raw2)
+    assert _withdraw(project, "2026-01-02") == 0
+    assert _withdraw(project, "2026-01-04") == 0
+    # release: the withdrawn rows come back as they were
+    assert main(["--root", str(project), "quarantine", "release", "2026-01-02", "--reason", "consent confirmed"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(raw2), rows)
+    assert (project / "data/raw/2026-01-02.summary.json").exists()
+    # retry: fetched from the source and checked again (here no local copy is left)
+    (project / "data/quarantine/2026-01-04.parquet").unlink()
+    capsys.readouterr()
+    assert main(["--root", str(project), "quarantine", "release", "2026-01-04", "--reason", "oops"]) == 2
+    assert "quarantine retry 2026-01-04" in capsys.readouterr().err  # no copy here: says what to do
+    assert main(["--root", str(project), "quarantine", "retry", "2026-01-04"]) == 0
+    assert raw4.exists()
+    assert json.loads((project / "data/withdrawn.json").read_text()) == {}
+    record = (project / "data/quarantine/2026-01-04.checks.md").read_text()
+    assert "| withdrawn |" in record
+    assert "| retry requested |" in record

@@ -2,10 +2,14 @@
 
 ``data/quarantine/<day>.parquet`` is the held batch (absent when it could not be read),
 ``<day>.checks.json``/``.md`` the report that failed, and ``<day>.record.json`` the
-record: status (``held``, ``admitted``, ``released``), the fingerprint of the params
-and of the batch when it was judged, and a history of who did what and why. The
+record: status (``held``, ``admitted``, ``released``, ``withdrawn``), the fingerprint of
+the params and of the batch when it was judged, and a history of who did what and why. The
 markdown report is re-rendered with that history after every decision, so a person
 reading one file sees the failures and what happened since.
+
+The quarantine folder is not in git (a hosted runner's lives for one run). A withdrawn day must stay
+out everywhere, so its decision also goes into ``data/withdrawn.json``, a ledger kept in git: ingest
+never fetches a day it names.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from ..config import Params
 
 RECORD_SUFFIX = ".record.json"
+WITHDRAWN_LEDGER = "withdrawn.json"  # beside the raw data folder, committed to git
 
 
 def actor() -> str:
@@ -74,7 +79,7 @@ def batch_fingerprint(batch: pd.DataFrame | None, error: str | None = None) -> s
 @dataclass
 class Record:
     day: dt.date
-    status: str = "held"  # held | admitted | released
+    status: str = "held"  # held | admitted | released | withdrawn
     fingerprint: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
@@ -163,3 +168,27 @@ def render_history(record: Record) -> str:
         why = h.get("why", "").replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {h.get('at', '')} | {h.get('action', '')} | {h.get('by', '')} | {why} |")
     return "\n".join(lines) + "\n"
+
+
+def ledger_path(root: Path, raw_dir: str) -> Path:
+    """``data/withdrawn.json`` for the default ``data.raw_dir: data/raw``."""
+    return (root / raw_dir).parent / WITHDRAWN_LEDGER
+
+
+def withdrawn_days(root: Path, raw_dir: str) -> dict[str, dict[str, Any]]:
+    """The ledger: {day: {at, by, why, rows}}; {} when there is none. A ledger that cannot be read stops
+    ingest (ValueError naming the file): guessing could admit rows a person took out."""
+    path = ledger_path(root, raw_dir)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: not valid JSON ({exc}); fix or restore it from git") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name}: expected an object of days, found {type(data).__name__}")
+    return data
+
+
+def write_withdrawn(root: Path, raw_dir: str, ledger: dict[str, dict[str, Any]]) -> None:
+    write_json(ledger_path(root, raw_dir), dict(sorted(ledger.items())))

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.register(add)  # ingest, validate, split, train, evaluate, advance
     decisions.register(add)  # decide, drift, gate, report, demo
     workflow.register(add)  # what the GitHub workflows call
-    quarantine.register(add)  # quarantine list|retry|release
+    quarantine.register(add)  # quarantine list|retry|release|withdraw
     check.register(add)  # the daily check in one process (check.py)
     data.register(add)  # init-data, notify-new-data (bring your own data)
     return parser

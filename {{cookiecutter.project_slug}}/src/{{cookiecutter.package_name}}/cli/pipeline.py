@@ -86,10 +86,12 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from .. import paths
     from ..adapters.gitops import summary
+    from ..core.features import check_estimator
     from ..jobs.report import mlflow_link
     from ..jobs.train import run_train
 
     params = _load(args)
+    check_estimator(params)  # one line naming the key before any data is read or a tracking run opened
     info = run_train(
         params,
         args.root,

@@ -1,4 +1,4 @@
-"""``quarantine list|retry|release``: a person's decisions on held batches, each recorded.
+"""``quarantine list|retry|release|withdraw``: a person's decisions on held batches, each recorded.
 
 Exit codes follow cli/__init__.py: 0 done, 1 a retried batch still fails, 2 bad input.
 """
@@ -22,7 +22,8 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
         print(f"quarantine: nothing in {params.data.quarantine_dir}/")
         return 0
     print(
-        f"quarantine: {sum(r['status'] == 'held' for r in rows)} held, {len(rows)} recorded in "
+        f"quarantine: {sum(r['status'] == 'held' for r in rows)} held, "
+        f"{sum(r['status'] == 'withdrawn' for r in rows)} withdrawn, {len(rows)} recorded in "
         f"{params.data.quarantine_dir}/"
     )
     for r in rows:
@@ -51,19 +52,25 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_quarantine_release(args: argparse.Namespace) -> int:
-    from ..jobs.quarantine import release
+def _decide_one_day(args: argparse.Namespace) -> int:
+    """release and withdraw: one day, a reason recorded with the actor's name, one line of outcome."""
+    from ..jobs import quarantine
 
-    params = _load(args)
     if not args.reason or not args.reason.strip():
-        raise CommandError("quarantine release: --reason is required (it is recorded with your name)")
-    detail = release(params, args.root, args.day, why=args.reason)
-    print(f"quarantine release {args.day}: {detail}")
+        raise CommandError(f"quarantine {args.action}: --reason is required (it is recorded with your name)")
+    decide = {"release": quarantine.release, "withdraw": quarantine.withdraw}[args.action]
+    detail = decide(_load(args), args.root, args.day, why=args.reason.strip())
+    print(f"quarantine {args.action} {args.day}: {detail}")
     return 0
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    handlers = {"list": cmd_quarantine_list, "retry": cmd_quarantine_retry, "release": cmd_quarantine_release}
+    handlers = {
+        "list": cmd_quarantine_list,
+        "retry": cmd_quarantine_retry,
+        "release": _decide_one_day,
+        "withdraw": _decide_one_day,
+    }
     return handlers[args.action](args)
 
 
@@ -79,6 +86,11 @@ def register(add: Add) -> None:
     q.add_argument("day", nargs="?", type=_date, help="the day (YYYY-MM-DD)")
     q.add_argument("--all", action="store_true", help="every held day")
     q.add_argument("--reason", help="recorded with your name")
-    q = sub.add_parser("release", help="admit a held batch as it is (a person vouches for it); recorded")
+    q = sub.add_parser("release", help="admit a held or withdrawn batch as it is (a person vouches for it); recorded")
     q.add_argument("day", type=_date, help="the day (YYYY-MM-DD)")
     q.add_argument("--reason", required=True, help="why it is fine: recorded with your name in the report")
+    q = sub.add_parser(
+        "withdraw", help="take an admitted day out of data/raw (into the quarantine), recorded in data/withdrawn.json"
+    )
+    q.add_argument("day", type=_date, help="the day (YYYY-MM-DD)")
+    q.add_argument("--reason", required=True, help="why it must go: recorded with your name in the ledger")

@@ -163,9 +163,19 @@ def check_estimator(params: Params) -> None:
     from ..config import ConfigError
 
     try:
-        make_estimator(params.project.task, params.model.estimator, params.model.params, params.model.seed)
+        estimator = make_estimator(params.project.task, params.model.estimator, params.model.params, params.model.seed)
     except ModelConfigError as exc:
         raise ConfigError(f"params.yaml: {exc}") from None
+    # set_params accepts any value; scikit-learn checks kinds and ranges only when fit starts, after
+    # `dvc repro` has removed the stage's outputs. Its estimators declare the rules
+    # (_parameter_constraints, scikit-learn >= 1.2): ask for the verdict now. Other estimators are
+    # checked by their own fit.
+    validate = getattr(estimator, "_validate_params", None)
+    if callable(validate) and getattr(type(estimator), "_parameter_constraints", None):
+        try:
+            validate()
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"params.yaml: model.params: {exc}") from None
 
 
 def build_pipeline(params: Params) -> Any:

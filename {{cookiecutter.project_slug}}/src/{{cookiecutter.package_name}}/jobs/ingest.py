@@ -49,7 +49,14 @@ from ..adapters.dataset import (
 from ..adapters.dataset import write_summary as write_partition_summary
 from ..adapters.files import write_json, write_report
 from ..adapters.locks import exclusive
-from ..adapters.quarantine import Quarantine, Record, actor, batch_fingerprint, params_fingerprint
+from ..adapters.quarantine import (
+    Quarantine,
+    Record,
+    actor,
+    batch_fingerprint,
+    params_fingerprint,
+    withdrawn_days,
+)
 from ..config import ConfigError, Params
 from ..core.checks import (
     PartitionSummary,
@@ -75,6 +82,7 @@ class IngestResult:
     blocked: list[dt.date] = field(default_factory=list)
     readmitted: list[dt.date] = field(default_factory=list)
     released: list[dt.date] = field(default_factory=list)
+    withdrawn: list[dt.date] = field(default_factory=list)  # taken out by a person: never fetched again
     reports: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     late: list[dict[str, Any]] = field(default_factory=list)  # [{"file": name, "days": {day: rows}}]
@@ -105,6 +113,8 @@ class IngestResult:
             parts.append("QUARANTINED " + ", ".join(d.isoformat() for d in self.quarantined))
         if self.blocked:
             parts.append("still in quarantine " + ", ".join(d.isoformat() for d in self.blocked))
+        if self.withdrawn:
+            parts.append(f"{len(self.withdrawn)} withdrawn by a person ({_runs(self.withdrawn)})")
         if self.late:
             parts.append(f"LATE ROWS refused: {sum(n for e in self.late for n in e['days'].values())}")
         return "; ".join(parts)
@@ -304,7 +314,8 @@ def ingest(params: Params, root: Path, start: dt.date | None = None, end: dt.dat
     refuse_future(params, end)
     raw_dir = root / params.data.raw_dir
     present = {p.name for p in list_partitions(raw_dir, start, end)}
-    if any(partition_path(raw_dir, d).name not in present for d in days(start, end)):
+    withdrawn = withdrawn_days(root, params.data.raw_dir)
+    if any(partition_path(raw_dir, d).name not in present and d.isoformat() not in withdrawn for d in days(start, end)):
         # A misspelt model.estimator / model.params is a config error (exit 2): caught here, before any
         # day is fetched or quarantined (or a folder made), not at train. Skipped when nothing is to be
         # fetched, so a no-op ingest pays no import.
@@ -319,9 +330,14 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     raw_dir = root / params.data.raw_dir
     quarantine = Quarantine(root / params.data.quarantine_dir)
     present = {p.name for p in list_partitions(raw_dir, start, end)}
+    withdrawn = withdrawn_days(root, params.data.raw_dir)
     todo = [d for d in days(start, end) if partition_path(raw_dir, d).name not in present]
     missing = set(todo)
-    result = IngestResult(existing=[d for d in days(start, end) if d not in missing])
+    result = IngestResult(
+        existing=[d for d in days(start, end) if d not in missing],
+        withdrawn=[d for d in todo if d.isoformat() in withdrawn],
+    )
+    todo = [d for d in todo if d.isoformat() not in withdrawn]
     known = ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
     if not todo and params.data.source != "file":
         return result  # only a file source says where rows came from: the others have no late rows to find
@@ -417,6 +433,7 @@ def write_summary(result: IngestResult, path: Path) -> None:
             "blocked": [d.isoformat() for d in result.blocked],
             "readmitted": [d.isoformat() for d in result.readmitted],
             "released": [d.isoformat() for d in result.released],
+            "withdrawn": [d.isoformat() for d in result.withdrawn],
             "failures": result.reports,
             "warnings": result.warnings,
             "late_rows": result.late,
