@@ -139,6 +139,31 @@ def test_after_a_switch_a_promotion_serves_after_the_review_lag(champion_repo: P
     assert summary["never"]["ci_minutes"] == 12
 
 
+def test_policies_replayed_together_decide_as_each_alone(
+    champion_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay reads each day's history once and fits each training window once for all its policies
+    (jobs/backtest.py DayFrame, FitMemo): every policy's days and summary are the ones it has replayed
+    alone, and the policies retraining on the same rows on the same day share one fit."""
+    from {{ cookiecutter.package_name }}.jobs import train
+
+    switch = {"data.demo.drift_onset": "2026-01-23", "data.demo.drift_strength": 3.0}
+    root = checkout(champion_repo, tmp_path, "2026-02-01", **switch)
+    params = load_params(root / "params.yaml")
+    fitted = []
+    real_fit = train.fit
+    monkeypatch.setattr(train, "fit", lambda p, rows: fitted.append(len(rows)) or real_fit(p, rows))
+    policies = ["configured", "never", "every:3", "every:1"]
+    together = replay(params, root, FIRST, dt.date(2026, 2, 1), policies)
+    retrains = sum(s["retrains"] for s in together["policies"].values())
+    assert together["policies"]["every:1"]["retrains"] == 12
+    assert len(fitted) < retrains, (len(fitted), retrains)  # every:3's first retrains are every:1's fits
+    for policy in policies:
+        alone = replay(params, root, FIRST, dt.date(2026, 2, 1), [policy])
+        assert alone["days"][policy] == together["days"][policy], policy
+        assert alone["policies"][policy] == together["policies"][policy], policy
+
+
 def test_backtest_command_writes_its_reports_and_refuses_bad_input(
     champion_repo: Path,
     tmp_path: Path,

@@ -128,6 +128,64 @@ class ScoreMemo(DayScores):
     name = "replay"
 
 
+class FitMemo:
+    """The replay's fits, shared by the policies: a fit is a function of its training rows alone (the model
+    params do not change within a replay), so two policies retraining on the same day on the same window
+    (``every:7`` and ``every:1`` on all history, say) fit once. Keyed by a hash of the training rows
+    themselves, in order, not by the dates that chose them. The newest ``size`` fits are kept (a window
+    since a change can repeat on the next day, when its holdout grows by a day)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._models: dict[str, Any] = {}
+        self.size = size
+        self.hits = 0
+
+    @staticmethod
+    def key(params: Params, train: Any) -> str:
+        import pandas as pd
+
+        from ..core.features import input_columns
+
+        columns = [*input_columns(params), params.project.target]
+        rows = pd.util.hash_pandas_object(train[columns], index=False).to_numpy()
+        digest = hashlib.sha256(rows.tobytes())
+        digest.update(repr([(c, str(train[c].dtype)) for c in columns]).encode())
+        return f"{len(train)}:{digest.hexdigest()}"
+
+    def fit(self, params: Params, train: Any) -> Any:
+        from .train import fit
+
+        key = self.key(params, train)
+        model = self._models.pop(key, None)
+        if model is None:
+            model = fit(params, train)
+        else:
+            self.hits += 1
+        self._models[key] = model  # the newest last
+        while len(self._models) > self.size:
+            del self._models[next(iter(self._models))]
+        return model
+
+
+class DayFrame:
+    """The history up to a replayed day, read and concatenated once for every policy retraining that day."""
+
+    def __init__(self, cache: PartitionCache) -> None:
+        self.cache = cache
+        self._day: dt.date | None = None
+        self._frame: Any = None
+
+    def get(self, params: Params, root: Path) -> Any:
+        import pandas as pd
+
+        day = params.data.end_date
+        if self._day != day:
+            paths = list_partitions(root / params.data.raw_dir, params.data.start_date, day)
+            self._frame = pd.concat([self.cache.read(p) for p in paths], ignore_index=True)
+            self._day = day
+        return self._frame
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
 
@@ -181,18 +239,25 @@ def online_metric(params: Params, root: Path, model: Any, day: dt.date, memo: Sc
 
 
 def retrain(
-    params: Params, root: Path, serving: Serving, cache: PartitionCache, known_change: dt.date | None = None
+    params: Params,
+    root: Path,
+    serving: Serving,
+    cache: PartitionCache,
+    known_change: dt.date | None = None,
+    *,
+    frames: DayFrame | None = None,
+    fits: FitMemo | None = None,
 ) -> tuple[Serving, dict[str, Any]]:
     """The retrain path of the loop on data up to ``params.data.end_date``: split, fit, score, judge.
-    ``known_change``: the oracle's window start, instead of the one split would find."""
+    ``known_change``: the oracle's window start, instead of the one split would find. ``frames`` and
+    ``fits``: the replay's day frame and fits, shared by its policies (the same results, computed once)."""
     import pandas as pd
 
     from .evaluate import evaluation_record, predictions_frame, score_both
     from .split import change_after, kept_change, split_after_change, training_since
     from .train import fit
 
-    paths = list_partitions(root / params.data.raw_dir, params.data.start_date, params.data.end_date)
-    frame = pd.concat([cache.read(p) for p in paths], ignore_index=True)
+    frame = (frames or DayFrame(cache)).get(params, root)
     change: dict[str, Any] | None = None
     if known_change is not None:
         days = frame[params.project.date_column].dt.normalize()
@@ -202,7 +267,7 @@ def retrain(
         change = change_after(params, frame, lambda: serving.model, serving.train_range[1])
         change = change or kept_change(params, frame, serving.since, serving.md5)
     train, holdout, _ = split_after_change(params, frame, change)
-    model = fit(params, train)
+    model = fits.fit(params, train) if fits is not None else fit(params, train)
     y, cand, champ, classes = score_both(params, model, serving.model, holdout)
     assert champ is not None  # the replay always has a serving model
     ev = params.evaluate
@@ -291,6 +356,7 @@ def replay(
         raise BacktestError("the oracle policy needs the known change days: give --change DAY")
     cache = PartitionCache()
     memo = ScoreMemo()
+    frames, fits = DayFrame(cache), FitMemo()
     runs = [PolicyRun(p, ReplayProduction(champion, champion.holdout_end, [])) for p in policies]
     total = (end - start).days + 1
     with tempfile.TemporaryDirectory(prefix="backtest-drift-") as drift_dir:
@@ -329,7 +395,13 @@ def replay(
                     row["fired"] = []
                 if due:
                     candidate, verdict = retrain(
-                        day_params, root, serving, cache, known if run.name == "oracle" else None
+                        day_params,
+                        root,
+                        serving,
+                        cache,
+                        known if run.name == "oracle" else None,
+                        frames=frames,
+                        fits=fits,
                     )
                     run.retrains += 1
                     row["verdict"] = "promote" if verdict["promote"] else "reject"
