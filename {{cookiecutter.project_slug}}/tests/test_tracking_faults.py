@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -158,14 +159,121 @@ def test_a_refused_login_is_one_line_before_anything_is_fitted(
         server.server_close()
 
 
-def test_server_failing_after_the_check_keeps_the_model(
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """A tracking server stand-in: answers the write check's calls as MLflow does, by ``answers``
+    (endpoint -> status), and 503 to everything else; records each call ("GET experiments/search")."""
+
+    answers: ClassVar[dict[str, int]] = {}
+    calls: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        endpoint = self.path.split("/api/2.0/mlflow/", 1)[-1].split("?", 1)[0]
+        self.calls.append(f"{self.command} {endpoint}")
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status = self.answers.get(endpoint, 503)
+        body = b"{}"
+        if endpoint == "experiments/get-by-name" and status == 200:
+            body = b'{"experiment": {"experiment_id": "7", "name": "x", "lifecycle_stage": "active"}}'
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[str, type[_Scripted]]]:
+    handler = type("Handler", (_Scripted,), {"answers": {}, "calls": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+READS = {"experiments/search": 200, "experiments/get-by-name": 200}
+
+
+def test_a_server_answering_503_is_one_line_before_anything_is_fitted(
     split_project: Path, answering_503: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """It answers (so the check passes) but every MLflow call fails: the fitted model is not put in place."""
+    """Up but not serving (its store down behind it): it used to pass the check and fail after the fit."""
     code, elapsed, errors = train_against(split_project, answering_503, monkeypatch, capsys)
     assert code == 2
+    assert errors == [
+        f"error: MLflow tracking server {answering_503} answered HTTP 503 to every request (2 attempt(s), 0 s, "
+        "timeout 2 s each): it is up but not serving (its backend store, or a proxy in front of it): nothing was "
+        "trained or written. Check the server's log, or pass --no-track"
+    ]
+    assert elapsed < 30, elapsed
+    assert_previous_model_kept(split_project)
+
+
+@pytest.mark.parametrize(
+    ("write_status", "message"),
+    [
+        (403, "refused a write to experiment '{experiment}' (experiments/set-experiment-tag) (HTTP 403)"),
+        (500, "answered a read but not a write (HTTP 500 on experiments/set-experiment-tag; 2 attempt(s)"),
+    ],
+    ids=["login-may-only-read", "store-refuses-writes"],
+)
+def test_a_write_the_server_refuses_stops_train_before_the_fit(
+    split_project: Path,
+    scripted: tuple[str, type[_Scripted]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    write_status: int,
+    message: str,
+) -> None:
+    from {{ cookiecutter.package_name }}.config import load_params
+
+    uri, handler = scripted
+    handler.answers.update(READS, **{"experiments/set-experiment-tag": write_status})
+    code, _, errors = train_against(split_project, uri, monkeypatch, capsys)
+    assert code == 2
     assert len(errors) == 1, errors
-    assert errors[0].startswith(f"error: logging the run to MLflow ({answering_503}) failed")
+    experiment = load_params(split_project / "params.yaml").mlflow.experiment
+    assert message.format(experiment=experiment) in errors[0]
+    assert "nothing was trained or written" in errors[0]
+    assert not any("runs/" in call for call in handler.calls), handler.calls  # no run was started: no fit
+    assert_previous_model_kept(split_project)
+
+
+def test_a_missing_experiment_is_created_by_the_write_check(
+    split_project: Path,
+    scripted: tuple[str, type[_Scripted]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    uri, handler = scripted
+    handler.answers.update({"experiments/search": 200, "experiments/get-by-name": 404, "experiments/create": 403})
+    code, _, errors = train_against(split_project, uri, monkeypatch, capsys)
+    assert code == 2
+    assert "refused a write to experiment" in errors[0]
+    assert "(experiments/create) (HTTP 403)" in errors[0]
+    assert handler.calls[-1] == "POST experiments/create"
+
+
+def test_server_failing_after_the_check_keeps_the_model(
+    split_project: Path,
+    scripted: tuple[str, type[_Scripted]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It passes the read and the write check but every later MLflow call fails: the fitted model is not put
+    in place."""
+    uri, handler = scripted
+    handler.answers.update(READS, **{"experiments/set-experiment-tag": 200})
+    code, elapsed, errors = train_against(split_project, uri, monkeypatch, capsys)
+    assert code == 2
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"error: logging the run to MLflow ({uri}) failed")
     assert "model.skops was not replaced" in errors[0]
     assert elapsed < 60, elapsed
     assert_previous_model_kept(split_project)

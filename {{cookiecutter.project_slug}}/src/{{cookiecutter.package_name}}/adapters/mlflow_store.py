@@ -71,40 +71,121 @@ def _auth_headers() -> dict[str, str]:
     return {}
 
 
-def check_server(uri: str, timeout: int, max_retries: int, backoff_factor: int) -> None:
-    """One request to the tracking server with the run's login, retried with exponential backoff.
+def _login_refused(uri: str, code: int, what: str) -> TrackingUnavailable:
+    user = os.environ.get("MLFLOW_TRACKING_USERNAME")
+    who = f" for user {user!r}" if user else " (no MLFLOW_TRACKING_USERNAME / _TOKEN set)"
+    return TrackingUnavailable(
+        f"MLflow tracking server {uri} refused {what} (HTTP {code}){who}: nothing was trained or written. "
+        "Check MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (secrets in the workflows)"
+    )
 
-    Any HTTP answer means reachable, except a refused login (401/403): that would fail after
-    the fit, so it is reported now, as one line naming the user.
+
+def _call(request: urllib.request.Request, timeout: int, max_retries: int, backoff_factor: int) -> tuple[int, bytes]:
+    """Status and body of one MLflow REST call, retried like MLflow's client retries (no answer, 429, 5xx).
+
+    Returns the last answer (any status); raises OSError-like ``_NoAnswer`` when nothing answered.
     """
-    probe = uri.rstrip("/") + "/api/2.0/mlflow/experiments/search?max_results=1"
-    request = urllib.request.Request(probe, headers=_auth_headers())  # http(s) only: the caller checks
     attempts = max_retries + 1
     started = time.monotonic()
-    problem = ""
     for attempt in range(attempts):
         try:
-            with urllib.request.urlopen(request, timeout=timeout):
-                return
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return answer.status, answer.read()
         except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                user = os.environ.get("MLFLOW_TRACKING_USERNAME")
-                who = f" for user {user!r}" if user else " (no MLFLOW_TRACKING_USERNAME / _TOKEN set)"
-                raise TrackingUnavailable(
-                    f"MLflow tracking server {uri} refused the login (HTTP {exc.code}){who}: nothing was trained "
-                    "or written. Check MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (secrets in the workflows)"
-                ) from None
-            return  # it answered (404, 503 ...): reachable; MLflow reports what it said
+            status, body = exc.code, exc.read()
+            if status != 429 and status < 500:
+                return status, body
+            problem = f"HTTP {status}"
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             problem = "no answer within the timeout" if isinstance(reason, TimeoutError) else str(reason)
+            status, body = 0, b""
         if attempt + 1 < attempts:
             time.sleep(backoff_factor * 2**attempt)
-    raise TrackingUnavailable(
-        f"MLflow tracking server {uri} is unreachable ({problem}; {attempts} attempt(s), "
-        f"{time.monotonic() - started:.0f} s, timeout {timeout} s each): nothing was trained or written. "
-        "Start the server, fix MLFLOW_TRACKING_URI / mlflow.tracking_uri, or pass --no-track"
-    )
+    raise _NoAnswer(problem, status, attempts, time.monotonic() - started, timeout)
+
+
+class _NoAnswer(Exception):
+    def __init__(self, problem: str, status: int, attempts: int, elapsed: float, timeout: int) -> None:
+        super().__init__(problem)
+        self.problem, self.status = problem, status
+        self.detail = f"{attempts} attempt(s), {elapsed:.0f} s, timeout {timeout} s each"
+
+
+def check_server(uri: str, timeout: int, max_retries: int, backoff_factor: int, experiment: str | None = None) -> None:
+    """Ask the tracking server before anything is fitted, with the run's login and MLflow's retry bounds.
+
+    Reachable means it answered a read without a 5xx (a 503 from a server whose store is down used to
+    pass here and fail after the fit). A refused login (401/403) is one line naming the user. With
+    ``experiment`` (a writer: ``train``), a write is tried as well: the experiment is created if missing
+    (as training would) or a tag set on it, so a login that may only read, or a store that refuses writes,
+    fails now, not after fitting.
+    """
+    base = uri.rstrip("/") + "/api/2.0/mlflow/"
+    bounds = {"timeout": timeout, "max_retries": max_retries, "backoff_factor": backoff_factor}
+    try:
+        status, _ = _call(
+            urllib.request.Request(base + "experiments/search?max_results=1", headers=_auth_headers()), **bounds
+        )
+    except _NoAnswer as exc:
+        if exc.status:
+            raise TrackingUnavailable(
+                f"MLflow tracking server {uri} answered {exc.problem} to every request ({exc.detail}): it is up but "
+                "not serving (its backend store, or a proxy in front of it): nothing was trained or written. "
+                "Check the server's log, or pass --no-track"
+            ) from None
+        raise TrackingUnavailable(
+            f"MLflow tracking server {uri} is unreachable ({exc.problem}; {exc.detail}): nothing was trained or "
+            "written. Start the server, fix MLFLOW_TRACKING_URI / mlflow.tracking_uri, or pass --no-track"
+        ) from None
+    if status in (401, 403):
+        raise _login_refused(uri, status, "the login")
+    if experiment is not None and status == 200:
+        _check_write(uri, base, experiment, bounds)
+
+
+def _check_write(uri: str, base: str, experiment: str, bounds: dict[str, int]) -> None:
+    import json
+    import urllib.parse
+
+    def call(method: str, endpoint: str, payload: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        name = endpoint.split("?", maxsplit=1)[0]
+        headers = {**_auth_headers(), "Content-Type": "application/json"}
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(base + endpoint, data=data, headers=headers, method=method)
+        try:
+            status, body = _call(request, **bounds)
+        except _NoAnswer as exc:
+            raise TrackingUnavailable(
+                f"MLflow tracking server {uri} answered a read but not a write ({exc.problem} on "
+                f"{name}; {exc.detail}): nothing was trained or written. Check the server's log "
+                "(its backend store may be read-only or full), or pass --no-track"
+            ) from None
+        if status in (401, 403):
+            raise _login_refused(uri, status, f"a write to experiment {experiment!r} ({name})")
+        try:
+            return status, json.loads(body or b"{}")
+        except ValueError:
+            return status, {}
+
+    query = urllib.parse.urlencode({"experiment_name": experiment})
+    status, found = call("GET", f"experiments/get-by-name?{query}")
+    info = found.get("experiment") if status == 200 else None
+    if not isinstance(info, dict) or "experiment_id" not in info:
+        call("POST", "experiments/create", {"name": experiment})  # what training would do first
+        return
+    if info.get("lifecycle_stage") == "deleted":
+        raise TrackingUnavailable(
+            f"MLflow experiment {experiment!r} on {uri} is deleted: nothing was trained or written. Restore it "
+            f"(`mlflow experiments restore --experiment-id {info['experiment_id']}`) or set another mlflow.experiment"
+        )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    tag = {"experiment_id": info["experiment_id"], "key": WRITE_TAG, "value": now}
+    call("POST", "experiments/set-experiment-tag", tag)
+
+
+# The tag the write check sets on the experiment: when a writer last proved it may write.
+WRITE_TAG = "retrain.write_checked_at"
 
 
 # --- the local sqlite store ------------------------------------------------------------

@@ -38,15 +38,16 @@ def tracking_uri(params: Params, root: Path) -> str:
     return uri or f"sqlite:///{(root / 'mlflow.db').resolve()}"
 
 
-def prepare(params: Params, root: Path) -> str:
+def prepare(params: Params, root: Path, write: bool = False) -> str:
     """Before anything is fitted or written: bounded HTTP limits for MLflow, a tracking server
-    that answers, a complete sqlite store (mlflow_store.py). Raises TrackingUnavailable (one line)."""
+    that answers (and, with ``write``, accepts a write to the experiment), a complete sqlite store
+    (mlflow_store.py). Raises TrackingUnavailable (one line)."""
     from . import mlflow_store
 
     uri = tracking_uri(params, root)
     limits = mlflow_store.apply_http_limits(params.mlflow.http)
     if uri.startswith(("http://", "https://")):
-        mlflow_store.check_server(uri, **limits)
+        mlflow_store.check_server(uri, **limits, experiment=params.mlflow.experiment if write else None)
     elif (db := mlflow_store.sqlite_path(uri)) is not None:
         mlflow_store.ensure_sqlite_store(db)
     return uri

@@ -66,7 +66,7 @@ def run_train(
     from ..adapters.compute import engine
     from ..adapters.mlflow_store import TrackingUnavailable
 
-    uri = tracking.prepare(params, root) if track else None
+    uri = tracking.prepare(params, root, write=True) if track else None  # the fit is wasted if MLflow cannot store it
     train = pd.read_parquet(train_path)
     # compute.engine: dask fits joblib-parallel estimators (n_jobs) on the cluster; local fits here.
     with engine(params.compute) as compute, compute.training():
