@@ -6,9 +6,9 @@ Two faults this module closes:
   (7 retries, 120 s timeout each). ``apply_http_limits`` sets MLflow's documented
   environment variables (``MLFLOW_HTTP_REQUEST_TIMEOUT``, ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
   ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR``) from ``mlflow.http`` in params.yaml unless the
-  environment already sets them, and ``check_server`` asks the server once (with the same
-  bounds) *before* anything is fitted or written: any HTTP answer means reachable; a refused
-  connection or a timeout is one line, ``TrackingUnavailable``.
+  environment already sets them, and ``check_server`` asks the server (with the same bounds)
+  *before* anything is fitted or written: a refused connection, a timeout, a 5xx to every
+  attempt or a refused login is one line, ``TrackingUnavailable``; a writer also proves a write.
 * **A first run killed while MLflow creates its sqlite store.** MLflow migrates a new
   database in dozens of steps that sqlite does not roll back; a kill in between leaves a
   store every later run fails on. ``ensure_sqlite_store`` builds a new store in a unique
