@@ -26,9 +26,9 @@ def _umask_mode() -> int:
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding=encoding) as handle:
-            handle.write(text)
+        Path(tmp).write_text(text, encoding=encoding)
         # mkstemp creates 0600: without this every report would be unreadable to the rest of a team's
         # group on a shared machine (issue 20 item 7).
         os.chmod(tmp, _umask_mode())

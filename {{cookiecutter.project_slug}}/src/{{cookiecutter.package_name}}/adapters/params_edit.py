@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from .files import write_text_atomic
+
 END_DATE_RE = re.compile(
     r"^(?P<indent>\s+)end_date:\s*(?P<quote>[\"']?)(?P<value>\d{4}-\d{2}-\d{2})(?P=quote)(?P<rest>.*)$"
 )
@@ -27,6 +29,6 @@ def set_end_date(path: Path, day: dt.date) -> str:
             old = match["value"]
             q = match["quote"]
             lines[i] = f"{match['indent']}end_date: {q}{day.isoformat()}{q}{match['rest']}\n"
-            path.write_text("".join(lines), encoding="utf-8")
+            write_text_atomic(path, "".join(lines))  # a full disk must not leave half a params.yaml
             return old
     raise ValueError(f"{path}: no `data.end_date` line found to update")

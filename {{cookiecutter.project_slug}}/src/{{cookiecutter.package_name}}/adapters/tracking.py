@@ -9,7 +9,6 @@ costs seconds, and the fast paths of the CLI never need it.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import subprocess
@@ -219,11 +218,6 @@ def log_evaluation(params: Params, root: Path, run_id: str, metrics: dict[str, f
     except Exception as exc:  # MLflow, SQLAlchemy, requests: one line instead of a traceback
         first = error_line(exc)
         raise TrackingUnavailable(f"logging the holdout metrics to MLflow ({uri}) failed: {first}") from exc
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def log_report(params: Params, root: Path, run_id: str, files: list[Path]) -> str | None:

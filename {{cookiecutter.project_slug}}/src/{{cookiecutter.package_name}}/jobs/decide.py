@@ -23,7 +23,6 @@ Nothing here imports MLflow; Evidently only when the drift trigger runs.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 from functools import cached_property
@@ -34,6 +33,7 @@ from ..adapters import attempts, history
 from ..adapters import champion as champion_mod
 from ..adapters.compute import Engine
 from ..adapters.dataset import PartitionCache, days, list_partitions, partition_path
+from ..adapters.files import write_report
 from ..config import Params
 from ..core.metrics import get_metric
 from ..core.triggers import (
@@ -874,9 +874,8 @@ def write_outputs(decision: dict[str, Any], root: Path) -> tuple[Path, Path]:
     out = root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / "decision.json", out / "decision.md"
-    json_path.write_text(json.dumps(decision, indent=2, default=str) + "\n")
     markdown = to_markdown(decision)
-    md_path.write_text(markdown)
+    write_report(json_path, md_path, decision, markdown)  # both or neither: the summary never shows another day
     if os.environ.get("GITHUB_OUTPUT"):
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
             handle.write(f"retrain={'true' if decision['retrain'] else 'false'}\n")

@@ -34,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from ..adapters.files import write_text_atomic
+
 IGNORE = shutil.ignore_patterns(
     ".git",
     ".venv",
@@ -123,7 +125,7 @@ class Scratch:
             for key in path:
                 node = node[key]
             node[last] = value
-        (self.root / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+        write_text_atomic(self.root / "params.yaml", yaml.safe_dump(raw, sort_keys=False))
 
     def commit(self, message: str, date: dt.date) -> None:
         self.run("git", "add", "-A")

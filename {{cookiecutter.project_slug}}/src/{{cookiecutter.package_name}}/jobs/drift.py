@@ -162,12 +162,12 @@ def run_drift(
     cur_start, cur_end = current_range(params)
     summary["reference_range"] = [reference_range[0].isoformat(), reference_range[1].isoformat()]
     summary["current_range"] = [cur_start.isoformat(), cur_end.isoformat()]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if html:
-        # save_html writes nothing when given a pathlib.Path (evidently 0.7): pass a str.
-        snapshot.save_html(str(out_dir / "drift_report.html"))
-    else:
+    with Outputs() as outputs:  # the summary and its HTML together, or the old pair as it was
+        if html:
+            # save_html writes nothing when given a pathlib.Path (evidently 0.7): pass a str.
+            snapshot.save_html(str(outputs.path(out_dir / "drift_report.html")))
+        outputs.json(out_dir / "drift_summary.json", summary)
+    if not html:
         # An older run's HTML beside this summary would show other data (issue 24): no report beats a wrong one.
         (out_dir / "drift_report.html").unlink(missing_ok=True)
-    (out_dir / "drift_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -47,9 +47,18 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # metadata: no creation date or software version, so the same inputs give the same bytes
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    from ..adapters.files import Outputs
+
+    # metadata: no creation date or software version, so the same inputs give the same bytes; format: the
+    # temporary file's name does not end in the target's suffix
+    with Outputs() as outputs:
+        fig.savefig(
+            outputs.path(path),
+            format=path.suffix.lstrip("."),
+            dpi=DPI,
+            bbox_inches="tight",
+            metadata={"Software": None},
+        )
     _pyplot().close(fig)
     return path
 

@@ -114,9 +114,9 @@ def run_gate(params: Params, root: Path) -> dict[str, Any]:
             evaluation, predictions, params, current, inputs=inputs, compared=windows_compared(root)
         ).to_dict()
         result["holdout_looks"] = holdout_looks(root, result)
+    from ..adapters.files import write_report
+
     out = root / "reports"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gate.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     markdown = already_champion_markdown(result) if result.get("already_champion") else to_markdown(result)
-    (out / "gate.md").write_text(markdown)
+    write_report(out / "gate.json", out / "gate.md", result, markdown)  # both or neither: a PR reads the pair
     return result

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
+from ..adapters.files import write_text_atomic
 from ..config import Params
 
 CARD_RESAMPLES = 300
@@ -205,6 +206,5 @@ def build_card(params: Params, root: Path, *, importance: dict[str, Any] | None 
 
 def write_card(params: Params, root: Path, *, importance: dict[str, Any] | None = None) -> Path:
     path = root / paths.MODEL_CARD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build_card(params, root, importance=importance), encoding="utf-8")
+    write_text_atomic(path, build_card(params, root, importance=importance))
     return path

@@ -78,12 +78,12 @@ def run_predict(params: Params, root: Path, day: dt.date, out_dir: Path) -> Pred
     out["model_commit"] = ref.commit
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{day.isoformat()}.parquet"
-    fd, name = tempfile.mkstemp(dir=out_dir, prefix=f".tmp-{target.name}-")
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".tmp-{target.name}-")
     os.close(fd)
     try:
-        out.to_parquet(name, index=False)
-        os.replace(name, target)
+        out.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
     finally:
-        Path(name).unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
     result.rows, result.target, result.model_md5 = len(out), target, ref.md5
     return result

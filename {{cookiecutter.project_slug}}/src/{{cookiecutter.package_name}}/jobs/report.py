@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
+from ..adapters.files import write_text_atomic
 from ..config import Params
 
 GITHUB_BODY_LIMIT = 65_536
@@ -426,8 +427,7 @@ def run_report(params: Params, root: Path, *, pictures: bool = True, track: bool
         card_path = write_card(params, root, importance=importance)
     text = build_report(params, root, figures, card=pictures)
     path = root / "reports" / "promotion.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_text_atomic(path, text)
     if pictures and track:
         model_info = _read_json(root / paths.MODEL_INFO) or {}
         if model_info.get("run_id"):
