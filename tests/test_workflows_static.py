@@ -179,6 +179,11 @@ def guarded_on_merge_groups(condition: object) -> bool:
     return any(PR_ONLY_GUARD.match(term.strip()) for term in text.split("&&"))
 
 
+# `${{ github.event_name != 'pull_request' && 'queue' || ... }}`: on any other event the first alternative is a
+# non-empty string, so GitHub never evaluates the rest (where github.event.pull_request is read).
+SELF_GUARDED = re.compile(r"^\$\{\{\s*github\.event_name\s*!=\s*'pull_request'\s*&&\s*'[^']+'\s*\|\|")
+
+
 def test_pr_checks_run_on_merge_queues(baked: Path) -> None:
     """Issue 19 item 8. A repository whose merge queue requires pr.yml's checks stalls unless
     pr.yml runs on `merge_group`. That event has no `github.event.pull_request`: every job or step
@@ -193,7 +198,8 @@ def test_pr_checks_run_on_merge_queues(baked: Path) -> None:
     assert "github.event.pull_request" not in top
     for name, job in wf["jobs"].items():
         job_guarded = guarded_on_merge_groups(job.get("if"))
-        outside_steps = yaml.safe_dump({k: v for k, v in job.items() if k != "steps"})
+        env = {k: v for k, v in (job.get("env") or {}).items() if not SELF_GUARDED.match(str(v))}
+        outside_steps = yaml.safe_dump({k: v for k, v in {**job, "env": env}.items() if k != "steps"})
         if "github.event.pull_request" in outside_steps:
             assert job_guarded, f"pr.yml:{name} reads github.event.pull_request with no merge_group guard"
         for step in job.get("steps", []):
@@ -209,6 +215,15 @@ def test_pr_checks_run_on_merge_queues(baked: Path) -> None:
         if "github.event.merge_group.base_sha" in yaml.safe_dump(s) and "merge_group" in str(s.get("if", ""))
     ]
     assert base, "pipeline: on a merge group, main must be the group's base_sha"
+
+
+def test_a_pull_request_run_says_who_opened_it(baked: Path) -> None:
+    """Issue 19 item 5: remote-pull names the secret that reaches the run (Dependabot's, none for a fork)."""
+    source = str(load(baked / ".github" / "workflows" / "pr.yml")["jobs"]["pipeline"]["env"]["PULL_REQUEST_SOURCE"])
+    assert SELF_GUARDED.match(source), source
+    assert "github.actor == 'dependabot[bot]' && 'dependabot'" in source  # the actor GitHub's restriction keys on
+    assert "github.event.pull_request.head.repo.full_name != github.repository && 'fork'" in source
+    assert source.rstrip("} ").endswith("'branch'"), source
 
 
 def test_the_merge_group_guard_is_strict() -> None:

@@ -128,6 +128,78 @@ def test_remote_pull_targets_keep_only_what_dvc_lock_pins(tmp_path: Path) -> Non
     assert _pinned(tmp_path, wanted) == ["data/raw", "models/model.skops"]
 
 
+def _failing_pull(monkeypatch: pytest.MonkeyPatch, root: Path, *, attempts_fail: bool) -> None:
+    """A reachable remote whose reads are refused, as a bucket refuses a run without its credential."""
+    import subprocess
+
+    from {{ cookiecutter.package_name }}.adapters import attempts, gitops
+
+    remote = gitops.Remote("storage", "s3://models-bucket/dvc", None)
+    monkeypatch.setattr(gitops, "default_remote", lambda _root: remote)
+    monkeypatch.setattr(gitops, "remote_problem", lambda *_a, **_k: None)
+
+    def pull(_root: Path, _name: str) -> int:
+        if attempts_fail:
+            raise RuntimeError("Forbidden: An error occurred (403) when calling the HeadObject operation")
+        return 0
+
+    monkeypatch.setattr(attempts, "pull", pull)
+    refused = subprocess.CompletedProcess(["dvc", "pull"], 1, "", "ERROR: failed to pull data from the cloud - 403")
+    monkeypatch.setattr(gitops, "run_dvc", lambda *_a, **_k: refused)
+    (root / "dvc.lock").write_text(json.dumps({"schema": "2.0", "stages": {}}))
+
+
+@pytest.mark.parametrize("attempts_fail", [True, False], ids=["reading-attempts", "dvc-pull"])
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        # docs.github.com/en/code-security/dependabot/troubleshooting-dependabot/troubleshooting-dependabot-on-github-actions
+        # ("Secrets are populated from Dependabot secrets. GitHub Actions secrets are not available.")
+        (
+            "dependabot",
+            [
+                "Dependabot pull request",
+                "Dependabot secrets only",
+                "Settings > Secrets and variables > Dependabot",
+                "DVC_REMOTE_CONFIG",
+            ],
+        ),
+        # docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions
+        # (secrets are not passed to workflows triggered by a pull request from a fork)
+        ("fork", ["from a fork", "no secrets", "push its branch to this repository"]),
+        ("branch", ["`pr-checks`"]),
+    ],
+)
+def test_a_pull_without_the_credential_says_which_secret_reaches_this_pull_request(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    words: list[str],
+    attempts_fail: bool,
+) -> None:
+    """Issue 19 item 5: a Dependabot pull request gets Dependabot secrets only and a fork's none, so with a real
+    remote `pipeline` failed on every weekly Dependabot PR, and the line named the `pr-checks` environment."""
+    _failing_pull(monkeypatch, tmp_path, attempts_fail=attempts_fail)
+    monkeypatch.setenv("PULL_REQUEST_SOURCE", source)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["--root", str(tmp_path), "remote-pull"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("remote-pull: "), line
+    for word in words:
+        assert word in line, (word, line)
+    if source == "fork":
+        assert "pr-checks" not in line, line  # no secret anywhere reaches a fork's run
+    # With a credential given (.dvc/config.local written by the setup action) the cause is elsewhere: no hint.
+    (tmp_path / ".dvc").mkdir(exist_ok=True)
+    (tmp_path / ".dvc" / "config.local").write_text("['remote \"storage\"']\n")
+    assert main(["--root", str(tmp_path), "remote-pull"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    for hint in ("Dependabot secrets", "from a fork", "empty or missing"):
+        assert hint not in line, line
+
+
 COMMAND_STARTS = ("::", "##[")
 
 

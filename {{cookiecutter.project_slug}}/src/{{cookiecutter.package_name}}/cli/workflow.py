@@ -80,6 +80,35 @@ def _remote_failure(gitops: Any, step: str, line: str, advice: str, code: int) -
     return code
 
 
+# Which secrets reach a pull request's run depends on who opened it (pr.yml sets PULL_REQUEST_SOURCE):
+# - Dependabot: "Secrets are populated from Dependabot secrets. GitHub Actions secrets are not available."
+#   (docs.github.com/en/code-security/dependabot/troubleshooting-dependabot/troubleshooting-dependabot-on-github-actions)
+# - a fork: no secrets at all, the token read-only
+#   (docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions).
+# A fork's pipeline fails rather than passing unrun: `pipeline` is main's required check, and a pass that ran
+# nothing would let unreviewed model code through it.
+NO_CREDENTIAL = {
+    "dependabot": (
+        "a Dependabot pull request's run gets Dependabot secrets only, not the `pr-checks` environment's: add the "
+        "same read-only DVC_REMOTE_CONFIG under Settings > Secrets and variables > Dependabot, then re-run"
+    ),
+    "fork": (
+        "a pull request from a fork gets no secrets, so its run cannot read the DVC remote: review its changes, then "
+        "push its branch to this repository and open the pull request from there to run the pipeline"
+    ),
+    "branch": "no DVC_REMOTE_CONFIG reached this run: the secret of the environment `pr-checks` is empty or missing",
+}
+
+
+def _credential_hint(root: Path) -> str:
+    """Why no credential reached this pull request's run, as `; <why>` for a failure line ("" when one did,
+    or outside pr.yml): the setup action writes .dvc/config.local only from a non-empty DVC_REMOTE_CONFIG."""
+    if (root / ".dvc" / "config.local").exists():
+        return ""
+    hint = NO_CREDENTIAL.get(os.environ.get("PULL_REQUEST_SOURCE", ""))
+    return f"; {hint}" if hint else ""
+
+
 def cmd_remote_pull(args: argparse.Namespace) -> int:
     from ..adapters import gitops
 
@@ -109,7 +138,7 @@ def cmd_remote_pull(args: argparse.Namespace) -> int:
     result = gitops.run_dvc(args.root, "pull", *targets)
     if result.returncode != 0:
         cause = gitops.dvc_error(result)
-        line = f"dvc pull from DVC remote '{remote.name}' ({remote.url}) failed: {cause}"
+        line = f"dvc pull from DVC remote '{remote.name}' ({remote.url}) failed: {cause}{_credential_hint(args.root)}"
         print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
         gitops.annotate("error", f"remote-pull: {line}")
         gitops.summary(
@@ -132,7 +161,10 @@ def _pull_attempts(gitops: Any, root: Path, remote: Any) -> int:
     try:
         known = attempts.pull(root, remote.name)
     except Exception as exc:  # network, credentials or a corrupt record: say which, fail the job
-        line = f"reading the retrain attempts ({'/'.join(attempts.REMOTE_PATH)}) from DVC remote '{remote.name}' failed: {exc}"
+        line = (
+            f"reading the retrain attempts ({'/'.join(attempts.REMOTE_PATH)}) from DVC remote '{remote.name}' "
+            f"failed: {exc}{_credential_hint(root)}"
+        )
         print(f"remote-pull: {gitops.log_safe(line)}", file=sys.stderr)
         gitops.annotate("error", f"remote-pull: {line}")
         return EXIT_REFUSED
