@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -115,7 +116,7 @@ def test_ingest_and_init_data_from_postgres(
     assert "id         id" in out
     raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
     assert raw["data"]["source"] == "sql"
-    assert raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY, "chunksize": 50000}
+    assert raw["data"]["sql"] == {"url_env": "SHOP_DB", "query": QUERY, "chunksize": 50000, "late_rows_days": 7}
     assert raw["features"]["categorical"] == ["store_type", "channel"]
     assert raw["features"]["dates"] == ["signup"]
     assert raw["checks"]["columns"]["store_type"]["allowed"] == [0, 1, 2]
@@ -126,6 +127,54 @@ def test_ingest_and_init_data_from_postgres(
         "2026-03-02.parquet",
         "2026-03-03.parquet",
     ]
+
+
+@pytest.mark.postgres
+def test_rows_inserted_after_their_day_was_ingested_are_counted_and_named(
+    events: Any,
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 20 item 5: a database takes late inserts for a day already in data/raw (events written after
+    midnight with yesterday's date). Before, the next ingest said "0 day(s) added" and they were lost without
+    a word. Now the newest `data.sql.late_rows_days` ingested days are counted in the database: rows beyond
+    the stored ones are a warning naming the day and the count, recorded in reports/ingest.json; the day is
+    not rewritten (append-only history) and ingest still succeeds, since late inserts are normal for a
+    database (a file source carrying them is refused: a file can be fixed, a database's past cannot)."""
+    import sqlalchemy
+
+    monkeypatch.setenv("SHOP_DB", postgres_server.url)
+    write_params(tmp_path, small_params())
+    argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err
+    stored = (tmp_path / "data/raw/2026-03-02.parquet").read_bytes()
+    capsys.readouterr()
+    with events.begin() as conn:  # three late events for 03-02, one for 03-03
+        conn.execute(
+            sqlalchemy.text(
+                "INSERT INTO events SELECT g, timestamptz '2026-03-01 23:30+00' + (g / 1000) * interval '1 day', "
+                "date '2025-06-01', 10.00, 1, 'web', 1 FROM unnest(ARRAY[1001, 1002, 1003, 2004]) g"
+            )
+        )
+    assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    [line_0302] = [line for line in out.splitlines() if "2026-03-02" in line and "after" in line]
+    assert "3 row(s)" in line_0302, line_0302
+    assert "not stored" in line_0302, line_0302
+    assert any("2026-03-03" in line and "1 row(s)" in line for line in out.splitlines()), out
+    summary = json.loads((tmp_path / "reports/ingest.json").read_text())
+    assert summary["ok"] is True
+    assert summary["late_rows_in_source"] == [{"file": "data.sql.query", "days": {"2026-03-02": 3, "2026-03-03": 1}}]
+    assert (tmp_path / "data/raw/2026-03-02.parquet").read_bytes() == stored
+    # Off: not counted.
+    raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    raw["data"]["sql"]["late_rows_days"] = 0
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main(["--root", str(tmp_path), "ingest"]) == 0
+    assert json.loads((tmp_path / "reports/ingest.json").read_text())["late_rows_in_source"] == []
 
 
 @pytest.mark.postgres

@@ -129,6 +129,9 @@ class SqlSourceParams(Strict):
     url_env: str = Field("RETRAIN_DATABASE_URL", min_length=1, description="environment variable holding the URL")
     query: str = ""
     chunksize: int = Field(50_000, ge=1, description="rows fetched from the server-side cursor at a time")
+    late_rows_days: int = Field(
+        7, ge=0, description="newest ingested days counted again for rows inserted after them (0: off)"
+    )
 
     @field_validator("query")
     @classmethod

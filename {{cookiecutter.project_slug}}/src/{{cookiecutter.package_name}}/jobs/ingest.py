@@ -86,6 +86,8 @@ class IngestResult:
     reports: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     late: list[dict[str, Any]] = field(default_factory=list)  # [{"file": name, "days": {day: rows}}]
+    # Rows a database took for an ingested day after it was ingested: counted and named, not refused.
+    late_in_source: list[dict[str, Any]] = field(default_factory=list)  # same shape, "file": "data.sql.query"
 
     @property
     def ok(self) -> bool:
@@ -234,6 +236,24 @@ def _late_rows(
     return [{"file": name, "days": found} for name, found in sorted(per_file.items())]
 
 
+def _late_inserts(params: Params, raw_dir: Path, source: Any, existing: list[dt.date]) -> dict[str, int]:
+    """Per day, the rows a SQL source now gives beyond those stored, over the newest ``data.sql.late_rows_days``
+    ingested days: one COUNT(*) per day on the server, so the cost stays flat as history grows.
+
+    A database takes inserts for past days (an event written after midnight with yesterday's date); a day in
+    data/raw is never rewritten, so they are not stored, but they are never lost without a word either."""
+    import pyarrow.parquet as pq
+
+    lookback = params.data.sql.late_rows_days
+    found: dict[str, int] = {}
+    for day in sorted(existing)[-lookback:] if lookback else []:
+        stored = pq.ParquetFile(partition_path(raw_dir, day)).metadata.num_rows
+        extra = source.count(day, day + dt.timedelta(days=1)) - stored
+        if extra > 0:
+            found[day.isoformat()] = extra
+    return found
+
+
 def check_params_against(params: Params, columns: list[str]) -> None:
     problems = config_problems(params, columns)
     if problems:
@@ -339,10 +359,20 @@ def _ingest(params: Params, root: Path, start: dt.date, end: dt.date) -> IngestR
     )
     todo = [d for d in todo if d.isoformat() not in withdrawn]
     known = ensure_summaries(params, [partition_path(raw_dir, d) for d in result.existing])
-    if not todo and params.data.source != "file":
-        return result  # only a file source says where rows came from: the others have no late rows to find
+    counts_late = params.data.source == "sql" and params.data.sql.late_rows_days > 0
+    if not todo and params.data.source != "file" and not counts_late:
+        return result  # the demo source never changes a past day: no late rows to find
     fetcher = _Fetcher(params, raw_dir, root)
     result.late = _late_rows(params, raw_dir, fetcher.source, result.existing, known)
+    if counts_late:
+        late = _late_inserts(params, raw_dir, fetcher.source, result.existing)
+        result.late_in_source = [{"file": "data.sql.query", "days": late}] if late else []
+        for late_day, rows in late.items():
+            result.warnings.setdefault(late_day, []).append(
+                f"{rows} row(s) were inserted in the database for this day after it was ingested: not stored (a "
+                "day in data/raw is never rewritten); if rows keep arriving after their day, schedule the "
+                "daily ingest later"
+            )
     if not todo:
         return result
     ingested = _ingested_prints(params, raw_dir, known)
@@ -437,5 +467,6 @@ def write_summary(result: IngestResult, path: Path) -> None:
             "failures": result.reports,
             "warnings": result.warnings,
             "late_rows": result.late,
+            "late_rows_in_source": result.late_in_source,
         },
     )

@@ -141,6 +141,21 @@ class SqlSource:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise SqlSourceError(f"data.sql: {type(exc).__name__}: {reason}") from None
 
+    def count(self, start: dt.date, end: dt.date) -> int:
+        """How many rows the query gives for ``start <= date < end`` now, counted by the server (no row read)."""
+        import sqlalchemy
+
+        inner = self.params.query.strip().rstrip(";")
+        self._query()  # the same refusal as fetch for a query without :start and :end
+        try:
+            with self.engine.connect() as conn:
+                # the project's own query (params.yaml), wrapped: the server counts, no row comes back
+                counted = sqlalchemy.text(f"SELECT COUNT(*) FROM ({inner}) AS late_rows_check")
+                return int(conn.execute(counted, {"start": start, "end": end}).scalar_one())
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise SqlSourceError(f"data.sql: counting rows for late inserts: {type(exc).__name__}: {reason}") from None
+
     def read(self, start: dt.date, end: dt.date, max_rows: int | None = None) -> pd.DataFrame:
         parts = list(self.chunks(start, end, max_rows))
         if not parts:
