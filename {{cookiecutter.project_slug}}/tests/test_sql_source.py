@@ -99,19 +99,25 @@ def test_fetch_reads_one_day_in_chunks_with_pandas_types(events: Any, postgres_s
     assert len(source.read(dt.date(2026, 3, 1), dt.date(2026, 3, 4), max_rows=50)) == 50
 
 
-@pytest.mark.postgres
-def test_ingest_and_init_data_from_postgres(
+@pytest.fixture
+def initialised(
     events: Any,
     postgres_server: PostgresServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:
+) -> tuple[Path, str]:
+    """A project whose params `init-data --sql` wrote from the events table, and what init-data printed."""
     monkeypatch.setenv("SHOP_DB", postgres_server.url)
     write_params(tmp_path, small_params())
     argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
     assert main(argv) == 0, capsys.readouterr().err
-    out = capsys.readouterr().out
+    return tmp_path, capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_ingest_and_init_data_from_postgres(initialised: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path, out = initialised
     assert "label      label (classification, classes 0, 1)" in out
     assert "id         id" in out
     raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
@@ -131,11 +137,7 @@ def test_ingest_and_init_data_from_postgres(
 
 @pytest.mark.postgres
 def test_rows_inserted_after_their_day_was_ingested_are_counted_and_named(
-    events: Any,
-    postgres_server: PostgresServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    events: Any, initialised: tuple[Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 20 item 5: a database takes late inserts for a day already in data/raw (events written after
     midnight with yesterday's date). Before, the next ingest said "0 day(s) added" and they were lost without
@@ -145,10 +147,7 @@ def test_rows_inserted_after_their_day_was_ingested_are_counted_and_named(
     database (a file source carrying them is refused: a file can be fixed, a database's past cannot)."""
     import sqlalchemy
 
-    monkeypatch.setenv("SHOP_DB", postgres_server.url)
-    write_params(tmp_path, small_params())
-    argv = ["--root", str(tmp_path), "init-data", "--sql", QUERY, "--url-env", "SHOP_DB", "--write"]
-    assert main(argv) == 0, capsys.readouterr().err
+    tmp_path, _ = initialised
     assert main(["--root", str(tmp_path), "ingest"]) == 0, capsys.readouterr().err
     stored = (tmp_path / "data/raw/2026-03-02.parquet").read_bytes()
     capsys.readouterr()
