@@ -54,8 +54,9 @@ PROBES = HERE / "probes"
 WRAP = HERE / "_wrap.py"
 # PYTHONDONTWRITEBYTECODE (set on some CI images and sandboxes) makes every process compile every
 # module it imports from source: seconds per command. Measured commands run without it, in a venv
-# whose bytecode was compiled at install time, i.e. the steady state of a user's machine.
-STRIPPED_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PYTHONHOME")
+# whose bytecode was compiled at install time, i.e. the steady state of a user's machine. A
+# PYTHONPYCACHEPREFIX (the template's tests set one) would hide that bytecode: stripped too.
+STRIPPED_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "PYTHONPATH", "PYTHONHOME")
 SECTIONS = ("check", "setup", "noop", "loop", "gate", "drift", "install", "newcomer", "backtest")
 KEY_LIBRARIES = ("pandas", "numpy", "scikit-learn", "pyarrow", "evidently", "mlflow", "dvc", "pydantic")
 

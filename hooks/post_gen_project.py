@@ -81,9 +81,6 @@ def init_dvc() -> None:
             f"[core]\n    remote = {name}\n    autostage = true\n"
             f"['remote \"{name}\"']\n    url = {url}\n"
         )
-    dvcignore = ROOT / ".dvcignore"
-    if not dvcignore.exists():
-        dvcignore.write_text("# Paths DVC should not hash or track, gitignore syntax.\n")
     # A local directory remote is created up front so that the first `dvc push` works.
     url = ANSWERS["dvc_remote_url"]
     if "://" not in url:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,12 +57,18 @@ def bake_ok(cookies: Any, **context: Any) -> Path:
     return Path(result.project_path)
 
 
-# Test venvs are installed with their bytecode compiled, as the workflows' setup action installs them:
-# CI sets PYTHONDONTWRITEBYTECODE=1, so a venv without .pyc files makes every baked command compile
-# pandas, scikit-learn and SciPy again (8.7 s against 2.9 s for `import pandas, sklearn.linear_model,
-# scipy.stats` on a 2-core runner), and the baked suites, the act jobs and the bakes start hundreds.
-# The benchmark builds its own venvs and chooses their bytecode state itself.
-COMPILE = ["--compile-bytecode"]
+# Bytecode. CI (and this sandbox) set PYTHONDONTWRITEBYTECODE=1, so every process these tests start (the
+# baked suites' CLI subprocesses, `dvc repro` stages, act jobs: hundreds per run) would compile pandas,
+# scikit-learn and SciPy from source again: 8.7 s against 2.9 s for `import pandas, sklearn.linear_model,
+# scipy.stats` on a 2-core runner. Compiling every venv whole at install (uv --compile-bytecode, ~1 GB
+# each) pays for modules no test imports. Instead each process writes the bytecode of what it imports,
+# once, into one cache outside every project and venv (PYTHONPYCACHEPREFIX): no __pycache__ appears in a
+# baked project, and the next process reads what the first compiled. The benchmark strips both variables
+# and chooses its venvs' bytecode state itself.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault(
+    "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / f"cookiecutter-retrain-tests-pyc-{os.getuid()}")
+)
 
 
 class BakedEnv:
@@ -96,7 +103,7 @@ def make_env(root: Path, python: str) -> BakedEnv:
         pytest.fail("uv is required for the slow tier (pip install uv)")
     if not (root / "bin" / "python").exists():
         run(["uv", "venv", "-q", "--no-python-downloads", "-p", python, str(root)], cwd=TEMPLATE)
-    run(["uv", "pip", "install", "-q", *COMPILE, "-p", str(root / "bin" / "python"), "-r", str(LOCKFILE)],
+    run(["uv", "pip", "install", "-q", "-p", str(root / "bin" / "python"), "-r", str(LOCKFILE)],
         cwd=TEMPLATE)
     return BakedEnv(root, python)
 

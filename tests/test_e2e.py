@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import COMPILE, BakedEnv, bake_ok, make_env, run
+from .conftest import BakedEnv, bake_ok, make_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -271,7 +271,7 @@ def test_lowest_declared_versions_pass_the_project_tests(
         run(["uv", "venv", "-q", "-p", "3.11", str(root)], cwd=project)
     python = str(root / "bin" / "python")
     run(
-        ["uv", "pip", "install", "-q", *COMPILE, "-p", python, "--resolution", "lowest-direct",
+        ["uv", "pip", "install", "-q", "-p", python, "--resolution", "lowest-direct",
          "-e", f"{project}[dev]"],
         cwd=project,
         timeout=1800,

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from . import servers
-from .conftest import COMPILE, TEMPLATE, BakedEnv, bake_ok, run
+from .conftest import TEMPLATE, BakedEnv, bake_ok, run
 
 # One xdist worker runs this module: the servers start once (session fixtures), not once per worker.
 pytestmark = [pytest.mark.servers, pytest.mark.slow, pytest.mark.xdist_group("servers")]
@@ -53,7 +53,7 @@ def servers_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The server runs the project's MLflow version; the rest resolves on its own (botocore's
     # python-dateutil<3 cannot share an environment with the project's whole lock).
     mlflow_pin = next(line for line in LOCKFILE.read_text().splitlines() if line.startswith("mlflow=="))
-    run(["uv", "pip", "install", "-q", *COMPILE, "-p", str(root / "bin" / "python"), "-r", str(SERVERS_REQUIREMENTS),
+    run(["uv", "pip", "install", "-q", "-p", str(root / "bin" / "python"), "-r", str(SERVERS_REQUIREMENTS),
          mlflow_pin.replace("mlflow==", "mlflow[auth]==")], cwd=TEMPLATE, timeout=1800)
     return root / "bin"
 
@@ -198,7 +198,7 @@ def s3_env(tmp_path_factory: pytest.TempPathFactory) -> BakedEnv:
     env = BakedEnv(root, f"{sys.version_info.major}.{sys.version_info.minor}")
     if not (root / "bin" / "python").exists():
         run(["uv", "venv", "-q", "--no-python-downloads", "-p", env.python_version, str(root)], cwd=TEMPLATE)
-    run(["uv", "pip", "install", "-q", *COMPILE, "-p", env.python, "-r", str(lock)], cwd=TEMPLATE, timeout=1800)
+    run(["uv", "pip", "install", "-q", "-p", env.python, "-r", str(lock)], cwd=TEMPLATE, timeout=1800)
     return env
 
 

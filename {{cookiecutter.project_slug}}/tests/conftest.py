@@ -89,6 +89,7 @@ class DvcWorkspace:
         self.env = {**os.environ, "PYTHONPATH": str(root / "src"), "PATH": path}
         for command in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"]):
             assert self.run(*command).returncode == 0, command
+        shutil.copy(PROJECT_ROOT / ".dvcignore", root / ".dvcignore")  # what DVC leaves out, as in the project
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
