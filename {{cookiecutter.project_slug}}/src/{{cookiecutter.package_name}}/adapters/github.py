@@ -387,6 +387,16 @@ class GitHub:
             raise GitHubError(f"GET {self._repo('')}: expected a repository object")
         return info
 
+    # docs.github.com/rest/actions/permissions#get-default-workflow-permissions-for-a-repository:
+    # "Administration" read, which no workflow GITHUB_TOKEN has (a PAT or an App may)
+    def workflow_permissions(self) -> dict[str, Any]:
+        """``default_workflow_permissions`` and ``can_approve_pull_request_reviews`` (the setting "Allow GitHub
+        Actions to create and approve pull requests")."""
+        found = self.request("GET", self._repo("/actions/permissions/workflow"))
+        if not isinstance(found, dict):
+            raise GitHubError(f"GET {self._repo('/actions/permissions/workflow')}: expected an object")
+        return found
+
     # actions (docs.github.com/rest/actions/workflows#enable-a-workflow: "Actions" write)
     def enable_workflow(self, workflow: str) -> None:
         """``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (``workflow``: file name or numeric id); 204."""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import check, data, decisions, pipeline, quarantine, workflow
+from . import check, data, decisions, doctor, pipeline, quarantine, workflow
 from .args import CommandError, Handler
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.register(add)  # quarantine list|retry|release|withdraw
     check.register(add)  # the daily check in one process (check.py)
     data.register(add)  # init-data, notify-new-data (bring your own data)
+    doctor.register(add)  # what a fresh repository still lacks (doctor.py)
     return parser
 
 
