@@ -174,7 +174,38 @@ STANDINS: dict[str, str] = {
                   echo "AWS_DEFAULT_REGION=$REGION"
                 }} >> "$GITHUB_ENV"
     """,
+    # As the real action does (client-id and private-key -> a JWT -> POST /app/installations/{id}/access_tokens):
+    # outputs one installation token, APP_TOKEN, for the job's later steps; refuses a missing key as it would.
+    "actions/create-github-app-token": """
+        name: create-github-app-token stand-in
+        description: outputs a fixed installation token, as the real action does after exchanging the App's JWT
+        inputs:
+          client-id: {{required: false}}
+          private-key: {{required: true}}
+          permission-contents: {{required: false}}
+          permission-pull-requests: {{required: false}}
+          permission-workflows: {{required: false}}
+        outputs:
+          token:
+            value: ${{{{ steps.mint.outputs.token }}}}
+        runs:
+          using: composite
+          steps:
+            - id: mint
+              shell: bash
+              env:
+                CLIENT_ID: ${{{{ inputs.client-id }}}}
+                KEY: ${{{{ inputs.private-key }}}}
+              run: |
+                if [ -z "$CLIENT_ID" ] || [ -z "$KEY" ]; then
+                  echo "::error::create-github-app-token stand-in: client-id and private-key are required"; exit 1
+                fi
+                echo "create-github-app-token stand-in: installation token minted for App $CLIENT_ID"
+                echo "token={app_token}" >> "$GITHUB_OUTPUT"
+    """,
 }
+# The installation token the create-github-app-token stand-in hands out (the GitHub stand-in may restrict it).
+APP_TOKEN = "ghs_standin_app_installation_token"
 
 ARTIFACTS_PY = r'''
 """upload: copy files matching newline-separated globs (with !excludes) into a store."""
@@ -342,7 +373,9 @@ class Harness:
         for name, template in STANDINS.items():
             folder = self.actions_dir / name.replace("/", "__")
             folder.mkdir(parents=True, exist_ok=True)
-            text = textwrap.dedent(template).format(venv=self.venv, uv_dir=uv_dir, tools=tools, store=self.artifacts)
+            text = textwrap.dedent(template).format(
+                venv=self.venv, uv_dir=uv_dir, tools=tools, store=self.artifacts, app_token=APP_TOKEN
+            )
             (folder / "action.yml").write_text(text)
 
     def local_repository_flags(self) -> list[str]:

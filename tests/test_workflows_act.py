@@ -28,7 +28,7 @@ import yaml
 from cookiecutter.main import cookiecutter
 
 sys.path.insert(0, str(Path(__file__).parent))
-from act_harness import REPOSITORY, Harness, act_binary, run
+from act_harness import APP_TOKEN, REPOSITORY, Harness, act_binary, run
 from github_stub import GitHubStub
 from webhook_receiver import WebhookReceiver
 
@@ -501,13 +501,22 @@ def test_f_push_to_main_moves_champion_and_tags(promoted: tuple[Harness, GitHubS
 @pytest.mark.xdist_group("act-promoted")  # one repository for f, g and batch
 def test_g_rollback_dispatch_opens_a_pr_restoring_the_tag(promoted: tuple[Harness, GitHubStub, list]) -> None:
     h, stub, _runs = promoted
+    # With a GitHub App configured the job mints its own token (issue 19 item 2) and opens the PR with it;
+    # the GitHub stand-in grants that token only what the mint step asks for.
+    stub.permissions[APP_TOKEN] = {"contents": "write", "pull-requests": "write"}
     result = h.act(
         "workflow_dispatch",
         "rollback.yml",
         h.fresh_clone(),
         payload={"inputs": {"tag": "model-v1"}, "ref": "refs/heads/main"},
+        variables={"PROMOTION_APP_CLIENT_ID": "Iv23liStandInApp"},
+        secrets={"PROMOTION_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY----- stand-in"},
     )
     assert result.returncode == 0, result.output[-8000:]
+    assert "installation token minted for App Iv23liStandInApp" in result.output
+    created = stub.calls("POST", r"/repos/[^/]+/[^/]+/pulls")
+    assert created, "no pull request was created"
+    assert all(APP_TOKEN in call.authorization for call in created), [c.authorization for c in created]
     assert h.origin_git("show", "rollback/model-v1:dvc.lock") == h.origin_git("show", "model-v1:dvc.lock")
     assert h.origin_git("show", "rollback/model-v1:metrics.json") == h.origin_git("show", "model-v1:metrics.json")
     based_on_main = run(

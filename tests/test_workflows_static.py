@@ -447,3 +447,35 @@ def test_readme_names_the_oidc_subject_of_each_environment(baked: Path) -> None:
         assert f'"repo:OWNER/REPO:environment:{name}"' in readme, name  # in the condition on `...:sub`
     assert '"token.actions.githubusercontent.com:sub": [' in readme
     assert "id-token: write" in readme
+
+
+def test_app_tokens_are_minted_per_job_never_stored(baked: Path) -> None:
+    """Issue 19 item 2. A GitHub App installation token expires after an hour, so one stored as a secret works
+    for an hour, then never. Every job that opens pull requests with a stored token mints an App token first
+    when the App is configured (actions/create-github-app-token, opt-in by the variable PROMOTION_APP_CLIENT_ID)
+    and prefers it; the README no longer offers an installation token as a secret."""
+    jobs = 0
+    for path in workflow_files(baked):
+        for name, job in load(path)["jobs"].items():
+            steps = job["steps"]
+            users = [i for i, s in enumerate(steps) if "secrets.PROMOTION_TOKEN" in str((s.get("env") or {}).get("GITHUB_TOKEN", ""))]
+            if not users:
+                continue
+            jobs += 1
+            minted = [i for i, s in enumerate(steps) if s.get("id") == "app-token"]
+            assert len(minted) == 1 and minted[0] < users[0], f"{path.name}:{name}: no App token step before its use"
+            mint = steps[minted[0]]
+            assert mint["uses"].startswith("actions/create-github-app-token@"), mint
+            assert mint["if"] == "vars.PROMOTION_APP_CLIENT_ID != ''", f"{path.name}:{name}: the App must stay opt-in"
+            assert mint["with"]["client-id"] == "${{ vars.PROMOTION_APP_CLIENT_ID }}"
+            assert mint["with"]["private-key"] == "${{ secrets.PROMOTION_APP_PRIVATE_KEY }}"
+            assert "skip-token-revoke" not in mint["with"], "the token is revoked when the job ends"
+            for i in users:
+                env = steps[i]["env"]
+                assert env["GITHUB_TOKEN"].startswith("${{ steps.app-token.outputs.token || "), env
+                assert env["TOKEN_KIND"].startswith("${{ steps.app-token.outputs.token && 'app-token' || "), env
+    assert jobs == 3, "retrain:promote-pr, rollback, template-update"
+    readme = (baked / "README.md").read_text()
+    assert "installation token with *Contents*" not in readme
+    rows = [line for line in readme.splitlines() if line.startswith("| `PROMOTION_APP_CLIENT_ID`")]
+    assert len(rows) == 1 and "PROMOTION_APP_PRIVATE_KEY" in rows[0]

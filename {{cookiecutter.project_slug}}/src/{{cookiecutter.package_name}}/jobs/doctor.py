@@ -116,7 +116,8 @@ def check_github(env: Mapping[str, str], client: Client | None = None) -> list[F
         ),
         _labels(gh),
     ]
-    promotion_token = bool(env.get("PROMOTION_TOKEN"))
+    # a PAT, or an App whose token each job mints (only its client ID, a variable, is visible here)
+    promotion_token = bool(env.get("PROMOTION_TOKEN") or env.get("PROMOTION_APP_CLIENT_ID"))
     findings.append(_actions_may_open_prs(gh, promotion_token))
     if not promotion_token:
         findings.append(
@@ -128,7 +129,9 @@ def check_github(env: Mapping[str, str], client: Client | None = None) -> list[F
             )
         )
     else:
-        findings.append(Finding("ok", "promotion token", "PROMOTION_TOKEN is set: its pull requests start pr.yml"))
+        findings.append(
+            Finding("ok", "promotion token", "PROMOTION_TOKEN or an App is set: its pull requests start pr.yml")
+        )
     findings.append(_schedules(repo, env))
     return findings
 
