@@ -33,6 +33,8 @@ anything. Rules, per endpoint, from GitHub's REST reference ("Fine-grained acces
 - List workflow runs for a repository (docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-repository):
   Actions, read (a job's ``actions: read``; a token with only ``contents: write`` is refused).
 A new repository starts with GitHub's default labels only (docs.github.com, "Managing labels").
+Tokens: ``expired`` holds tokens GitHub refuses with 401 "Bad credentials" (troubleshooting the REST API), as
+it refuses an App installation token an hour after it was minted.
 
 Faults are injected per test with ``fail(method, path_regex, *faults)``: each matching
 request takes the next fault, in order, and later requests are served normally. A fault
@@ -95,6 +97,7 @@ class State:
         default_factory=lambda: {name: {"name": name, "color": "ededed", "description": ""} for name in DEFAULT_LABELS}
     )
     permissions: dict[str, dict[str, str]] = field(default_factory=dict)
+    expired: set[str] = field(default_factory=set)  # tokens GitHub no longer accepts (an App token after 1 h)
     requests: list[Recorded] = field(default_factory=list)
     next_number: int = 1
     next_comment: int = 1000
@@ -137,6 +140,12 @@ class GitHubStub:
                         return
                     if fault is not None and fault.status is not None and not fault.applied:
                         self._send(fault.status, fault.body or {"message": "injected fault"}, fault.headers)
+                        return
+                    if auth.split(" ", 1)[1] in stub.state.expired:
+                        # docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api: "401 Bad
+                        # credentials" for a token that is invalid, expired or revoked (an App installation
+                        # token expires one hour after it was minted)
+                        self._send(401, {"message": "Bad credentials", "status": "401"})
                         return
                     stub.token = auth.split(" ", 1)[1]
                     status, payload = stub.route(method, parts.path, query, body)

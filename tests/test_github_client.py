@@ -352,3 +352,17 @@ def test_a_rate_limited_dispatch_is_sent_again_without_a_check(stub: GitHubStub)
     assert make(stub, waits).dispatch("new-data") is None
     assert waits == [1.0] and stub.calls("GET", RUNS) == []
     assert len(stub.calls("POST", DISPATCHES)) == 2 and len(stub.runs) == 1
+
+
+def test_an_expired_token_is_one_line_that_names_the_app_fix(stub: GitHubStub, client: object) -> None:
+    """Issue 19 item 2: a GitHub App installation token stored as a secret works for an hour, then GitHub
+    answers 401 "Bad credentials". The failure is one line that says so and names the per-job App token."""
+    stub.state.expired.add("t0k")
+    with pytest.raises(gh_mod.GitHubError) as refused:
+        gh_mod.upsert_pull(client, "promote/m", "main", "Promote m", "body", labels=["model-promotion"])
+    message = str(refused.value)
+    assert refused.value.status == 401
+    assert "HTTP 401: Bad credentials" in message and "\n" not in message
+    assert "expired" in message and "PROMOTION_APP_CLIENT_ID" in message
+    assert len(stub.calls("GET", r"/repos/acme/churn-retrain/pulls")) == 1, "a refused token is not retried"
+    assert stub.pulls == []

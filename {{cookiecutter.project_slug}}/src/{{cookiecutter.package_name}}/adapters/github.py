@@ -50,6 +50,15 @@ class GitHubError(RuntimeError):
         self.status = status
 
 
+# 401 "Bad credentials": the token is wrong, expired or revoked. A stored App installation token is the
+# likely one: it expires an hour after it was minted (docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api).
+TOKEN_REFUSED = (
+    " (GitHub refused the token: wrong, expired or revoked. A GitHub App installation token expires after an "
+    "hour: set the variable PROMOTION_APP_CLIENT_ID and the secret PROMOTION_APP_PRIVATE_KEY so that each job "
+    "mints its own, or store a fine-grained PAT)"
+)
+
+
 def _permission_hint(path: str) -> str:
     """What a 403 on a write most likely lacks, by endpoint (the job's ``permissions:`` block names them)."""
     if path.endswith("/dispatches"):
@@ -222,6 +231,8 @@ class GitHub:
                     wait, maybe_done = backoff, True
                 else:
                     hint = _permission_hint(path) if exc.code == 403 and method != "GET" else ""
+                    if exc.code == 401:
+                        hint = TOKEN_REFUSED
                     raise GitHubError(f"{failure}{hint}", exc.code) from None
                 status: int | None = exc.code
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
