@@ -26,6 +26,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 README = TEMPLATE / "README.md"
 FAULTS = TEMPLATE / "docs" / "faults.yaml"
 START, END = "<!-- fault-table:start -->", "<!-- fault-table:end -->"
+NONE = "\N{EN DASH}"  # a row no test reproduces yet, as the table writes an empty cell
 HEADER = ("| fault | what the user sees | what is kept | how a re-run recovers | reproduced by |\n"
           "|---|---|---|---|---|\n")
 
@@ -42,7 +43,7 @@ def reproduced_by(refs: list[str]) -> str:
         name = f"`{Path(path.split('::')[0]).name}`"
         if name not in files[where]:
             files[where].append(name)
-    return "; ".join(f"{where}: {', '.join(names)}" for where, names in files.items() if names) or "–"
+    return "; ".join(f"{where}: {', '.join(names)}" for where, names in files.items() if names) or NONE
 
 
 def row(cells: list[str]) -> str:
