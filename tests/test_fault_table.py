@@ -77,7 +77,7 @@ def test_the_check_fails_when_the_readme_differs(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(gen_fault_table, "README", readme)
     assert gen_fault_table.main(["--check"]) == 1
     assert gen_fault_table.main([]) == 0
-    assert readme.read_text(encoding="utf-8") == text
+    assert readme.read_text(encoding="utf-8") == gen_fault_table.replace_table(text, gen_fault_table.render(ENTRIES))
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=row_id)
