@@ -53,6 +53,8 @@ def fresh_repository(*, visibility: str = "public", settings: Any = 403, labels:
     }
     for name in labels:
         answers[("GET", f"{REPO}/labels/{name}")] = {"name": name}
+    answers[("GET", f"{REPO}/rules/branches/main")] = []
+    answers[("GET", f"{REPO}/branches/main")] = {"name": "main", "protected": False}
     return FakeGitHub(answers)
 
 
@@ -178,3 +180,40 @@ def test_outside_a_workflow_run_github_is_not_checked_and_the_summary_is_a_table
     table = summary.read_text()
     assert "| status | piece | found |" in table
     assert "| unknown | GitHub |" in table
+
+
+def test_the_gate_check_required_by_a_ruleset_or_branch_protection(
+    project: Path, in_a_run: None, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    dvc_remote(project, SHARED)
+    fake = fresh_repository(visibility="private", labels=tuple(github.LABELS))
+    _, lines = doctor(project, fake, monkeypatch, capsys)
+    unprotected = line(lines, "gate required on merge")
+    assert unprotected.startswith("doctor: notice")
+    assert "can be merged" in unprotected
+
+    # a ruleset (Get rules for a branch) ...
+    fake.answers[("GET", f"{REPO}/rules/branches/main")] = [
+        {"type": "pull_request", "parameters": {}},
+        {
+            "type": "required_status_checks",
+            "parameters": {
+                "required_status_checks": [{"context": "lint and tests"}, {"context": "pipeline (dvc repro + gate)"}]
+            },
+        },
+    ]
+    _, lines = doctor(project, fake, monkeypatch, capsys)
+    assert line(lines, "gate required on merge").startswith("doctor: ok")
+
+    # ... or classic branch protection (Get a branch) requires it
+    fake.answers[("GET", f"{REPO}/rules/branches/main")] = []
+    fake.answers[("GET", f"{REPO}/branches/main")] = {
+        "name": "main",
+        "protected": True,
+        "protection": {
+            "enabled": True,
+            "required_status_checks": {"contexts": ["pipeline (dvc repro + gate)"], "checks": []},
+        },
+    }
+    _, lines = doctor(project, fake, monkeypatch, capsys)
+    assert line(lines, "gate required on merge").startswith("doctor: ok")

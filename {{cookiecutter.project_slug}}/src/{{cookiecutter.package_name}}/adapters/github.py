@@ -408,6 +408,23 @@ class GitHub:
             raise GitHubError(f"GET {self._repo('/actions/permissions/workflow')}: expected an object")
         return found
 
+    # docs.github.com/rest/repos/rules#get-rules-for-a-branch and
+    # docs.github.com/rest/branches/branches#get-a-branch: "Metadata" read, which every token has
+    def required_checks(self, branch: str) -> set[str]:
+        """The status checks a merge into ``branch`` requires: from rulesets and from classic branch protection."""
+        quoted = urllib.parse.quote(branch, safe="")
+        required: set[str] = set()
+        for rule in self._paged(self._repo(f"/rules/branches/{quoted}"), {}):
+            if isinstance(rule, dict) and rule.get("type") == "required_status_checks":
+                checks = (rule.get("parameters") or {}).get("required_status_checks") or []
+                required.update(str(c.get("context")) for c in checks if isinstance(c, dict))
+        found = self.request("GET", self._repo(f"/branches/{quoted}"))
+        protection = found.get("protection") if isinstance(found, dict) else None
+        status = (protection or {}).get("required_status_checks") or {}
+        required.update(str(c) for c in status.get("contexts") or [])
+        required.update(str(c.get("context")) for c in status.get("checks") or [] if isinstance(c, dict))
+        return required
+
     # actions (docs.github.com/rest/actions/workflows#enable-a-workflow: "Actions" write)
     def enable_workflow(self, workflow: str) -> None:
         """``PUT /repos/{o}/{r}/actions/workflows/{id}/enable`` (``workflow``: file name or numeric id); 204."""

@@ -132,8 +132,28 @@ def check_github(env: Mapping[str, str], client: Client | None = None) -> list[F
         findings.append(
             Finding("ok", "promotion token", "PROMOTION_TOKEN or an App is set: its pull requests start pr.yml")
         )
+    findings.append(_gate_required(gh, str(repo.get("default_branch") or "main")))
     findings.append(_schedules(repo, env))
     return findings
+
+
+GATE_CHECK = "pipeline (dvc repro + gate)"  # pr.yml's job name: the status check a merge must wait for
+
+
+def _gate_required(gh: gh_api.GitHub, branch: str) -> Finding:
+    """Nothing fails without it, but a promotion PR whose gate failed could be merged: a notice."""
+    try:
+        required = gh.required_checks(branch)
+    except gh_api.GitHubError as exc:
+        return Finding("unknown", "gate required on merge", f"cannot read the rules of {branch}: {exc}")
+    if GATE_CHECK in required:
+        return Finding("ok", "gate required on merge", f"{branch} requires the check '{GATE_CHECK}'")
+    return Finding(
+        "notice",
+        "gate required on merge",
+        f"{branch} does not require the check '{GATE_CHECK}' (a ruleset or branch protection), so a pull request "
+        "whose candidate failed the gate can be merged; README, Branch protection for main",
+    )
 
 
 def _labels(gh: gh_api.GitHub) -> Finding:
