@@ -38,17 +38,39 @@ USES_RE = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 QUEUE_LINE = re.compile(r"^[ \t]+queue: max[ \t]*(#.*)?\n", re.M)
 
 
-def act_readable(workflow: Path, scratch: Path) -> Path:
-    """``workflow`` as act can parse it: the same file, or a copy without ``queue: max`` lines in ``scratch``
-    (outside the repository, so no job can commit it)."""
-    text = workflow.read_text()
-    stripped = QUEUE_LINE.sub("", text)
-    if stripped == text:
-        return workflow
+def job_token(workflow: str, job: str) -> str:
+    return f"job-token-{workflow}-{job}"
+
+
+def act_readable(workflow: Path, scratch: Path) -> tuple[Path, dict[str, dict[str, str]]]:
+    """``workflow`` as act runs it, copied to ``scratch`` (outside the repository, so no job can commit it),
+    and the permissions each job's token holds.
+
+    - act cannot parse ``queue: max`` lines: dropped.
+    - act gives every job the one GITHUB_TOKEN secret, where GitHub gives each job a token holding only
+      its ``permissions:`` block. So each job's ``github.token`` becomes a token of its own
+      (``job_token``), and the returned mapping, token -> permissions, lets the GitHub stand-in refuse
+      what that job's token may not do, as github.com would: a permission missing from a job fails its scenario.
+    """
+    text = QUEUE_LINE.sub("", workflow.read_text())
+    data = yaml.safe_load(text)
+    default = data.get("permissions") or {}
+    jobs = data.get("jobs") or {}
+    tokens: dict[str, dict[str, str]] = {}
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if re.fullmatch(r"  ([\w-]+):\s*", line) and line.strip()[:-1] in jobs]
+    for n, start in enumerate(starts):
+        job = lines[start].strip()[:-1]
+        token = job_token(workflow.stem, job)
+        granted = jobs[job].get("permissions", default)
+        tokens[token] = dict(granted) if isinstance(granted, dict) else {}
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        for i in range(start, end):
+            lines[i] = lines[i].replace("github.token", f"'{token}'")
     scratch.mkdir(parents=True, exist_ok=True)
     copy = scratch / workflow.name
-    copy.write_text(stripped)
-    return copy
+    copy.write_text("".join(lines))
+    return copy, tokens
 
 
 INSTALL_TARGET_RE = re.compile(r"Using Python [\d.]+ environment at: (\S+?)(?:\x1b\[[\d;]*m)?\s*$", re.M)
@@ -283,6 +305,8 @@ class Harness:
     base: Path  # scratch directory
     venv: Path  # shared venv holding the baked project's dependencies
     api_url: str
+    # The GitHub stand-in's ``permissions`` (token -> granted scopes): each act run adds its jobs' tokens.
+    token_permissions: dict[str, dict[str, str]] | None = None
     workdir: Path = field(init=False)
     origin: Path = field(init=False)
     remote: Path = field(init=False)
@@ -437,11 +461,14 @@ class Harness:
         self.artifacts.mkdir()
         event_file = self.base / "event.json"
         event_file.write_text(json.dumps(payload or {}))
+        readable, tokens = act_readable(repo / ".github" / "workflows" / workflow, self.base / "act-workflows")
+        if self.token_permissions is not None:
+            self.token_permissions.update(tokens)
         cmd = [
             str(binary),
             event,
             "-W",
-            str(act_readable(repo / ".github" / "workflows" / workflow, self.base / "act-workflows")),
+            str(readable),
             "-e",
             str(event_file),
             "-P",

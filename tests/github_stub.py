@@ -20,7 +20,12 @@ documented behaviour). Every request is recorded for the tests to assert on.
 
 Permissions: ``permissions[token]`` (e.g. ``{"contents": "write", "pull-requests": "write"}``, what a job's
 ``permissions:`` block grants its GITHUB_TOKEN) limits what that token may do; a token not listed may do
-anything. Rules, per endpoint, from GitHub's REST reference ("Fine-grained access tokens for ..."):
+anything. Under act each job's ``github.token`` is a token of its own holding that job's ``permissions:``
+block (act_harness.act_readable), so every scenario runs under this contract. Rules, per endpoint, from
+GitHub's REST reference ("Fine-grained access tokens for ..."):
+- Create and update a pull request (docs.github.com/rest/pulls/pulls#create-a-pull-request,
+  #update-a-pull-request): Pull requests, write.
+- Update an issue (docs.github.com/rest/issues/issues#update-an-issue): Issues, write.
 - Create a label (docs.github.com/rest/issues/labels#create-a-label): Issues or Pull requests, write.
 - Add labels to an issue (docs.github.com/rest/issues/labels#add-labels-to-an-issue): Issues or Pull
   requests, write; a label the repository does not have yet is created on the fly only for a token with
@@ -304,6 +309,8 @@ class GitHubStub:
         return 200, self._page(found, query)
 
     def create_pull(self, body: Any) -> tuple[int, Any]:
+        if not self._may_write("pull-requests"):  # Create a pull request: Pull requests, write
+            return self._forbidden()
         if not isinstance(body, dict) or not all(body.get(k) for k in ("title", "head", "base")):
             return self._invalid("title, head and base are required")
         if self._too_long(body, "body"):
@@ -328,6 +335,8 @@ class GitHubStub:
         return 201, pr
 
     def update_pull(self, number: int, body: Any) -> tuple[int, Any]:
+        if not self._may_write("pull-requests"):  # Update a pull request: Pull requests, write
+            return self._forbidden()
         pr = self.state.pulls.get(number)
         if pr is None:
             return 404, {"message": "Not Found"}
@@ -462,6 +471,8 @@ class GitHubStub:
         return 201, issue
 
     def update_issue(self, number: int, body: Any) -> tuple[int, Any]:
+        if not self._may_write("issues"):  # Update an issue: Issues, write
+            return self._forbidden()
         issue = self.state.issues.get(number)
         if issue is None:
             return 404, {"message": "Not Found"}

@@ -44,7 +44,7 @@ def test_lint_job_passes_a_clean_pr_and_fails_a_leftover_rej_file(tmp_path: Path
     project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path / "bake")))
     owner, repo_name = REPOSITORY.split("/")
     with GitHubStub(owner, repo_name) as stub:
-        h = Harness(base=tmp_path / "h", venv=baked_env.root, api_url=stub.url)
+        h = Harness(base=tmp_path / "h", venv=baked_env.root, api_url=stub.url, token_permissions=stub.permissions)
         h.adopt(project, {})
         # adopt() rewrites params.yaml without its comments; the project's own tests read that file.
         (h.workdir / "params.yaml").write_text((project / "params.yaml").read_text())

@@ -33,7 +33,7 @@ def test_template_update_workflow_opens_one_pr_then_updates_it(tmp_path: Path, b
     project = Path(cookiecutter(str(template), no_input=True, output_dir=str(tmp_path / "bake")))
     owner, repo = REPOSITORY.split("/")
     with GitHubStub(owner, repo) as stub:
-        h = Harness(base=tmp_path / "h", venv=baked_env.root, api_url=stub.url)
+        h = Harness(base=tmp_path / "h", venv=baked_env.root, api_url=stub.url, token_permissions=stub.permissions)
         h.adopt(project, {})
         readme = h.workdir / "README.md"
         readme.write_text(readme.read_text().replace("\n## ", "\nA line of our own.\n\n## ", 1))

@@ -94,7 +94,7 @@ def pinned_images(body: str) -> list[tuple[str, str]]:
 def make_harness(base: Path, venv: Path, stub: GitHubStub, overrides: dict[str, Any] | None = None) -> Harness:
     bake = base / "bake"
     project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(bake)))
-    h = Harness(base=base, venv=venv, api_url=stub.url)
+    h = Harness(base=base, venv=venv, api_url=stub.url, token_permissions=stub.permissions)
     h.adopt(project, {**SMALL, **(overrides or {})})
     return h
 
