@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..adapters import attempts, history
+from ..adapters import attempts, gitops, history
 from ..adapters import champion as champion_mod
 from ..adapters.compute import Engine
 from ..adapters.dataset import PartitionCache, days, list_partitions, partition_path
@@ -876,10 +875,6 @@ def write_outputs(decision: dict[str, Any], root: Path) -> tuple[Path, Path]:
     json_path, md_path = out / "decision.json", out / "decision.md"
     markdown = to_markdown(decision)
     write_report(json_path, md_path, decision, markdown)  # both or neither: the summary never shows another day
-    if os.environ.get("GITHUB_OUTPUT"):
-        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
-            handle.write(f"retrain={'true' if decision['retrain'] else 'false'}\n")
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+    gitops.set_output("retrain", "true" if decision["retrain"] else "false")  # both no-ops off Actions
+    gitops.summary(markdown)
     return json_path, md_path
