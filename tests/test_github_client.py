@@ -366,3 +366,17 @@ def test_an_expired_token_is_one_line_that_names_the_app_fix(stub: GitHubStub, c
     assert "expired" in message and "PROMOTION_APP_CLIENT_ID" in message
     assert len(stub.calls("GET", r"/repos/acme/churn-retrain/pulls")) == 1, "a refused token is not retried"
     assert stub.pulls == []
+
+
+def test_the_stand_in_refuses_pull_request_and_issue_writes_by_permission(stub: GitHubStub) -> None:
+    """The contract act scenarios run under (github_stub.py): a job's token holds its permissions block only."""
+    env = {"GITHUB_API_URL": stub.url, "GITHUB_REPOSITORY": "acme/churn-retrain", "GITHUB_TOKEN": "job-read-only"}
+    stub.permissions["job-read-only"] = {"contents": "write", "issues": "write"}
+    client = gh_mod.GitHub.from_env(env)
+    with pytest.raises(gh_mod.GitHubError, match="HTTP 403"):
+        client.create_pull("promote/m", "main", "Promote m", "body")
+    stub.permissions["job-read-only"] = {"contents": "write", "pull-requests": "write"}
+    number = client.create_pull("promote/m", "main", "Promote m", "body")["number"]
+    client.update_pull(number, "Promote m again", "body 2")
+    with pytest.raises(gh_mod.GitHubError, match="HTTP 403"):
+        client.update_issue(number, title="edited with no Issues write")

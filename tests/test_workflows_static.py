@@ -479,3 +479,20 @@ def test_app_tokens_are_minted_per_job_never_stored(baked: Path) -> None:
     assert "installation token with *Contents*" not in readme
     rows = [line for line in readme.splitlines() if line.startswith("| `PROMOTION_APP_CLIENT_ID`")]
     assert len(rows) == 1 and "PROMOTION_APP_PRIVATE_KEY" in rows[0]
+
+
+def test_act_gives_each_job_a_token_holding_only_its_permissions(baked: Path, tmp_path: Path) -> None:
+    """Issue 19: act hands every job one GITHUB_TOKEN; the harness gives each job's github.token its own token,
+    which the GitHub stand-in grants exactly the job's permissions block (tests/act_harness.py)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from act_harness import act_readable, job_token
+
+    for path in workflow_files(baked):
+        copy, tokens = act_readable(path, tmp_path / path.stem)
+        text = copy.read_text()
+        assert "github.token" not in text, path.name
+        for name, job in load(path)["jobs"].items():
+            assert tokens[job_token(path.stem, name)] == job["permissions"], f"{path.name}:{name}"
+            uses = [s for s in load(copy)["jobs"][name]["steps"] if "GITHUB_TOKEN" in (s.get("env") or {})]
+            for step in uses:
+                assert job_token(path.stem, name) in step["env"]["GITHUB_TOKEN"], f"{path.name}:{name}"
